@@ -1,0 +1,36 @@
+// The `headkv` command: flags -> options -> one subcommand. Every subcommand has --help.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "cli/doctor.h"
+#include "common/logging.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"headkv: head-level KV-cache compression research at scale"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", hkv::cli::version_line());
+  std::string log_level;
+  app.add_option("--log-level", log_level, "debug|info|warning|error|off (default: $HKV_LOG_LEVEL)")
+      ->check([](const std::string& v) {
+        hkv::LogLevel level;
+        return hkv::parse_log_level(v, &level) ? std::string() : "unknown log level '" + v + "'";
+      });
+
+  hkv::cli::DoctorOptions doctor_options;
+  CLI::App* doctor = app.add_subcommand("doctor", "Print build, CPU, GPU, BLAS and cache status");
+  doctor->add_flag("--skip-self-test", doctor_options.skip_self_test,
+                   "Do not run the device self-test kernel");
+
+  CLI11_PARSE(app, argc, argv);
+  if (!log_level.empty()) {
+    hkv::LogLevel level;
+    hkv::parse_log_level(log_level, &level);
+    hkv::set_log_level(level);
+  }
+  if (doctor->parsed()) {
+    return hkv::cli::run_doctor(doctor_options);
+  }
+  std::printf("%s", app.help().c_str());
+  return 0;
+}

@@ -1,0 +1,33 @@
+// cblas_sgemm wrapper; OpenBLAS introspection for the description.
+#include "model/cpu_blas.h"
+
+#include <cblas.h>
+
+#include "common/logging.h"
+#include "common/strings.h"
+
+namespace hkv::model {
+
+void gemm_f32_nt(
+    const float* a, const float* b, float* c, int64_t m, int64_t n, int64_t k, bool accumulate) {
+  HKV_CHECK(m >= 0 && n >= 0 && k >= 0)
+      << "gemm_f32_nt: negative size m=" << m << " n=" << n << " k=" << k;
+  if (m == 0 || n == 0) {
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(m),
+              static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, a, static_cast<blasint>(k), b,
+              static_cast<blasint>(k), accumulate ? 1.0f : 0.0f, c, static_cast<blasint>(n));
+}
+
+std::string blas_description() {
+  const char* config = openblas_get_config();
+  const char* core = openblas_get_corename();
+  int threads = openblas_get_num_threads();
+  int parallel = openblas_get_parallel();  // 0 sequential, 1 pthreads, 2 OpenMP
+  const char* mode = parallel == 0 ? "sequential" : (parallel == 1 ? "pthreads" : "OpenMP");
+  return strformat("%s (core %s, %d threads, %s)", config != nullptr ? config : "OpenBLAS",
+                   core != nullptr ? core : "?", threads, mode);
+}
+
+}  // namespace hkv::model

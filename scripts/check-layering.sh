@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Poor man's layering check (STYLE.md §2): every project #include "dir/..." must come from a folder
+# the including folder may depend on, and CUDA headers stay out of host-only layers.
+# Usage: scripts/check-layering.sh [ROOT]   (exit 1 on any violation)
+set -euo pipefail
+root="${1:-$(cd "$(dirname "$0")/.." && pwd)}"
+cd "$root"
+
+declare -A allow=(
+  [common]="common"
+  [kernels]="common kernels"
+  [model]="common kernels model"
+  [head_scores]="common head_scores"
+  [jobs]="common jobs"
+  [proto]="common proto"
+  [coordinator]="common jobs proto coordinator"
+  [worker]="common kernels model head_scores jobs proto worker"
+  [cli]="common kernels model head_scores jobs proto coordinator worker cli"
+  [bench]="common kernels model head_scores jobs proto bench"
+)
+# Layers that must build on a machine without CUDA.
+no_cuda="common head_scores jobs proto coordinator"
+
+violations=0
+report() { echo "layering: $*" >&2; violations=$((violations + 1)); }
+
+check_file() {
+  local file=$1 layer=$2 allowed=$3
+  while IFS= read -r line; do
+    local lineno=${line%%:*}
+    local target=${line#*:}
+    target=${target#*\"}
+    target=${target%%\"*}
+    local dir=${target%%/*}
+    [[ "$target" == */* ]] || continue
+    if [[ " $allowed " != *" $dir "* ]]; then
+      report "$file:$lineno includes \"$target\" but $layer may only include from: $allowed"
+    fi
+  done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$file" || true)
+  if [[ " $no_cuda " == *" $layer "* ]] && grep -nE '#[[:space:]]*include[[:space:]]*<(cuda|cublas|nccl)' "$file" >/dev/null; then
+    report "$file includes a CUDA header but $layer must build without CUDA"
+  fi
+}
+
+for layer in "${!allow[@]}"; do
+  [[ -d "$layer" ]] || continue
+  while IFS= read -r -d '' f; do
+    check_file "$f" "$layer" "${allow[$layer]}"
+  done < <(find "$layer" -type f \( -name '*.h' -o -name '*.cc' -o -name '*.cu' -o -name '*.cuh' \) -print0)
+done
+# tests/<layer>/ may include what <layer> may, plus tests/.
+for dir in tests/*/; do
+  layer=$(basename "$dir")
+  [[ "$layer" == testing ]] && continue
+  allowed="${allow[$layer]:-}"
+  [[ -n "$allowed" ]] || { report "tests/$layer has no matching source folder"; continue; }
+  while IFS= read -r -d '' f; do
+    check_file "$f" "tests/$layer" "$allowed tests"
+  done < <(find "$dir" -type f \( -name '*.h' -o -name '*.cc' -o -name '*.cu' \) -print0)
+done
+
+if [[ $violations -gt 0 ]]; then
+  echo "layering: $violations violation(s)" >&2
+  exit 1
+fi
+echo "layering: ok"

@@ -27,6 +27,15 @@ inline bool cuda_ok(cublasStatus_t e) {
   return e == CUBLAS_STATUS_SUCCESS;
 }
 
+// cudaGetLastError() reports the last failure of any runtime call, not just of launches: a failed
+// call whose error we return must be popped, or the next launch check would report it again.
+// Sticky errors (a lost context) persist regardless.
+inline void clear_last_error(cudaError_t) {
+  (void)cudaGetLastError();
+}
+
+inline void clear_last_error(cublasStatus_t) {}
+
 const char* cuda_error_string(cudaError_t e);
 const char* cuda_error_string(cublasStatus_t e);
 // Out of memory maps to kResourceExhausted; everything else to kInternal.

@@ -52,7 +52,10 @@ TEST(DeviceBufferGpuTest, OutOfMemoryIsResourceExhausted) {
   ASSERT_FALSE(too_big.ok());
   EXPECT_EQ(too_big.status().code(), StatusCode::kResourceExhausted);
   EXPECT_NE(too_big.status().message().find("cudaMalloc"), std::string::npos);
-  EXPECT_TRUE(DeviceBuffer<uint8_t>::allocate(16).ok());  // the error was not sticky
+  // The failure is neither sticky nor left behind for the next launch check to report.
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+  EXPECT_TRUE(DeviceBuffer<uint8_t>::allocate(16).ok());
+  EXPECT_TRUE(run_device_self_test(0).ok());
 }
 
 TEST(DeviceBufferGpuTest, PinnedBufferAndEvents) {

@@ -47,21 +47,31 @@ const char* cuda_error_string(cublasStatus_t e) {
   return cublasGetStatusString(e);
 }
 
-StatusCode cuda_status_code(cudaError_t e) {
-  return e == cudaErrorMemoryAllocation ? StatusCode::kResourceExhausted : StatusCode::kInternal;
-}
+namespace {
 
-StatusCode cuda_status_code(cublasStatus_t e) {
-  return e == CUBLAS_STATUS_ALLOC_FAILED ? StatusCode::kResourceExhausted : StatusCode::kInternal;
-}
-
-Status cuda_error_status(const char* call,
-                         const char* file,
-                         int line,
-                         const char* func,
-                         StatusCode code,
-                         const char* error) {
+Status failure_status(StatusCode code,
+                      const char* error,
+                      const char* call,
+                      const char* file,
+                      int line,
+                      const char* func) {
   return errorf(code, "%s failed in %s (%s:%d): %s", call, func, file, line, error);
+}
+
+}  // namespace
+
+Status cuda_failure(cudaError_t e, const char* call, const char* file, int line, const char* func) {
+  (void)cudaGetLastError();
+  StatusCode code =
+      e == cudaErrorMemoryAllocation ? StatusCode::kResourceExhausted : StatusCode::kInternal;
+  return failure_status(code, cudaGetErrorString(e), call, file, line, func);
+}
+
+Status cuda_failure(
+    cublasStatus_t e, const char* call, const char* file, int line, const char* func) {
+  StatusCode code =
+      e == CUBLAS_STATUS_ALLOC_FAILED ? StatusCode::kResourceExhausted : StatusCode::kInternal;
+  return failure_status(code, cublasGetStatusString(e), call, file, line, func);
 }
 
 }  // namespace internal

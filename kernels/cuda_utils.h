@@ -27,26 +27,16 @@ inline bool cuda_ok(cublasStatus_t e) {
   return e == CUBLAS_STATUS_SUCCESS;
 }
 
-// cudaGetLastError() reports the last failure of any runtime call, not just of launches: a failed
-// call whose error we return must be popped, or the next launch check would report it again.
-// Sticky errors (a lost context) persist regardless.
-inline void clear_last_error(cudaError_t) {
-  (void)cudaGetLastError();
-}
-
-inline void clear_last_error(cublasStatus_t) {}
-
 const char* cuda_error_string(cudaError_t e);
 const char* cuda_error_string(cublasStatus_t e);
-// Out of memory maps to kResourceExhausted; everything else to kInternal.
-StatusCode cuda_status_code(cudaError_t e);
-StatusCode cuda_status_code(cublasStatus_t e);
-Status cuda_error_status(const char* call,
-                         const char* file,
-                         int line,
-                         const char* func,
-                         StatusCode code,
-                         const char* error);
+// The Status for a failed call: what, where and the library's message. Out of memory maps to
+// kResourceExhausted, everything else to kInternal. The cudaError_t overload also pops the error:
+// cudaGetLastError() reports the last failure of any runtime call, not just of launches, so a
+// returned error left behind would be reported again by the next launch check. Sticky errors (a
+// lost context) persist regardless.
+Status cuda_failure(cudaError_t e, const char* call, const char* file, int line, const char* func);
+Status cuda_failure(
+    cublasStatus_t e, const char* call, const char* file, int line, const char* func);
 }  // namespace internal
 
 }  // namespace hkv::kernels
@@ -61,25 +51,26 @@ Status cuda_error_status(const char* call,
   } while (0)
 
 // Returns a Status from the enclosing function on failure.
-#define HKV_CUDA_RETURN_IF_ERROR(expr)                              \
-  do {                                                              \
-    auto hkv_cuda_e = (expr);                                       \
-    if (!::hkv::kernels::internal::cuda_ok(hkv_cuda_e)) {           \
-      return ::hkv::kernels::internal::cuda_error_status(           \
-          #expr, __FILE__, __LINE__, __func__,                      \
-          ::hkv::kernels::internal::cuda_status_code(hkv_cuda_e),   \
-          ::hkv::kernels::internal::cuda_error_string(hkv_cuda_e)); \
-    }                                                               \
+#define HKV_CUDA_RETURN_IF_ERROR(expr)                                                     \
+  do {                                                                                     \
+    auto hkv_cuda_e = (expr);                                                              \
+    if (!::hkv::kernels::internal::cuda_ok(hkv_cuda_e)) {                                  \
+      return ::hkv::kernels::internal::cuda_failure(hkv_cuda_e, #expr, __FILE__, __LINE__, \
+                                                    __func__);                             \
+    }                                                                                      \
   } while (0)
 
 // For destructors: log and continue, never throw or abort.
-#define HKV_CUDA_LOG_IF_ERROR(expr)                                     \
-  do {                                                                  \
-    auto hkv_cuda_e = (expr);                                           \
-    if (!::hkv::kernels::internal::cuda_ok(hkv_cuda_e)) {               \
-      HKV_LOG(kError, "cuda", "%s failed: %s", #expr,                   \
-              ::hkv::kernels::internal::cuda_error_string(hkv_cuda_e)); \
-    }                                                                   \
+#define HKV_CUDA_LOG_IF_ERROR(expr)                                                               \
+  do {                                                                                            \
+    auto hkv_cuda_e = (expr);                                                                     \
+    if (!::hkv::kernels::internal::cuda_ok(hkv_cuda_e)) {                                         \
+      HKV_LOG(                                                                                    \
+          kError, "cuda", "%s",                                                                   \
+          ::hkv::kernels::internal::cuda_failure(hkv_cuda_e, #expr, __FILE__, __LINE__, __func__) \
+              .message()                                                                          \
+              .c_str());                                                                          \
+    }                                                                                             \
   } while (0)
 
 // Every launcher ends with this: checks the launch and, with HKV_SYNC_AFTER_LAUNCH, the execution.

@@ -3,7 +3,10 @@
 #include <cstdio>
 #include <string>
 
+#include "cli/commands.h"
 #include "cli/doctor.h"
+#include "cli/generate.h"
+#include "cli/heads.h"
 #include "common/logging.h"
 
 int main(int argc, char** argv) {
@@ -22,6 +25,59 @@ int main(int argc, char** argv) {
   doctor->add_flag("--skip-self-test", doctor_options.skip_self_test,
                    "Do not run the device self-test kernel");
 
+  hkv::cli::InspectOptions inspect_options;
+  CLI::App* inspect = app.add_subcommand("inspect", "Print a model's config, tensors and memory");
+  inspect->add_option("path", inspect_options.path, "Hugging Face folder or .gguf file")
+      ->required();
+  inspect->add_flag("--all", inspect_options.all_tensors, "List every tensor");
+
+  hkv::cli::TokenizeOptions tok_options;
+  CLI::App* tokenize = app.add_subcommand("tokenize", "Print token ids and pieces for a text");
+  tokenize->add_option("--model", tok_options.model, "Model folder, .gguf or tokenizer.json")
+      ->required();
+  auto* text_opt = tokenize->add_option("--text", tok_options.text, "Text to tokenize");
+  auto* file_opt = tokenize->add_option("--file", tok_options.file, "File to tokenize");
+  text_opt->excludes(file_opt);
+  tokenize->add_flag("--chat", tok_options.chat,
+                     "Wrap the text as one user turn of the chat template");
+  tokenize->add_option("--chat-template", tok_options.chat_template,
+                       "Override the chat family: llama3|mistral|chatml|none");
+  tokenize->add_flag("--no-special", tok_options.no_special, "Do not add BOS/EOS");
+
+  hkv::cli::HeadsBudgetOptions budget_options;
+  CLI::App* heads = app.add_subcommand("heads", "Head-importance scores: per-head budgets");
+  heads->require_subcommand(1);
+  CLI::App* budget = heads->add_subcommand("budget", "Print HeadKV per-head capacities");
+  budget->add_option("scores", budget_options.scores, "Score file, or retrieval|reasoning")
+      ->required();
+  budget->add_option("--model", budget_options.model, "Model name for the aliases (llama|mistral)");
+  budget->add_option("--budget", budget_options.budget, "KV size B")->required();
+  budget->add_option("--beta", budget_options.beta, "beta >= 1")->required();
+  budget->add_option("--temp", budget_options.temp, "Sharpening exponent (default 1)");
+  budget->add_option("--window", budget_options.window, "Observation window (default 8)");
+  budget->add_option("--layout", budget_options.layout, "reference|gqa");
+  budget->add_option("--kv-heads", budget_options.kv_heads, "KV heads per layer (gqa)");
+  budget->add_option("--format", budget_options.format, "table|json");
+
+  hkv::cli::GenerateOptions gen;
+  CLI::App* generate = app.add_subcommand("generate", "Generate with one or more KV configs");
+  generate->add_option("--model", gen.model, "Model folder or .gguf")->required();
+  auto* prompt_opt = generate->add_option("--prompt", gen.prompt, "Prompt text");
+  generate->add_option("--prompt-file", gen.prompt_file, "Prompt file")->excludes(prompt_opt);
+  generate->add_flag("--chat", gen.chat, "Wrap the prompt in the chat template");
+  generate->add_option("--chat-template", gen.chat_template, "llama3|mistral|chatml|none");
+  generate->add_option("--method", gen.methods, "Methods (repeat or comma-separate)")
+      ->delimiter(',');
+  generate->add_option("--budget", gen.budgets, "KV sizes B")->delimiter(',');
+  generate->add_option("--beta", gen.betas, "HeadKV betas")->delimiter(',');
+  generate->add_option("--temp", gen.temp, "HeadKV temp");
+  generate->add_option("--head-scores", gen.head_scores, "retrieval|reasoning|FILE");
+  generate->add_option("--layout", gen.layout, "reference|gqa");
+  generate->add_option("--max-new-tokens", gen.max_new_tokens, "Tokens to generate");
+  generate->add_option("--min-new-tokens", gen.min_new_tokens, "Ban stop ids for this many steps");
+  generate->add_option("--stop", gen.stop_ids, "Stop token ids (default: EOS)")->delimiter(',');
+  generate->add_flag("--per-layer", gen.per_layer, "Print per-layer cache entries");
+
   CLI11_PARSE(app, argc, argv);
   if (!log_level.empty()) {
     hkv::LogLevel level;
@@ -30,6 +86,22 @@ int main(int argc, char** argv) {
   }
   if (doctor->parsed()) {
     return hkv::cli::run_doctor(doctor_options);
+  }
+  if (inspect->parsed()) {
+    return hkv::cli::run_inspect(inspect_options);
+  }
+  if (generate->parsed()) {
+    return hkv::cli::run_generate(gen);
+  }
+  if (budget->parsed()) {
+    return hkv::cli::run_heads_budget(budget_options);
+  }
+  if (tokenize->parsed()) {
+    if (!tok_options.text && !tok_options.file) {
+      std::fprintf(stderr, "headkv tokenize: give --text or --file\n");
+      return 2;
+    }
+    return hkv::cli::run_tokenize(tok_options);
   }
   std::printf("%s", app.help().c_str());
   return 0;

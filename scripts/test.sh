@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: install deps, fetch the default model, build, run every ctest test. Tests labelled `gpu` skip
-# themselves without a device; `slow` tests run only with HKV_SLOW_TESTS=1.
+# The README's test command: install deps, fetch the default model, build, run every ctest
+# test. Tests labelled `gpu` skip themselves without a device; `slow` tests run only with
+# HKV_SLOW_TESTS=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh

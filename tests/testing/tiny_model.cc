@@ -3,6 +3,7 @@
 // convert_hf_to_gguf.py permutation.
 #include "tests/testing/tiny_model.h"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -170,7 +171,7 @@ TinyModel write_tiny_model(const std::string& dir, const TinyModelOptions& o) {
        .head_dim = head_dim,
        .intermediate_size = o.ffn,
        .vocab_size = o.vocab,
-       .rope_theta = 10000.0,
+       .rope_theta = o.rope_theta,
        .rms_norm_eps = 1e-5,
        .tie_word_embeddings = o.tie_embeddings,
        .max_position_embeddings = 512,
@@ -183,7 +184,7 @@ TinyModel write_tiny_model(const std::string& dir, const TinyModelOptions& o) {
                  {"num_key_value_heads", o.kv_heads},
                  {"intermediate_size", o.ffn},
                  {"vocab_size", o.vocab},
-                 {"rope_theta", 10000.0},
+                 {"rope_theta", o.rope_theta},
                  {"rms_norm_eps", 1e-5},
                  {"tie_word_embeddings", o.tie_embeddings},
                  {"max_position_embeddings", 512},
@@ -205,7 +206,7 @@ TinyModel write_tiny_model(const std::string& dir, const TinyModelOptions& o) {
   gguf.add_u32("llama.feed_forward_length", o.ffn);
   gguf.add_u32("llama.attention.head_count", o.heads);
   gguf.add_u32("llama.attention.head_count_kv", o.kv_heads);
-  gguf.add_f32("llama.rope.freq_base", 10000.0f);
+  gguf.add_f32("llama.rope.freq_base", static_cast<float>(o.rope_theta));
   gguf.add_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
   gguf.add_u32("llama.vocab_size", o.vocab);
   gguf.add_u32("tokenizer.ggml.bos_token_id", 1);
@@ -213,17 +214,23 @@ TinyModel write_tiny_model(const std::string& dir, const TinyModelOptions& o) {
 
   std::map<std::string, RawTensor> shards[2];
   int shard = 0;
+  int tensor_index = 0;
   auto add = [&](model::WeightId id, int layer, std::vector<int64_t> shape) {
     int64_t n = 1;
-    for (int64_t d : shape)
+    for (int64_t d : shape) {
       n *= d;
+    }
     std::vector<float> v(n);
-    for (float& x : v)
-      x = dist(rng);
-    if (id == model::WeightId::kAttnNorm || id == model::WeightId::kFfnNorm ||
-        id == model::WeightId::kOutputNorm) {
-      for (float& x : v)
-        x += 1.0f;
+    bool norm = id == model::WeightId::kAttnNorm || id == model::WeightId::kFfnNorm ||
+                id == model::WeightId::kOutputNorm;
+    double t = tensor_index++;
+    for (int64_t i = 0; i < n; ++i) {
+      if (o.formula_weights) {
+        v[i] = static_cast<float>(norm ? 1.0 + 0.1 * std::cos(0.5 * i + t)
+                                       : 0.05 * std::sin(0.37 * i + 1.3 * t + 0.1));
+      } else {
+        v[i] = dist(rng) + (norm ? 1.0f : 0.0f);
+      }
     }
     if (o.half) {  // store exactly what the files hold
       for (float& x : v)

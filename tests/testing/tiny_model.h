@@ -61,6 +61,11 @@ struct TinyModelOptions {
   bool half = false;     // F16 tensors in both files (else F32)
   bool sharded = false;  // two safetensors shards + index.json
   uint32_t seed = 1;
+  // Deterministic closed-form weights instead of random ones, reproducible by
+  // tools/reference/make_logits_goldens.py: tensor t (in WeightId order, layer-major), element i:
+  // norms 1 + 0.1*cos(0.5*i + t), others 0.05*sin(0.37*i + 1.3*t + 0.1), computed in double.
+  bool formula_weights = false;
+  double rope_theta = 10000.0;
 };
 
 struct TinyModel {

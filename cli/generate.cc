@@ -1,0 +1,157 @@
+// Expands methods x budgets x betas into configs, runs them on one shared prefill, prints results.
+#include "cli/generate.h"
+
+#include <cstdio>
+
+#include "common/mapped_file.h"
+#include "common/strings.h"
+#include "model/cpu_model.h"
+#include "model/generate.h"
+#include "model/model_files.h"
+#include "worker/head_caps.h"
+
+namespace hkv::cli {
+namespace {
+
+int fail(const Status& status) {
+  std::fprintf(stderr, "headkv generate: %s\n", status.to_string().c_str());
+  return 1;
+}
+
+Result<std::vector<model::CompressionConfig>> expand_configs(const GenerateOptions& o) {
+  std::vector<model::CompressionConfig> configs;
+  model::CacheLayout layout;
+  if (o.layout == "reference") {
+    layout = model::CacheLayout::kReference;
+  } else if (o.layout == "gqa") {
+    layout = model::CacheLayout::kGqa;
+  } else {
+    return errorf(StatusCode::kInvalidArgument, "--layout '%s', expected reference or gqa",
+                  o.layout.c_str());
+  }
+  for (const std::string& name : o.methods) {
+    HKV_ASSIGN_OR_RETURN(model::Method method, model::parse_method(name));
+    if (method == model::Method::kFullKv) {
+      configs.push_back({});
+      continue;
+    }
+    for (int32_t budget : o.budgets) {
+      std::vector<double> betas =
+          model::uses_head_scores(method) ? o.betas : std::vector<double>{1.01};
+      for (double beta : betas) {
+        model::CompressionConfig cc;
+        cc.method = method;
+        cc.budget = budget;
+        cc.beta = beta;
+        cc.temp = o.temp;
+        cc.layout = layout;
+        if (model::uses_head_scores(method)) {
+          cc.head_scores = o.head_scores;
+          if (method == model::Method::kHeadKvR && o.head_scores == "reasoning")
+            cc.head_scores = "retrieval";
+        }
+        HKV_RETURN_IF_ERROR(cc.validate());
+        configs.push_back(cc);
+      }
+    }
+  }
+  return configs;
+}
+
+void print_run(const model::Tokenizer& tok,
+               const model::ConfigRun& run,
+               const model::LlamaConfig& c,
+               bool per_layer) {
+  auto text = tok.decode(run.tokens, /*skip_special_tokens=*/true);
+  int64_t bytes16 = run.cache_entries * c.head_dim * 2 * 2;
+  std::printf("\n== %s\n", run.config.label().c_str());
+  std::printf("output (%zu tokens%s): %s\n", run.tokens.size(), run.stopped ? ", stopped" : "",
+              text.ok() ? text->c_str() : text.status().to_string().c_str());
+  std::printf("cache: %lld entries, %s in fp16 (%s as stored in fp32); compress %.1f ms\n",
+              static_cast<long long>(run.cache_entries), format_bytes(bytes16).c_str(),
+              format_bytes(bytes16 * 2).c_str(), run.compress_ms);
+  if (per_layer) {
+    std::printf("  layer   entries   bytes(fp16)  min/head  max/head\n");
+    for (size_t l = 0; l < run.layers.size(); ++l) {
+      const auto& s = run.layers[l];
+      std::printf("  %5zu %9lld %13lld %9d %9d\n", l, static_cast<long long>(s.entries),
+                  static_cast<long long>(s.entries * c.head_dim * 4), s.min_head, s.max_head);
+    }
+  }
+}
+
+}  // namespace
+
+int run_generate(const GenerateOptions& o) {
+  std::string text;
+  if (o.prompt.has_value()) {
+    text = *o.prompt;
+  } else if (o.prompt_file.has_value()) {
+    auto contents = read_file_to_string(*o.prompt_file);
+    if (!contents.ok())
+      return fail(contents.status());
+    text = std::move(contents).value();
+  } else {
+    return fail(errorf(StatusCode::kInvalidArgument, "give --prompt or --prompt-file"));
+  }
+  auto configs = expand_configs(o);
+  if (!configs.ok())
+    return fail(configs.status());
+  auto source = model::ModelSource::open(o.model);
+  if (!source.ok())
+    return fail(source.status());
+  auto tokenizer = model::load_tokenizer(o.model);
+  if (!tokenizer.ok())
+    return fail(tokenizer.status());
+  auto caps = worker::resolve_head_caps(source->config(), o.model, *configs);
+  if (!caps.ok())
+    return fail(caps.status());
+
+  bool add_special = true;
+  if (o.chat) {
+    auto family = model::chat_family_for(*tokenizer, o.model, o.chat_template);
+    if (!family.ok())
+      return fail(family.status());
+    auto rendered = model::render_user_prompt(*tokenizer, *family, text);
+    if (!rendered.ok())
+      return fail(rendered.status());
+    text = std::move(rendered).value();
+    add_special = false;
+  }
+  std::vector<int32_t> ids = tokenizer->encode(text, add_special);
+  auto model = model::CpuModel::load(*source);
+  if (!model.ok())
+    return fail(model.status());
+
+  model::GenerationConfig gen;
+  gen.max_new_tokens = o.max_new_tokens;
+  gen.min_new_tokens = o.min_new_tokens;
+  gen.stop_ids = o.stop_ids.empty() ? source->config().eos_token_ids : o.stop_ids;
+  model::TokenCallback stream;
+  if (configs->size() == 1) {  // stream a single config's tokens as they come
+    stream = [&](size_t, int32_t id) {
+      std::string piece = tokenizer->is_special(id) ? "" : tokenizer->token_bytes(id);
+      std::fputs(piece.c_str(), stdout);
+      std::fflush(stdout);
+    };
+    std::printf("[streaming %s]\n", (*configs)[0].label().c_str());
+  }
+  auto run = model::generate_multi(*model, ids, *configs, *caps, gen, stream);
+  if (!run.ok())
+    return fail(run.status());
+  std::printf("\nprompt: %lld tokens; prefill %.1f ms (%.1f tok/s), shared by %zu config(s)\n",
+              static_cast<long long>(run->prompt_tokens), run->prefill_ms,
+              1000.0 * run->prompt_tokens / run->prefill_ms, run->runs.size());
+  int64_t generated = 0;
+  for (const auto& r : run->runs)
+    generated += static_cast<int64_t>(r.tokens.size());
+  std::printf("decode: %d batched steps, %.1f ms (%.1f ms/step, %.1f tok/s over all configs)\n",
+              run->decode_steps, run->decode_ms,
+              run->decode_steps ? run->decode_ms / run->decode_steps : 0.0,
+              run->decode_ms > 0 ? 1000.0 * generated / run->decode_ms : 0.0);
+  for (const auto& r : run->runs)
+    print_run(*tokenizer, r, source->config(), o.per_layer);
+  return 0;
+}
+
+}  // namespace hkv::cli

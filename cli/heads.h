@@ -1,0 +1,28 @@
+// `headkv heads budget`: HeadKV's static per-head KV capacities (ALGORITHMS.md §4.2) for a score
+// file, budget and β, printed as a layer-by-head table or as JSON.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace hkv::cli {
+
+struct HeadsBudgetOptions {
+  // A score-file path, or the alias `retrieval` (HeadKV-R) / `reasoning` (HeadKV-R2), which
+  // names the reference file in $HEADKV_DATA_DIR/head_scores/ for the family in `model`.
+  std::string scores;
+  std::string model;   // model-name hint for the aliases: must contain "llama" or "mistral"
+  int32_t budget = 0;  // B, average stored entries per head including the window (> window)
+  double beta = 0.0;   // β >= 1 (required)
+  double temp = 1.0;   // > 0, sharpening exponent on the normalised scores
+  int32_t window = 8;  // w, the observation window every reference pipeline uses
+  std::string layout = "reference";  // reference (per query head) | gqa (per KV head)
+  int32_t kv_heads = 0;              // KV heads per layer; required with layout gqa
+  std::string format = "table";      // table | json
+};
+
+// Prints to stdout; errors go to stderr as "headkv heads budget: <status>". Returns the process
+// exit code: 0 on success, 1 on any error.
+int run_heads_budget(const HeadsBudgetOptions& options);
+
+}  // namespace hkv::cli

@@ -1,0 +1,107 @@
+// The CPU engine against transformers (goldens from tools/reference/make_logits_goldens.py):
+// logits within 1e-3 relative (max |diff| / max |ref| per position) and 32 greedy tokens equal,
+// for a closed-form tiny model (both tie modes) and for SmolLM2-135M-Instruct (Q4_1 GGUF).
+#include "model/cpu_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "common/json.h"
+#include "model/generate.h"
+#include "tests/testing/data.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/tiny_model.h"
+
+namespace hkv::model {
+namespace {
+
+constexpr double kRelTol = 1e-3;
+
+std::vector<int32_t> greedy_full_kv(const CpuModel& model, const std::vector<int32_t>& ids, int n) {
+  CompressionConfig full;
+  GenerationConfig gen;
+  gen.max_new_tokens = n;
+  auto run = generate_multi(model, ids, {full}, {{}}, gen);
+  EXPECT_TRUE(run.ok()) << run.status().to_string();
+  return run.ok() ? run->runs[0].tokens : std::vector<int32_t>();
+}
+
+TEST(CpuModelTest, TinyModelMatchesTransformers) {
+  auto golden = read_json_file(testing::golden_path("logits/tiny.json"));
+  ASSERT_TRUE(golden.ok()) << golden.status().to_string();
+  for (bool tie : {false, true}) {
+    testing::TempDir dir;
+    testing::TinyModelOptions o;
+    o.formula_weights = true;
+    o.tie_embeddings = tie;
+    testing::TinyModel m = testing::write_tiny_model(dir.path(), o);
+    for (const std::string& path : {m.hf_dir, m.gguf_path}) {
+      auto source = ModelSource::open(path);
+      ASSERT_TRUE(source.ok()) << source.status().to_string();
+      auto model = CpuModel::load(*source);
+      ASSERT_TRUE(model.ok()) << model.status().to_string();
+      for (const Json& c : (*golden)["cases"]) {
+        if (c["tie"].get<bool>() != tie)
+          continue;
+        std::vector<int32_t> ids = c["ids"].get<std::vector<int32_t>>();
+        auto out = model->prefill(ids, 8, /*all_logits=*/true);
+        ASSERT_TRUE(out.ok()) << out.status().to_string();
+        const int V = o.vocab;
+        for (size_t t = 0; t < ids.size(); ++t) {
+          const Json& row = c["logits"][t];
+          double max_ref = 0, max_diff = 0;
+          for (int i = 0; i < V; ++i) {
+            double ref = row[i].get<double>();
+            max_ref = std::max(max_ref, std::abs(ref));
+            max_diff = std::max(max_diff, std::abs(out->all_logits[t * V + i] - ref));
+          }
+          ASSERT_LE(max_diff / max_ref, kRelTol) << path << " position " << t;
+        }
+        EXPECT_EQ(greedy_full_kv(*model, ids, 32), c["greedy"].get<std::vector<int32_t>>()) << path;
+      }
+    }
+  }
+}
+
+TEST(CpuModelTest, SmolLm2MatchesTransformers) {
+  std::string path = testing::default_model_file();
+  HKV_SKIP_UNLESS_EXISTS(path, "run scripts/fetch-assets.sh");
+  auto golden = read_json_file(testing::golden_path("logits/smollm2.json"));
+  ASSERT_TRUE(golden.ok());
+  auto source = ModelSource::open(path);
+  ASSERT_TRUE(source.ok());
+  auto model = CpuModel::load(*source);
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  for (const Json& c : (*golden)["cases"]) {
+    std::vector<int32_t> ids = c["ids"].get<std::vector<int32_t>>();
+    auto out = model->prefill(ids, 8, false);
+    ASSERT_TRUE(out.ok());
+    double max_abs = c["max_abs"].get<double>(), max_diff = 0;
+    for (size_t k = 0; k < c["top_ids"].size(); ++k) {
+      int id = c["top_ids"][k].get<int>();
+      max_diff =
+          std::max(max_diff, std::abs(out->last_logits[id] - c["top_logits"][k].get<double>()));
+    }
+    EXPECT_LE(max_diff / max_abs, kRelTol) << c["text"];
+    EXPECT_EQ(greedy_full_kv(*model, ids, 32), c["greedy"].get<std::vector<int32_t>>())
+        << c["text"];
+  }
+}
+
+TEST(CpuModelTest, RejectsBadTokens) {
+  testing::TempDir dir;
+  testing::TinyModel m = testing::write_tiny_model(dir.path(), {});
+  auto source = ModelSource::open(m.hf_dir);
+  ASSERT_TRUE(source.ok());
+  auto model = CpuModel::load(*source);
+  ASSERT_TRUE(model.ok());
+  EXPECT_EQ(model->prefill(std::vector<int32_t>{}, 8, false).status().code(),
+            StatusCode::kInvalidArgument);
+  Status st = model->prefill(std::vector<int32_t>{1, 999}, 8, false).status();
+  EXPECT_NE(st.message().find("999"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hkv::model

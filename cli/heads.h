@@ -25,4 +25,14 @@ struct HeadsBudgetOptions {
 // exit code: 0 on success, 1 on any error.
 int run_heads_budget(const HeadsBudgetOptions& options);
 
+struct HeadsShowOptions {
+  std::string scores;  // file, or retrieval|reasoning with `model`
+  std::string model;
+  int top = 10;
+  std::string svg;  // heatmap output path; empty: none
+};
+
+// Prints the distribution summary; writes the heatmap SVG when asked. Exit code 0 / 1.
+int run_heads_show(const HeadsShowOptions& options);
+
 }  // namespace hkv::cli

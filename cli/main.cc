@@ -78,6 +78,13 @@ int main(int argc, char** argv) {
   generate->add_option("--stop", gen.stop_ids, "Stop token ids (default: EOS)")->delimiter(',');
   generate->add_flag("--per-layer", gen.per_layer, "Print per-layer cache entries");
 
+  hkv::cli::HeadsShowOptions show_options;
+  CLI::App* show = heads->add_subcommand("show", "Summarise a score file; --svg writes a heatmap");
+  show->add_option("scores", show_options.scores, "Score file, or retrieval|reasoning")->required();
+  show->add_option("--model", show_options.model, "Model name for the aliases (llama|mistral)");
+  show->add_option("--top", show_options.top, "Top heads to list");
+  show->add_option("--svg", show_options.svg, "Write a layers x heads heatmap SVG here");
+
   CLI11_PARSE(app, argc, argv);
   if (!log_level.empty()) {
     hkv::LogLevel level;
@@ -92,6 +99,9 @@ int main(int argc, char** argv) {
   }
   if (generate->parsed()) {
     return hkv::cli::run_generate(gen);
+  }
+  if (show->parsed()) {
+    return hkv::cli::run_heads_show(show_options);
   }
   if (budget->parsed()) {
     return hkv::cli::run_heads_budget(budget_options);

@@ -155,7 +155,8 @@ Result<PrefillOutput> CpuModel::prefill(std::span<const int32_t> ids,
 Status CpuModel::decode(std::span<const int32_t> tokens,
                         std::span<const int64_t> positions,
                         std::span<HeadKvCache* const> caches,
-                        std::vector<float>* logits) const {
+                        std::vector<float>* logits,
+                        const AttentionObserver* observer) const {
   const LlamaConfig& c = config_;
   const int64_t b = static_cast<int64_t>(tokens.size());
   if (positions.size() != tokens.size() || caches.size() != tokens.size()) {
@@ -196,6 +197,9 @@ Status CpuModel::decode(std::span<const int32_t> tokens,
         gemm_f32_strided(&q[i * qw + qh * D], D, layer.k_head(seg), D, true, s.data(), len, 1, len,
                          D, scale, false);
         softmax(s.data(), len);
+        if (observer != nullptr) {
+          (*observer)(static_cast<size_t>(i), l, static_cast<int32_t>(qh), std::span<const float>(s.data(), len));
+        }
         gemm_f32_strided(s.data(), len, layer.v_head(seg), D, false, &attn[i * qw + qh * D], D, 1,
                          D, len, 1.0f, false);
       }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -29,6 +30,11 @@ struct PrefillOutput {
   std::vector<PrefillLayer> layers;  // [num_layers]
 };
 
+// Sees each query head's softmax row over its cache segment during decode (head detection).
+// Row i of a FullKV cache is prompt/generated position i.
+using AttentionObserver =
+    std::function<void(size_t batch_index, int32_t layer, int32_t q_head, std::span<const float> probs)>;
+
 class CpuModel {
  public:
   static Result<CpuModel> load(const ModelSource& source);
@@ -45,7 +51,8 @@ class CpuModel {
   Status decode(std::span<const int32_t> tokens,
                 std::span<const int64_t> positions,
                 std::span<HeadKvCache* const> caches,
-                std::vector<float>* logits) const;
+                std::vector<float>* logits,
+                const AttentionObserver* observer = nullptr) const;
 
  private:
   CpuModel(LlamaConfig config, LlamaWeights weights);

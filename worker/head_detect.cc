@@ -1,0 +1,193 @@
+// The detection loop: build the needle prompt, prefill all but its last token with a FullKV cache
+// (cache row i = position i), then decode greedily while every head's attention row is scored.
+#include "worker/head_detect.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "common/json.h"
+#include "common/mapped_file.h"
+#include "common/strings.h"
+#include "model/generate.h"
+#include "model/kv_compressor.h"
+
+namespace hkv::worker {
+namespace {
+
+struct Needle {
+  std::string needle, question, real_needle, answer;
+};
+
+Result<std::vector<Needle>> read_needles(const std::string& dir) {
+  std::string path = dir + "/needles.jsonl";
+  HKV_ASSIGN_OR_RETURN(std::string text, read_file_to_string(path));
+  std::vector<Needle> out;
+  for (const std::string& line : split(text, '\n')) {
+    if (trim(line).empty())
+      continue;
+    HKV_ASSIGN_OR_RETURN(Json j, parse_json(line, path));
+    JsonRef r(j, path + ":" + std::to_string(out.size() + 1));
+    Needle n;
+    HKV_ASSIGN_OR_RETURN(n.needle, r.get<std::string>("needle"));
+    HKV_ASSIGN_OR_RETURN(n.question, r.get<std::string>("question"));
+    HKV_ASSIGN_OR_RETURN(n.real_needle, r.get<std::string>("real_needle"));
+    HKV_ASSIGN_OR_RETURN(n.answer, r.get_or<std::string>("answer", n.real_needle));
+    out.push_back(std::move(n));
+  }
+  if (out.empty())
+    return errorf(StatusCode::kNotFound, "%s holds no needles", path.c_str());
+  return out;
+}
+
+// Needle k's haystack: the .txt files of part{k+offset} in name order, repeated until the word
+// count reaches `words` (the files are raw JSON dumps, used verbatim as the reference does).
+Result<std::string> read_haystack(const std::string& dir, int part, int64_t words) {
+  namespace fs = std::filesystem;
+  std::string part_dir = dir + "/part" + std::to_string(part);
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(part_dir, ec)) {
+    if (e.path().extension() == ".txt")
+      files.push_back(e.path().string());
+  }
+  if (ec || files.empty())
+    return errorf(StatusCode::kNotFound, "no haystack .txt files in %s", part_dir.c_str());
+  std::sort(files.begin(), files.end());
+  std::string text;
+  int64_t count = 0;
+  while (count < std::max<int64_t>(words, 1)) {
+    for (const std::string& f : files) {
+      HKV_ASSIGN_OR_RETURN(std::string t, read_file_to_string(f));
+      text += t;
+    }
+    count = static_cast<int64_t>(split(text, ' ').size());
+  }
+  return text;
+}
+
+// §7.2 steps 1–5 with the detection buffer: truncate, make room, insert at a sentence boundary.
+std::vector<int32_t> insert_needle(const model::Tokenizer& tok,
+                                   const std::string& haystack,
+                                   const std::string& needle,
+                                   int64_t length,
+                                   int32_t depth,
+                                   const DetectOptions& o) {
+  std::vector<int32_t> tn = tok.encode(needle, true);
+  if (length == 0)
+    return tn;
+  std::vector<int32_t> all = tok.encode(haystack, true);
+  if (static_cast<int64_t>(all.size()) > length)
+    all.resize(length);
+  auto ctx = tok.decode(all, false);
+  std::vector<int32_t> tc = tok.encode(ctx.ok() ? *ctx : std::string(), true);
+  int64_t room = length - o.buffer_tokens;
+  if (static_cast<int64_t>(tc.size() + tn.size()) > room) {
+    tc.resize(static_cast<size_t>(std::max<int64_t>(0, room - static_cast<int64_t>(tn.size()))));
+  }
+  int64_t p = depth >= 100 ? static_cast<int64_t>(tc.size())
+                           : static_cast<int64_t>(tc.size()) * depth / 100;
+  if (depth < 100) {
+    while (p > 0 &&
+           std::find(o.period_ids.begin(), o.period_ids.end(), tc[p - 1]) == o.period_ids.end())
+      --p;
+  }
+  std::vector<int32_t> out(tc.begin(), tc.begin() + p);
+  out.insert(out.end(), tn.begin(), tn.end());
+  out.insert(out.end(), tc.begin() + p, tc.end());
+  return out;
+}
+
+}  // namespace
+
+Result<DetectReport> detect_heads(const model::CpuModel& model,
+                                  const model::Tokenizer& tok,
+                                  const DetectOptions& o) {
+  if (!o.success)
+    return errorf(StatusCode::kInvalidArgument, "detect_heads: no success scorer");
+  const model::LlamaConfig& c = model.config();
+  const bool r2 = o.kind == head_scores::DetectionKind::kRetrievalReasoning;
+  HKV_ASSIGN_OR_RETURN(std::vector<Needle> needles, read_needles(o.haystack_dir));
+  std::vector<int32_t> newline = tok.encode("\n", false);
+  std::vector<int32_t> stops = newline;
+  if (r2 && tok.spec().eos_id)
+    stops.push_back(*tok.spec().eos_id);
+  int64_t max_len = *std::max_element(o.lengths.begin(), o.lengths.end());
+  std::vector<std::vector<double>> lists(static_cast<size_t>(c.num_layers) * c.num_q_heads);
+  DetectReport report;
+  auto t0 = std::chrono::steady_clock::now();
+  for (size_t k = 0; k < needles.size(); ++k) {
+    const Needle& nd = needles[k];
+    HKV_ASSIGN_OR_RETURN(std::string haystack,
+                         read_haystack(o.haystack_dir, static_cast<int>(r2 ? k : k + 1), max_len));
+    for (int64_t length : o.lengths) {
+      for (int32_t depth : o.depths) {
+        std::vector<int32_t> ctx = insert_needle(tok, haystack, nd.needle, length, depth, o);
+        auto context = tok.decode(ctx, false);
+        HKV_RETURN_IF_ERROR(context.status());
+        std::string prompt =
+            *context + "Based on the content of the book, Question: " + nd.question + "\nAnswer:";
+        std::vector<int32_t> ids = tok.encode(prompt, true);
+        std::vector<int32_t> answer = tok.encode(r2 ? nd.answer : nd.real_needle, false);
+        head_scores::TokenSpan span =
+            r2 && tok.spec().bos_id && tok.spec().add_bos
+                ? head_scores::find_span_after_bos(ids, answer, *tok.spec().bos_id)
+                : head_scores::find_span_by_overlap(ids, answer);
+        head_scores::HeadScoreAccumulator acc(o.kind, c.num_layers, c.num_q_heads, span, ids);
+        HKV_ASSIGN_OR_RETURN(
+            model::PrefillOutput pre,
+            model.prefill(std::span<const int32_t>(ids.data(), ids.size() - 1), 1, false));
+        model::CompressionConfig full;
+        int32_t steps = r2 ? static_cast<int32_t>(answer.size()) : o.max_decode_steps;
+        HKV_ASSIGN_OR_RETURN(model::HeadKvCache cache,
+                             model::build_cache(pre, c, full, {}, {true, steps + 1}));
+        pre = model::PrefillOutput();
+        model::AttentionObserver observer = [&](size_t, int32_t layer, int32_t head,
+                                                std::span<const float> p) {
+          acc.observe(layer, head, p);
+        };
+        std::vector<int32_t> generated;
+        std::vector<float> logits;
+        int32_t input = ids.back();
+        for (int32_t step = 0; step < steps; ++step) {
+          model::HeadKvCache* batch[] = {&cache};
+          int64_t pos = static_cast<int64_t>(ids.size()) - 1 + step;
+          HKV_RETURN_IF_ERROR(model.decode(std::span<const int32_t>(&input, 1),
+                                           std::span<const int64_t>(&pos, 1), batch, &logits,
+                                           &observer));
+          input = model::greedy_token(logits, {});
+          acc.end_step(input);
+          generated.push_back(input);
+          if (std::find(stops.begin(), stops.end(), input) != stops.end())
+            break;
+        }
+        auto response = tok.decode(generated, true);
+        HKV_RETURN_IF_ERROR(response.status());
+        double score = o.success(std::string(trim(*response)), r2 ? nd.answer : nd.real_needle);
+        bool ok = span.found() && score > 50.0;
+        ++report.tests_run;
+        if (ok) {
+          ++report.tests_succeeded;
+          for (size_t i = 0; i < lists.size(); ++i)
+            lists[i].push_back(acc.scores()[i]);
+        }
+        if (o.progress) {
+          o.progress(strformat("needle %zu length %lld depth %d: %lld tokens, score %.1f %s -> %s",
+                               k, static_cast<long long>(length), depth,
+                               static_cast<long long>(ids.size()), score, ok ? "kept" : "dropped",
+                               std::string(trim(*response)).substr(0, 60).c_str()));
+        }
+      }
+    }
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (report.tests_succeeded == 0) {
+    return errorf(StatusCode::kFailedPrecondition,
+                  "none of the %d detection tests succeeded; no scores", report.tests_run);
+  }
+  HKV_ASSIGN_OR_RETURN(
+      report.table, head_scores::make_score_table(c.num_layers, c.num_q_heads, std::move(lists)));
+  return report;
+}
+
+}  // namespace hkv::worker

@@ -1,0 +1,48 @@
+// Head-importance detection on the engine (ALGORITHMS.md §9): needle tests over a grid of context
+// lengths and depths; each successful test appends one score per head (retrieval: copies from the
+// needle, retrieval-reasoning: top-N attention mass on the answer). Produces the HeadKV score
+// table, written in the reference JSON format by head_scores::save_score_file.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "head_scores/detection.h"
+#include "head_scores/score_file.h"
+#include "model/cpu_model.h"
+#include "model/tokenizer.h"
+
+namespace hkv::worker {
+
+// score(response, reference) in [0, 100]: the reference uses ROUGE-1 recall (retrieval) and
+// qa_f1 (retrieval-reasoning); a test succeeds when the score is > 50.
+using SuccessScore =
+    std::function<double(const std::string& response, const std::string& reference)>;
+
+struct DetectOptions {
+  head_scores::DetectionKind kind = head_scores::DetectionKind::kRetrieval;
+  std::string haystack_dir;         // haystack_for_detect or haystack_for_detect_r2
+  std::vector<int64_t> lengths;     // context lengths in tokens (0 = needle only)
+  std::vector<int32_t> depths;      // percent
+  int32_t max_decode_steps = 50;    // retrieval; reasoning stops after the answer's length
+  std::vector<int32_t> period_ids;  // insertion backs off to a position after one of these
+  int32_t buffer_tokens = 200;      // final_context_length_buffer
+  SuccessScore success;             // required
+  std::function<void(const std::string&)> progress;  // one line per test, may be empty
+};
+
+struct DetectReport {
+  head_scores::HeadScoreTable table;
+  int32_t tests_run = 0;
+  int32_t tests_succeeded = 0;
+  double seconds = 0.0;
+};
+
+Result<DetectReport> detect_heads(const model::CpuModel& model,
+                                  const model::Tokenizer& tokenizer,
+                                  const DetectOptions& options);
+
+}  // namespace hkv::worker

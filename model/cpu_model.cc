@@ -198,7 +198,8 @@ Status CpuModel::decode(std::span<const int32_t> tokens,
                          D, scale, false);
         softmax(s.data(), len);
         if (observer != nullptr) {
-          (*observer)(static_cast<size_t>(i), l, static_cast<int32_t>(qh), std::span<const float>(s.data(), len));
+          (*observer)(static_cast<size_t>(i), l, static_cast<int32_t>(qh),
+                      std::span<const float>(s.data(), len));
         }
         gemm_f32_strided(s.data(), len, layer.v_head(seg), D, false, &attn[i * qw + qh * D], D, 1,
                          D, len, 1.0f, false);

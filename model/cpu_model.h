@@ -32,8 +32,8 @@ struct PrefillOutput {
 
 // Sees each query head's softmax row over its cache segment during decode (head detection).
 // Row i of a FullKV cache is prompt/generated position i.
-using AttentionObserver =
-    std::function<void(size_t batch_index, int32_t layer, int32_t q_head, std::span<const float> probs)>;
+using AttentionObserver = std::function<void(
+    size_t batch_index, int32_t layer, int32_t q_head, std::span<const float> probs)>;
 
 class CpuModel {
  public:

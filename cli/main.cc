@@ -7,6 +7,7 @@
 #include "cli/doctor.h"
 #include "cli/generate.h"
 #include "cli/heads.h"
+#include "cli/sweep_cli.h"
 #include "common/logging.h"
 
 int main(int argc, char** argv) {
@@ -85,11 +86,17 @@ int main(int argc, char** argv) {
   show->add_option("--top", show_options.top, "Top heads to list");
   show->add_option("--svg", show_options.svg, "Write a layers x heads heatmap SVG here");
 
+  hkv::cli::SweepCli sweep;
+  hkv::cli::add_sweep_commands(app, &sweep);
+
   CLI11_PARSE(app, argc, argv);
   if (!log_level.empty()) {
     hkv::LogLevel level;
     hkv::parse_log_level(log_level, &level);
     hkv::set_log_level(level);
+  }
+  if (auto rc = hkv::cli::dispatch_sweep_commands(sweep)) {
+    return *rc;
   }
   if (doctor->parsed()) {
     return hkv::cli::run_doctor(doctor_options);

@@ -12,12 +12,13 @@ declare -A allow=(
   [model]="common kernels model"
   [head_scores]="common head_scores"
   [jobs]="common jobs"
-  [proto]="common proto"
-  [coordinator]="common jobs proto coordinator"
-  [worker]="common kernels model head_scores jobs proto worker"
-  [cli]="common kernels model head_scores jobs proto coordinator worker cli"
+  [proto]="common proto hkv"
+  [coordinator]="common jobs proto hkv coordinator"
+  [worker]="common kernels model head_scores jobs proto hkv worker"
+  [cli]="common kernels model head_scores jobs proto hkv coordinator worker cli"
   [bench]="common kernels model head_scores jobs proto bench"
 )
+# "hkv/v1/*.pb.h" is the generated proto code (target hkv_proto_gen).
 # Layers that must build on a machine without CUDA.
 no_cuda="common head_scores jobs proto coordinator"
 

@@ -1,0 +1,171 @@
+// Table aggregation. LongBench cells are eval.py's dataset scores (100 x mean, round-half-even to
+// 2 decimals); BABILong cells are 100 x accuracy; needle cells are the heatmap word-set recall.
+#include "cli/result_tables.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "common/json.h"
+#include "common/strings.h"
+#include "jobs/metrics.h"
+
+namespace hkv::cli {
+namespace {
+
+using Grid =
+    std::map<std::string, std::map<std::string, std::vector<double>>>;  // row -> col -> scores
+
+std::string cell(const std::vector<double>& v, bool longbench) {
+  if (v.empty())
+    return "-";
+  if (longbench) {
+    auto s = jobs::longbench_dataset_score(v);
+    return s.ok() ? jobs::format_score_cell(*s) : "-";
+  }
+  double sum = 0;
+  for (double x : v)
+    sum += x;
+  return strformat("%.2f", 100.0 * sum / static_cast<double>(v.size()));
+}
+
+void table(
+    const std::string& title, const Grid& grid, bool longbench, RenderedTables* out, Json* json) {
+  std::set<std::string> cols;
+  for (const auto& [row, c] : grid) {
+    for (const auto& [col, v] : c)
+      cols.insert(col);
+  }
+  out->markdown += "\n### " + title + "\n\n| config |";
+  for (const auto& c : cols)
+    out->markdown += " " + c + " |";
+  out->markdown += " Avg. |\n|---|";
+  for (size_t i = 0; i <= cols.size(); ++i)
+    out->markdown += "---|";
+  out->markdown += "\n";
+  for (const auto& [row, c] : grid) {
+    out->markdown += "| " + row + " |";
+    double avg = 0;
+    int n = 0;
+    Json jrow = Json::object();
+    for (const auto& col : cols) {
+      auto it = c.find(col);
+      std::string v = it == c.end() ? "-" : cell(it->second, longbench);
+      out->markdown += " " + v + " |";
+      out->csv += title + "," + row + "," + col + "," + v + "\n";
+      if (v != "-") {
+        avg += std::stod(v);
+        ++n;
+        jrow[col] = std::stod(v);
+      }
+    }
+    std::string a = n ? jobs::format_score_cell(jobs::python_round(avg / n, 2)) : "-";
+    out->markdown += " " + a + " |\n";
+    (*json)[title][row] = jrow;
+  }
+}
+
+std::string needle_svg(const std::string& config,
+                       const std::map<std::string, std::vector<double>>& cells) {
+  std::set<int> lengths, depths;
+  for (const auto& [key, v] : cells) {
+    size_t c = key.find(':');
+    lengths.insert(std::stoi(key.substr(0, c)));
+    depths.insert(std::stoi(key.substr(c + 1)));
+  }
+  const int cw = 60, ch = 24, left = 70, top = 40;
+  std::string svg = strformat(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+      "font-family=\"sans-serif\" font-size=\"10\">\n<text x=\"%d\" y=\"16\">%s</text>\n",
+      left + cw * static_cast<int>(lengths.size()) + 20,
+      top + ch * static_cast<int>(depths.size()) + 30, left, config.c_str());
+  int x = 0;
+  for (int len : lengths) {
+    int y = 0;
+    for (int d : depths) {
+      auto it = cells.find(std::to_string(len) + ":" + std::to_string(d));
+      double s = 0;
+      if (it != cells.end() && !it->second.empty()) {
+        for (double v : it->second)
+          s += v;
+        s /= static_cast<double>(it->second.size());
+      }
+      // The reference's colormap runs #F0496E (0) -> #EBB839 -> #0CD79F (1); two linear segments.
+      auto mix = [](int a, int b, double t) { return static_cast<int>(a + (b - a) * t); };
+      int r, g, b;
+      if (s < 0.5) {
+        r = mix(0xF0, 0xEB, s * 2), g = mix(0x49, 0xB8, s * 2), b = mix(0x6E, 0x39, s * 2);
+      } else {
+        r = mix(0xEB, 0x0C, s * 2 - 1), g = mix(0xB8, 0xD7, s * 2 - 1),
+        b = mix(0x39, 0x9F, s * 2 - 1);
+      }
+      svg += strformat(
+          "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#%02x%02x%02x\"><title>length "
+          "%d, "
+          "depth %d: %.3f</title></rect>\n",
+          left + x * cw, top + y * ch, cw - 1, ch - 1, r, g, b, len, d, s);
+      if (x == 0)
+        svg += strformat("<text x=\"4\" y=\"%d\">depth %d%%</text>\n", top + y * ch + 15, d);
+      ++y;
+    }
+    svg += strformat("<text x=\"%d\" y=\"%d\">%d</text>\n", left + x * cw + 10, top + y * ch + 14,
+                     len);
+    ++x;
+  }
+  return svg + "</svg>\n";
+}
+
+}  // namespace
+
+RenderedTables render_tables(const std::vector<ResultRecord>& records) {
+  RenderedTables out;
+  Json json = Json::object();
+  Grid longbench, babilong, needle_summary;
+  std::map<std::string, std::map<std::string, std::vector<double>>>
+      needle_cells;  // config -> "len:depth"
+  for (const ResultRecord& r : records) {
+    if (r.benchmark == "longbench") {
+      longbench[r.config][r.dataset].push_back(r.score);
+    } else if (r.benchmark == "babilong") {
+      std::string split = r.sample_key.substr(0, r.sample_key.find(':'));
+      babilong[r.config][r.dataset + "/" + split].push_back(r.score);
+    } else if (r.benchmark == "needle") {
+      double heat = jobs::needle_heatmap_score(r.prediction);
+      needle_cells[r.config][r.sample_key].push_back(heat);
+      needle_summary[r.config]["heatmap (x100)"].push_back(heat);
+      needle_summary[r.config]["ROUGE-1 F x10 (x100)"].push_back(r.score / 10.0);
+    }
+  }
+  out.markdown = "# headkv results\n";
+  if (!longbench.empty())
+    table("LongBench", longbench, true, &out, &json);
+  if (!babilong.empty())
+    table("BABILong", babilong, false, &out, &json);
+  if (!needle_summary.empty())
+    table("Needle-in-a-haystack", needle_summary, false, &out, &json);
+  int i = 0;
+  for (const auto& [config, cells] : needle_cells) {
+    out.svgs.emplace_back(strformat("needle_%d.svg", i++), needle_svg(config, cells));
+  }
+  out.csv = "table,config,column,score\n" + out.csv;
+  out.json = dump_json(json, 2);
+  return out;
+}
+
+Status write_tables(const RenderedTables& t, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return errorf(StatusCode::kFailedPrecondition, "cannot create %s: %s", dir.c_str(),
+                  ec.message().c_str());
+  for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+           {"tables.md", t.markdown}, {"tables.csv", t.csv}, {"tables.json", t.json}}) {
+    std::ofstream(dir + "/" + name) << text;
+  }
+  for (const auto& [name, svg] : t.svgs)
+    std::ofstream(dir + "/" + name) << svg;
+  return Status();
+}
+
+}  // namespace hkv::cli

@@ -1,0 +1,88 @@
+// Flags of coordinator / worker / submit / status / workers / results / cancel / run.
+#include "cli/sweep_cli.h"
+
+namespace hkv::cli {
+namespace {
+
+void add_connection(CLI::App* cmd, ConnectionOptions* c) {
+  cmd->add_option("--coordinator", c->coordinator, "Coordinator HOST:PORT");
+  cmd->add_option("--token", c->token, "Shared token (or --token-file, or $HEADKV_TOKEN)");
+  cmd->add_option("--token-file", c->token_file, "File holding the shared token");
+  cmd->add_option("--tls-ca", c->tls_ca, "Root CA (PEM) to connect with TLS");
+}
+
+}  // namespace
+
+void add_sweep_commands(CLI::App& app, SweepCli* s) {
+  s->coordinator_cmd =
+      app.add_subcommand("coordinator", "Run the sweep coordinator (gRPC, SQLite state)");
+  auto* c = s->coordinator_cmd;
+  c->add_option("--db", s->coordinator.db, "SQLite state file")->required();
+  c->add_option("--port", s->coordinator.port, "Port (0: any free port)");
+  c->add_option("--host", s->coordinator.host, "Listen address");
+  c->add_option("--token", s->coordinator.token, "Shared token");
+  c->add_option("--token-file", s->coordinator.token_file, "File holding the shared token");
+  c->add_option("--tls-cert", s->coordinator.tls_cert, "TLS certificate (PEM)");
+  c->add_option("--tls-key", s->coordinator.tls_key, "TLS private key (PEM)");
+  c->add_option("--heartbeat-ms", s->coordinator.heartbeat_ms, "Worker heartbeat period");
+  c->add_option("--lease-timeout-ms", s->coordinator.lease_timeout_ms, "Lease timeout");
+  c->add_option("--max-attempts", s->coordinator.max_attempts, "Attempts per task");
+
+  s->worker_cmd = app.add_subcommand("worker", "Run one worker per device against a coordinator");
+  add_connection(s->worker_cmd, &s->worker.conn);
+  s->worker_cmd->add_option("--device", s->worker.device, "cpu | cuda:N | all");
+  s->worker_cmd->add_flag("--exit-when-idle", s->worker.exit_when_idle,
+                          "Exit when no task is pending");
+
+  s->submit_cmd = app.add_subcommand("submit", "Submit a sweep file (YAML or JSON)");
+  add_connection(s->submit_cmd, &s->conn);
+  s->submit_cmd->add_option("sweep", s->submit_file, "Sweep file")->required();
+
+  s->status_cmd = app.add_subcommand("status", "Sweep progress and workers");
+  add_connection(s->status_cmd, &s->conn);
+  s->status_cmd->add_option("sweep", s->sweep_id, "Sweep id (default: all)");
+  s->status_cmd->add_flag("--watch", s->watch, "Refresh every 2 s");
+
+  s->workers_cmd = app.add_subcommand("workers", "List workers");
+  add_connection(s->workers_cmd, &s->conn);
+
+  s->results_cmd = app.add_subcommand("results", "Result tables of a sweep");
+  add_connection(s->results_cmd, &s->results.conn);
+  s->results_cmd->add_option("sweep", s->results.sweep, "Sweep id")->required();
+  s->results_cmd->add_option("--format", s->results.format, "md | csv | json");
+  s->results_cmd->add_option("--out", s->results.out_dir, "Also write tables and heatmaps here");
+
+  s->cancel_cmd = app.add_subcommand("cancel", "Cancel a sweep's unfinished tasks");
+  add_connection(s->cancel_cmd, &s->conn);
+  s->cancel_cmd->add_option("sweep", s->sweep_id, "Sweep id")->required();
+
+  s->run_cmd =
+      app.add_subcommand("run", "Run a sweep on this machine (embedded coordinator + workers)");
+  s->run_cmd->add_option("sweep", s->run.sweep_file, "Sweep file")->required();
+  s->run_cmd->add_option("--out", s->run.out_dir, "Output directory (state DB and tables)");
+  s->run_cmd->add_option("--workers", s->run.workers, "Local CPU workers");
+}
+
+std::optional<int> dispatch_sweep_commands(const SweepCli& s) {
+  if (s.coordinator_cmd->parsed())
+    return run_coordinator(s.coordinator);
+  if (s.worker_cmd->parsed())
+    return run_worker_cli(s.worker);
+  if (s.submit_cmd->parsed())
+    return run_submit(s.conn, s.submit_file);
+  if (s.status_cmd->parsed()) {
+    return run_status(s.conn, s.sweep_id > 0 ? std::optional<int64_t>(s.sweep_id) : std::nullopt,
+                      s.watch);
+  }
+  if (s.workers_cmd->parsed())
+    return run_workers(s.conn);
+  if (s.results_cmd->parsed())
+    return run_results(s.results);
+  if (s.cancel_cmd->parsed())
+    return run_cancel(s.conn, s.sweep_id);
+  if (s.run_cmd->parsed())
+    return run_local_sweep(s.run);
+  return std::nullopt;
+}
+
+}  // namespace hkv::cli

@@ -1,0 +1,276 @@
+// Thin command wrappers over CoordinatorServer, the worker loop and CoordinatorClient.
+#include "cli/sweep_commands.h"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+#include <unistd.h>
+
+#include "cli/result_tables.h"
+#include "common/mapped_file.h"
+#include "common/strings.h"
+#include "coordinator/server.h"
+#include "worker/coordinator_client.h"
+#include "worker/task_executor.h"
+#include "worker/task_runner.h"
+
+namespace hkv::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) {
+  g_stop = true;
+}
+
+int fail(const char* cmd, const Status& s) {
+  std::fprintf(stderr, "headkv %s: %s\n", cmd, s.to_string().c_str());
+  return 1;
+}
+
+Result<std::unique_ptr<worker::CoordinatorClient>> connect(const ConnectionOptions& c) {
+  HKV_ASSIGN_OR_RETURN(std::string token, coordinator::resolve_token(c.token, c.token_file));
+  worker::ClientOptions o{c.coordinator, token, c.tls_ca};
+  o.max_retries = 3;
+  return worker::CoordinatorClient::connect(o);
+}
+
+std::string config_label(const v1::CompressionConfig& c) {
+  auto m = worker::to_model_config({c.method(), c.kv_budget_tokens(), c.beta(), c.temp(),
+                                    c.window_tokens(), c.kernel_size(), c.pooling(),
+                                    c.head_scores(), c.layout()});
+  return m.ok() ? m->label() : c.method();
+}
+
+std::vector<ResultRecord> to_records(const v1::GetResultsResponse& r) {
+  std::vector<ResultRecord> out;
+  for (const v1::ResultRow& row : r.rows()) {
+    ResultRecord rec;
+    rec.benchmark = row.benchmark() == v1::BENCHMARK_NEEDLE     ? "needle"
+                    : row.benchmark() == v1::BENCHMARK_BABILONG ? "babilong"
+                                                                : "longbench";
+    rec.dataset = row.dataset();
+    rec.sample_key = row.sample_key();
+    rec.config = config_label(row.config());
+    rec.prediction = row.result().prediction();
+    rec.score = row.result().score();
+    rec.cache_bytes = row.result().cache_bytes();
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+void print_progress(const v1::SweepProgress& p) {
+  int64_t done = p.tasks_succeeded() + p.tasks_failed() + p.tasks_cancelled();
+  int width = 30, filled = p.tasks_total() ? static_cast<int>(width * done / p.tasks_total()) : 0;
+  std::string eta = p.eta_seconds() >= 0 ? strformat("%.0fs", p.eta_seconds()) : "?";
+  std::printf(
+      "sweep %lld %-24s [%s%s] %lld/%lld done, %lld running, %lld failed, %lld prefills, ETA %s\n",
+      static_cast<long long>(p.sweep_id()), p.name().c_str(), std::string(filled, '#').c_str(),
+      std::string(width - filled, '.').c_str(), static_cast<long long>(done),
+      static_cast<long long>(p.tasks_total()), static_cast<long long>(p.tasks_running()),
+      static_cast<long long>(p.tasks_failed()), static_cast<long long>(p.prefills()), eta.c_str());
+}
+
+v1::WorkerInfo local_worker_info(const std::string& device) {
+  v1::WorkerInfo info;
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  info.set_hostname(host);
+  info.set_device(device);
+  info.set_device_name(device == "cpu" ? "CPU (OpenBLAS)" : device);
+  return info;
+}
+
+}  // namespace
+
+int run_coordinator(const CoordinatorOptions& o) {
+  auto token = coordinator::resolve_token(o.token, o.token_file);
+  if (!token.ok())
+    return fail("coordinator", token.status());
+  coordinator::ServerOptions so;
+  so.db_path = o.db;
+  so.listen_address = o.host + ":" + std::to_string(o.port);
+  so.token = *token;
+  so.tls_cert_file = o.tls_cert;
+  so.tls_key_file = o.tls_key;
+  so.scheduler = {o.heartbeat_ms, o.lease_timeout_ms, o.max_attempts};
+  auto server = coordinator::CoordinatorServer::start(so);
+  if (!server.ok())
+    return fail("coordinator", server.status());
+  std::printf("coordinator listening on %s:%d (db %s)\n", o.host.c_str(), (*server)->port(),
+              o.db.c_str());
+  std::fflush(stdout);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  while (!g_stop)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  (*server)->shutdown();
+  return 0;
+}
+
+int run_worker_cli(const WorkerCliOptions& o) {
+  auto token = coordinator::resolve_token(o.conn.token, o.conn.token_file);
+  if (!token.ok())
+    return fail("worker", token.status());
+  if (o.device != "cpu") {
+    return fail("worker",
+                errorf(StatusCode::kUnimplemented,
+                       "device '%s': the GPU engine is not built yet (issue M6); use --device cpu",
+                       o.device.c_str()));
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);  // drain: finish and report the current task, then exit
+  worker::TaskRunner runner({});
+  worker::WorkerOptions wo;
+  wo.client = {o.conn.coordinator, *token, o.conn.tls_ca};
+  wo.info = local_worker_info(o.device);
+  wo.exit_when_idle = o.exit_when_idle;
+  Status st = worker::run_worker(wo, worker::make_task_executor(&runner), g_stop);
+  if (!st.ok())
+    return fail("worker", st);
+  return 0;
+}
+
+int run_submit(const ConnectionOptions& c, const std::string& file) {
+  auto text = read_file_to_string(file);
+  if (!text.ok())
+    return fail("submit", text.status());
+  auto client = connect(c);
+  if (!client.ok())
+    return fail("submit", client.status());
+  auto r = (*client)->submit(*text, file);
+  if (!r.ok())
+    return fail("submit", r.status());
+  std::printf("sweep %lld: %lld tasks x %lld configs\n", static_cast<long long>(r->sweep_id()),
+              static_cast<long long>(r->num_tasks()), static_cast<long long>(r->num_configs()));
+  return 0;
+}
+
+int run_status(const ConnectionOptions& c, std::optional<int64_t> sweep, bool watch) {
+  auto client = connect(c);
+  if (!client.ok())
+    return fail("status", client.status());
+  do {
+    auto sweeps = (*client)->list_sweeps();
+    if (!sweeps.ok())
+      return fail("status", sweeps.status());
+    for (const auto& p : sweeps->sweeps()) {
+      if (!sweep || p.sweep_id() == *sweep)
+        print_progress(p);
+    }
+    auto workers = (*client)->list_workers();
+    if (!workers.ok())
+      return fail("status", workers.status());
+    for (const auto& w : workers->workers()) {
+      std::printf("  worker %-28s %-8s %-8s task %-6lld %.1f tok/s, %lld prefills\n",
+                  w.worker().worker_id().c_str(), w.worker().device().c_str(), w.state().c_str(),
+                  static_cast<long long>(w.current_task_id()), w.tokens_per_second(),
+                  static_cast<long long>(w.prefills()));
+    }
+    if (watch)
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+  } while (watch && !g_stop);
+  return 0;
+}
+
+int run_workers(const ConnectionOptions& c) {
+  return run_status(c, -1, false);
+}
+
+int run_results(const ResultsOptions& o) {
+  auto client = connect(o.conn);
+  if (!client.ok())
+    return fail("results", client.status());
+  auto rows = (*client)->results(o.sweep);
+  if (!rows.ok())
+    return fail("results", rows.status());
+  RenderedTables t = render_tables(to_records(*rows));
+  std::printf("%s", o.format == "csv"    ? t.csv.c_str()
+                    : o.format == "json" ? t.json.c_str()
+                                         : t.markdown.c_str());
+  if (!o.out_dir.empty()) {
+    Status st = write_tables(t, o.out_dir);
+    if (!st.ok())
+      return fail("results", st);
+  }
+  return 0;
+}
+
+int run_cancel(const ConnectionOptions& c, int64_t sweep) {
+  auto client = connect(c);
+  if (!client.ok())
+    return fail("cancel", client.status());
+  auto r = (*client)->cancel(sweep);
+  if (!r.ok())
+    return fail("cancel", r.status());
+  std::printf("sweep %lld: %lld task(s) cancelled\n", static_cast<long long>(sweep),
+              static_cast<long long>(r->tasks_cancelled()));
+  return 0;
+}
+
+int run_local_sweep(const RunOptions& o) {
+  auto text = read_file_to_string(o.sweep_file);
+  if (!text.ok())
+    return fail("run", text.status());
+  std::filesystem::create_directories(o.out_dir);
+  coordinator::ServerOptions so;
+  so.db_path = o.out_dir + "/sweep.db";
+  so.token =
+      strformat("local-%d-%lld", getpid(), static_cast<long long>(coordinator::system_now_ms()));
+  so.scheduler = {1000, 600000, 2};
+  auto server = coordinator::CoordinatorServer::start(so);
+  if (!server.ok())
+    return fail("run", server.status());
+  ConnectionOptions conn{"127.0.0.1:" + std::to_string((*server)->port()), so.token, "", ""};
+  auto client = connect(conn);
+  if (!client.ok())
+    return fail("run", client.status());
+  auto sub = (*client)->submit(*text, o.sweep_file);
+  if (!sub.ok())
+    return fail("run", sub.status());
+  std::printf("sweep %lld: %lld tasks x %lld configs, %d local worker(s), state in %s\n",
+              static_cast<long long>(sub->sweep_id()), static_cast<long long>(sub->num_tasks()),
+              static_cast<long long>(sub->num_configs()), o.workers, so.db_path.c_str());
+  std::signal(SIGINT, on_signal);
+  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<worker::TaskRunner>> runners;
+  for (int i = 0; i < o.workers; ++i) {
+    runners.push_back(std::make_unique<worker::TaskRunner>(worker::RunnerOptions{}));
+    threads.emplace_back([&, i] {
+      worker::WorkerOptions wo;
+      wo.client = {conn.coordinator, so.token, ""};
+      wo.info = local_worker_info("cpu");
+      wo.exit_when_idle = true;
+      Status st = worker::run_worker(wo, worker::make_task_executor(runners[i].get()), g_stop);
+      if (!st.ok())
+        std::fprintf(stderr, "worker %d: %s\n", i, st.to_string().c_str());
+    });
+  }
+  std::atomic<bool> done{false};
+  std::thread progress([&] {
+    while (!done) {
+      auto p = (*client)->get_sweep(sub->sweep_id());
+      if (p.ok())
+        print_progress(*p);
+      for (int t = 0; t < 50 && !done; ++t)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  for (auto& t : threads)
+    t.join();
+  done = true;
+  progress.join();
+  auto p = (*client)->get_sweep(sub->sweep_id());
+  if (p.ok())
+    print_progress(*p);
+  ResultsOptions ro{conn, sub->sweep_id(), "md", o.out_dir};
+  int rc = run_results(ro);
+  std::printf("tables written to %s/ (tables.md, tables.csv, tables.json, needle_*.svg)\n",
+              o.out_dir.c_str());
+  return rc;
+}
+
+}  // namespace hkv::cli

@@ -1,0 +1,57 @@
+// The distributed-sweep commands: coordinator, worker, submit, status, workers, results, cancel,
+// and `run` (an embedded coordinator plus local workers in one process).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace hkv::cli {
+
+struct ConnectionOptions {
+  std::string coordinator = "127.0.0.1:50051";
+  std::string token;
+  std::string token_file;
+  std::string tls_ca;
+};
+
+struct CoordinatorOptions {
+  std::string db;
+  std::string host = "127.0.0.1";
+  int port = 50051;
+  std::string token;
+  std::string token_file;
+  std::string tls_cert, tls_key;
+  int64_t heartbeat_ms = 2000, lease_timeout_ms = 30000;
+  int32_t max_attempts = 3;
+};
+
+struct WorkerCliOptions {
+  ConnectionOptions conn;
+  std::string device = "cpu";  // cpu | cuda:N | all
+  bool exit_when_idle = false;
+};
+
+struct ResultsOptions {
+  ConnectionOptions conn;
+  int64_t sweep = 0;
+  std::string format = "md";  // md | csv | json
+  std::string out_dir;
+};
+
+struct RunOptions {
+  std::string sweep_file;
+  std::string out_dir = "headkv-out";
+  int workers = 1;  // local CPU workers
+};
+
+int run_coordinator(const CoordinatorOptions& o);
+int run_worker_cli(const WorkerCliOptions& o);
+int run_submit(const ConnectionOptions& c, const std::string& sweep_file);
+int run_status(const ConnectionOptions& c, std::optional<int64_t> sweep, bool watch);
+int run_workers(const ConnectionOptions& c);
+int run_results(const ResultsOptions& o);
+int run_cancel(const ConnectionOptions& c, int64_t sweep);
+int run_local_sweep(const RunOptions& o);
+
+}  // namespace hkv::cli

@@ -1,0 +1,443 @@
+// Scheduler mutations: submit, lease, heartbeat, report, expiry and cancellation. Each public call
+// takes the lock and runs as one transaction, so a crash between two statements changes nothing.
+// Read-only queries live in scheduler_queries.cc.
+#include "coordinator/scheduler.h"
+
+#include <chrono>
+#include <utility>
+
+#include "common/json.h"
+#include "common/logging.h"
+#include "common/strings.h"
+
+namespace hkv::coordinator {
+
+struct Scheduler::TaskRow {
+  int64_t id = 0;
+  int64_t sweep_id = 0;
+  TaskState state = TaskState::kPending;
+  int32_t attempts = 0;
+  int32_t max_attempts = 1;
+  std::string worker_id;
+  jobs::WorkUnit unit;
+};
+
+Status SchedulerOptions::validate() const {
+  if (heartbeat_period_ms <= 0 || lease_timeout_ms <= heartbeat_period_ms) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "scheduler options: need 0 < heartbeat_period_ms (%lld) < lease_timeout_ms "
+                  "(%lld)",
+                  static_cast<long long>(heartbeat_period_ms),
+                  static_cast<long long>(lease_timeout_ms));
+  }
+  if (max_attempts < 1) {
+    return errorf(StatusCode::kInvalidArgument, "scheduler options: max_attempts = %d, need >= 1",
+                  max_attempts);
+  }
+  return Status();
+}
+
+int64_t system_now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Result<std::unique_ptr<Scheduler>> Scheduler::open(const std::string& db_path,
+                                                   const SchedulerOptions& options,
+                                                   Clock now_ms) {
+  HKV_RETURN_IF_ERROR(options.validate());
+  HKV_ASSIGN_OR_RETURN(Store store, Store::open(db_path));
+  return std::make_unique<Scheduler>(std::move(store), options, std::move(now_ms));
+}
+
+Scheduler::Scheduler(Store store, const SchedulerOptions& options, Clock now_ms)
+    : store_(std::move(store)),
+      workers_(&store_, options.lease_timeout_ms),
+      options_(options),
+      now_ms_(std::move(now_ms)) {}
+
+Result<std::optional<Scheduler::TaskRow>> Scheduler::load_task(int64_t task_id) {
+  HKV_ASSIGN_OR_RETURN(
+      Statement stmt,
+      store_.query(R"sql(SELECT sweep_id, state, attempts, max_attempts, worker_id, benchmark,
+                                dataset, sample_key FROM tasks WHERE id = ?)sql",
+                   task_id));
+  HKV_ASSIGN_OR_RETURN(bool found, stmt.step());
+  if (!found) {
+    return std::optional<TaskRow>();
+  }
+  TaskRow t;
+  t.id = task_id;
+  t.sweep_id = stmt.column_int64(0);
+  HKV_ASSIGN_OR_RETURN(t.state, parse_task_state(stmt.column_text(1)));
+  t.attempts = static_cast<int32_t>(stmt.column_int64(2));
+  t.max_attempts = static_cast<int32_t>(stmt.column_int64(3));
+  t.worker_id = stmt.column_text(4);
+  HKV_ASSIGN_OR_RETURN(t.unit.benchmark, jobs::parse_benchmark(stmt.column_text(5)));
+  t.unit.dataset = stmt.column_text(6);
+  t.unit.sample_key = stmt.column_text(7);
+  return std::optional<TaskRow>(std::move(t));
+}
+
+Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text, std::string_view source) {
+  // Parsing and expansion are pure: done before taking the lock.
+  HKV_ASSIGN_OR_RETURN(jobs::SweepSpec spec, jobs::parse_sweep_spec(spec_text, source));
+  jobs::ExpandedSweep expanded = jobs::expand_sweep(spec);
+  std::vector<std::string> config_json;
+  for (const jobs::CompressionConfig& config : expanded.configs) {
+    config_json.push_back(dump_json(jobs::config_to_json(config)));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  SubmitResult out;
+  out.num_tasks = static_cast<int64_t>(expanded.units.size());
+  out.num_configs = static_cast<int64_t>(expanded.configs.size());
+  HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
+    HKV_RETURN_IF_ERROR(store_.execute(
+        R"sql(INSERT INTO sweeps (name, spec_text, model, dtype, max_new_tokens, state, priority,
+                                  created_ms) VALUES (?, ?, ?, ?, ?, 'running', ?, ?))sql",
+        spec.name, spec_text, spec.model, spec.dtype, spec.max_new_tokens, spec.priority,
+        now_ms_()));
+    out.sweep_id = store_.last_insert_rowid();
+    HKV_ASSIGN_OR_RETURN(Statement insert_task,
+                         store_.prepare(R"sql(INSERT INTO tasks (sweep_id, benchmark, dataset,
+                             sample_key, state, max_attempts) VALUES (?, ?, ?, ?, 'pending', ?))sql"));
+    HKV_ASSIGN_OR_RETURN(Statement insert_config,
+                         store_.prepare("INSERT INTO task_configs VALUES (?, ?, ?)"));
+    for (const jobs::WorkUnit& unit : expanded.units) {
+      HKV_RETURN_IF_ERROR(insert_task.bind_all(out.sweep_id, jobs::benchmark_name(unit.benchmark),
+                                               unit.dataset, unit.sample_key,
+                                               options_.max_attempts));
+      HKV_RETURN_IF_ERROR(insert_task.run());
+      int64_t task_id = store_.last_insert_rowid();
+      for (size_t i = 0; i < config_json.size(); ++i) {
+        HKV_RETURN_IF_ERROR(
+            insert_config.bind_all(task_id, static_cast<int64_t>(i), config_json[i]));
+        HKV_RETURN_IF_ERROR(insert_config.run());
+      }
+    }
+    return Status();
+  }));
+  HKV_LOG(kInfo, "scheduler", "sweep=%lld '%s' submitted: %lld tasks x %lld configs",
+          static_cast<long long>(out.sweep_id), spec.name.c_str(),
+          static_cast<long long>(out.num_tasks), static_cast<long long>(out.num_configs));
+  return out;
+}
+
+Result<std::string> Scheduler::register_worker(const WorkerInfo& info) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string id;
+  HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(id, workers_.upsert(info, now_ms_()));
+    return Status();
+  }));
+  return id;
+}
+
+Result<HeartbeatReply> Scheduler::heartbeat(const Heartbeat& beat) {
+  std::lock_guard<std::mutex> lock(mu_);
+  HeartbeatReply reply;
+  HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
+    const int64_t now = now_ms_();
+    HKV_RETURN_IF_ERROR(workers_.touch(beat.worker_id, now, beat.tokens_per_second, beat.draining));
+    if (beat.task_id == 0) {
+      return Status();
+    }
+    HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(beat.task_id));
+    bool holds = task.has_value() && is_leased(task->state) && task->worker_id == beat.worker_id &&
+                 task->attempts == beat.attempt;
+    if (!holds) {
+      reply.cancel_current_task = true;
+      return Status();
+    }
+    // A heartbeat after the deadline but before expiry ran still renews: nobody else holds it.
+    if (task->state == TaskState::kAssigned) {
+      HKV_RETURN_IF_ERROR(transition(task->state, TaskState::kRunning));
+    }
+    return store_.execute("UPDATE tasks SET state = 'running', lease_deadline_ms = ? WHERE id = ?",
+                          now + options_.lease_timeout_ms, task->id);
+  }));
+  return reply;
+}
+
+Result<std::optional<int64_t>> Scheduler::next_pending_task() {
+  // Two indexed look-ups instead of one join, so a pull does not sort every pending task.
+  HKV_ASSIGN_OR_RETURN(
+      Statement sweep,
+      store_.query(R"sql(SELECT id FROM sweeps s WHERE state = 'running' AND EXISTS (
+                             SELECT 1 FROM tasks t WHERE t.sweep_id = s.id AND t.state = 'pending')
+                         ORDER BY priority DESC, created_ms, id LIMIT 1)sql"));
+  HKV_ASSIGN_OR_RETURN(bool found, sweep.step());
+  if (!found) {
+    return std::optional<int64_t>();
+  }
+  HKV_ASSIGN_OR_RETURN(
+      Statement task,
+      store_.query("SELECT id FROM tasks WHERE sweep_id = ? AND state = 'pending' ORDER BY id "
+                   "LIMIT 1",
+                   sweep.column_int64(0)));
+  HKV_ASSIGN_OR_RETURN(found, task.step());
+  return found ? std::optional<int64_t>(task.column_int64(0)) : std::optional<int64_t>();
+}
+
+Result<TaskAssignment> Scheduler::lease_task(const TaskRow& task, const std::string& worker_id) {
+  HKV_RETURN_IF_ERROR(transition(task.state, TaskState::kAssigned));
+  TaskAssignment out;
+  const int64_t now = now_ms_();
+  out.task_id = task.id;
+  out.attempt = task.attempts + 1;
+  out.sweep_id = task.sweep_id;
+  out.unit = task.unit;
+  out.lease_deadline_ms = now + options_.lease_timeout_ms;
+  HKV_RETURN_IF_ERROR(store_.execute(
+      R"sql(UPDATE tasks SET state = 'assigned', attempts = ?, worker_id = ?,
+                lease_deadline_ms = ? WHERE id = ?)sql",
+      out.attempt, worker_id, out.lease_deadline_ms, task.id));
+  HKV_RETURN_IF_ERROR(store_.execute(
+      R"sql(INSERT INTO attempts (task_id, attempt, worker_id, started_ms, outcome)
+            VALUES (?, ?, ?, ?, 'running'))sql",
+      task.id, out.attempt, worker_id, now));
+  HKV_RETURN_IF_ERROR(workers_.assign(worker_id, task.id));
+  HKV_ASSIGN_OR_RETURN(
+      Statement sweep,
+      store_.query("SELECT model, dtype, max_new_tokens FROM sweeps WHERE id = ?", task.sweep_id));
+  HKV_RETURN_IF_ERROR(sweep.step());
+  out.model = sweep.column_text(0);
+  out.dtype = sweep.column_text(1);
+  out.max_new_tokens = static_cast<int32_t>(sweep.column_int64(2));
+  HKV_ASSIGN_OR_RETURN(
+      Statement configs,
+      store_.query("SELECT config_json FROM task_configs WHERE task_id = ? ORDER BY config_index",
+                   task.id));
+  while (true) {
+    HKV_ASSIGN_OR_RETURN(bool row, configs.step());
+    if (!row) {
+      return out;
+    }
+    std::string source = strformat("task %lld config", static_cast<long long>(task.id));
+    HKV_ASSIGN_OR_RETURN(Json json, parse_json(configs.column_text(0), source));
+    HKV_ASSIGN_OR_RETURN(jobs::CompressionConfig config, jobs::config_from_json(json));
+    out.configs.push_back(std::move(config));
+  }
+}
+
+Result<std::optional<TaskAssignment>> Scheduler::pull_task(const std::string& worker_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::optional<TaskAssignment> out;
+  HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
+    HKV_RETURN_IF_ERROR(workers_.require(worker_id));
+    HKV_RETURN_IF_ERROR(expire_leases_locked());
+    HKV_ASSIGN_OR_RETURN(bool draining, workers_.is_draining(worker_id));
+    if (draining) {
+      return Status();
+    }
+    HKV_ASSIGN_OR_RETURN(std::optional<int64_t> task_id, next_pending_task());
+    if (!task_id.has_value()) {
+      return Status();
+    }
+    HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(*task_id));
+    HKV_ASSIGN_OR_RETURN(out, lease_task(*task, worker_id));
+    return Status();
+  }));
+  return out;
+}
+
+Status Scheduler::end_attempt(const TaskRow& task,
+                              const std::string& outcome,
+                              const std::string& error,
+                              bool retryable) {
+  const bool retry = retryable && task.attempts < task.max_attempts;
+  const TaskState to = retry ? TaskState::kPending : TaskState::kFailed;
+  HKV_RETURN_IF_ERROR(transition(task.state, to));
+  HKV_RETURN_IF_ERROR(store_.execute(
+      R"sql(UPDATE attempts SET ended_ms = ?, outcome = ?, error = ?
+            WHERE task_id = ? AND attempt = ? AND ended_ms IS NULL)sql",
+      now_ms_(), outcome, error, task.id, task.attempts));
+  std::string last_error = error;
+  if (retryable && !retry) {
+    last_error = strformat("%s (attempt %d of %d, giving up)", error.c_str(), task.attempts,
+                           task.max_attempts);
+  }
+  // A failed task keeps its last worker for diagnosis; a requeued one is free for anyone.
+  HKV_RETURN_IF_ERROR(store_.execute(
+      R"sql(UPDATE tasks SET state = ?, last_error = ?, lease_deadline_ms = NULL,
+                worker_id = CASE WHEN ? THEN NULL ELSE worker_id END WHERE id = ?)sql",
+      task_state_name(to), last_error, static_cast<int64_t>(retry), task.id));
+  HKV_RETURN_IF_ERROR(workers_.release(task.worker_id, task.id, false));
+  if (!retry) {
+    HKV_LOG(kWarning, "scheduler", "task=%lld attempt=%d failed: %s",
+            static_cast<long long>(task.id), task.attempts, last_error.c_str());
+  }
+  return retry ? Status() : refresh_sweep_state(task.sweep_id);
+}
+
+Status Scheduler::record_success(const TaskRow& task, const TaskReport& report) {
+  HKV_ASSIGN_OR_RETURN(
+      Statement count,
+      store_.query("SELECT COUNT(*) FROM task_configs WHERE task_id = ?", task.id));
+  HKV_RETURN_IF_ERROR(count.step());
+  const int64_t num_configs = count.column_int64(0);
+  std::vector<bool> seen(static_cast<size_t>(num_configs), false);
+  for (const ConfigResult& r : report.results) {
+    if (r.config_index < 0 || r.config_index >= num_configs || seen[r.config_index]) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "task %lld attempt %d: result for config_index %d is out of range [0, %lld) "
+                    "or repeated",
+                    static_cast<long long>(task.id), report.attempt, r.config_index,
+                    static_cast<long long>(num_configs));
+    }
+    seen[r.config_index] = true;
+  }
+  if (static_cast<int64_t>(report.results.size()) != num_configs) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "task %lld attempt %d: %zu results for %lld configs; a success needs all",
+                  static_cast<long long>(task.id), report.attempt, report.results.size(),
+                  static_cast<long long>(num_configs));
+  }
+  HKV_RETURN_IF_ERROR(transition(task.state, TaskState::kSucceeded));
+  HKV_RETURN_IF_ERROR(store_.execute(
+      R"sql(UPDATE attempts SET ended_ms = ?, outcome = 'succeeded', error = NULL,
+                prompt_tokens = ?, prefill_ms = ? WHERE task_id = ? AND attempt = ?)sql",
+      now_ms_(), report.prompt_tokens, report.prefill_ms, task.id, report.attempt));
+  // OR IGNORE with the (task_id, config_index) key: a replayed success never duplicates rows.
+  HKV_ASSIGN_OR_RETURN(Statement insert,
+                       store_.prepare("INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, "
+                                      "?, ?)"));
+  for (const ConfigResult& r : report.results) {
+    HKV_RETURN_IF_ERROR(insert.bind_all(task.id, report.attempt, r.config_index, r.prediction,
+                                        r.score, r.cache_bytes, r.cache_entries, r.decode_ms,
+                                        r.new_tokens));
+    HKV_RETURN_IF_ERROR(insert.run());
+  }
+  HKV_RETURN_IF_ERROR(store_.execute(
+      R"sql(UPDATE tasks SET state = 'succeeded', lease_deadline_ms = NULL, last_error = NULL
+            WHERE id = ?)sql",
+      task.id));
+  HKV_RETURN_IF_ERROR(workers_.release(task.worker_id, task.id, true));
+  return refresh_sweep_state(task.sweep_id);
+}
+
+Result<ReportOutcome> Scheduler::report_result(const TaskReport& report) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReportOutcome outcome = ReportOutcome::kRecorded;
+  HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
+    HKV_RETURN_IF_ERROR(workers_.require(report.worker_id));
+    HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(report.task_id));
+    if (!task.has_value()) {
+      return errorf(StatusCode::kNotFound, "task %lld does not exist",
+                    static_cast<long long>(report.task_id));
+    }
+    if (task->state == TaskState::kSucceeded) {
+      outcome = ReportOutcome::kDuplicate;
+      return Status();
+    }
+    if (!is_leased(task->state) || task->worker_id != report.worker_id ||
+        task->attempts != report.attempt) {
+      outcome = ReportOutcome::kStale;
+      return Status();
+    }
+    if (report.ok) {
+      return record_success(*task, report);
+    }
+    std::string error =
+        report.error.empty() ? "worker reported a failure without a message" : report.error;
+    return end_attempt(*task, "failed", error, report.retryable);
+  }));
+  return outcome;
+}
+
+Result<int64_t> Scheduler::expire_leases_locked() {
+  const int64_t now = now_ms_();
+  HKV_ASSIGN_OR_RETURN(
+      Statement overdue,
+      store_.query(R"sql(SELECT id FROM tasks WHERE state IN ('assigned', 'running')
+                             AND lease_deadline_ms < ? ORDER BY id)sql",
+                   now));
+  std::vector<int64_t> ids;
+  while (true) {
+    HKV_ASSIGN_OR_RETURN(bool row, overdue.step());
+    if (!row) {
+      break;
+    }
+    ids.push_back(overdue.column_int64(0));
+  }
+  for (int64_t id : ids) {
+    HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(id));
+    std::string error =
+        strformat("lease expired: no heartbeat from worker '%s' for %lld ms",
+                  task->worker_id.c_str(), static_cast<long long>(options_.lease_timeout_ms));
+    HKV_LOG(kInfo, "scheduler", "task=%lld attempt=%d %s", static_cast<long long>(id),
+            task->attempts, error.c_str());
+    HKV_RETURN_IF_ERROR(end_attempt(*task, "lease_expired", error, true));
+  }
+  return static_cast<int64_t>(ids.size());
+}
+
+Result<int64_t> Scheduler::expire_leases() {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t expired = 0;
+  HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(expired, expire_leases_locked());
+    return Status();
+  }));
+  return expired;
+}
+
+Result<int64_t> Scheduler::cancel_sweep(int64_t sweep_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t cancelled = 0;
+  HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(Statement sweep,
+                         store_.query("SELECT state FROM sweeps WHERE id = ?", sweep_id));
+    HKV_ASSIGN_OR_RETURN(bool found, sweep.step());
+    if (!found) {
+      return errorf(StatusCode::kNotFound, "sweep %lld does not exist",
+                    static_cast<long long>(sweep_id));
+    }
+    if (sweep.column_text(0) != "running") {
+      return Status();  // finished or already cancelled: nothing to do
+    }
+    HKV_ASSIGN_OR_RETURN(Statement open_tasks,
+                         store_.query(R"sql(SELECT id FROM tasks WHERE sweep_id = ?
+                               AND state IN ('pending', 'assigned', 'running') ORDER BY id)sql",
+                                      sweep_id));
+    std::vector<int64_t> ids;
+    while (true) {
+      HKV_ASSIGN_OR_RETURN(bool row, open_tasks.step());
+      if (!row) {
+        break;
+      }
+      ids.push_back(open_tasks.column_int64(0));
+    }
+    const int64_t now = now_ms_();
+    for (int64_t id : ids) {
+      HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(id));
+      HKV_RETURN_IF_ERROR(transition(task->state, TaskState::kCancelled));
+      if (is_leased(task->state)) {
+        HKV_RETURN_IF_ERROR(store_.execute(
+            R"sql(UPDATE attempts SET ended_ms = ?, outcome = 'cancelled'
+                  WHERE task_id = ? AND attempt = ? AND ended_ms IS NULL)sql",
+            now, id, task->attempts));
+        HKV_RETURN_IF_ERROR(workers_.release(task->worker_id, id, false));
+      }
+      HKV_RETURN_IF_ERROR(store_.execute(
+          "UPDATE tasks SET state = 'cancelled', lease_deadline_ms = NULL WHERE id = ?", id));
+    }
+    cancelled = static_cast<int64_t>(ids.size());
+    return store_.execute("UPDATE sweeps SET state = 'cancelled' WHERE id = ?", sweep_id);
+  }));
+  return cancelled;
+}
+
+Status Scheduler::refresh_sweep_state(int64_t sweep_id) {
+  // A running sweep with no unfinished task is done: failed if any task failed.
+  return store_.execute(
+      R"sql(UPDATE sweeps SET state = CASE WHEN EXISTS (
+                SELECT 1 FROM tasks WHERE sweep_id = ?1 AND state = 'failed')
+                THEN 'failed' ELSE 'succeeded' END
+            WHERE id = ?1 AND state = 'running' AND NOT EXISTS (
+                SELECT 1 FROM tasks WHERE sweep_id = ?1
+                    AND state IN ('pending', 'assigned', 'running')))sql",
+      sweep_id);
+}
+
+}  // namespace hkv::coordinator

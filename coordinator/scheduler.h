@@ -1,0 +1,196 @@
+// The sweep scheduler: plain C++ over the SQLite store, no gRPC. A task is one (benchmark, dataset,
+// sample) carrying every config of its sweep, so a worker prefills the sample once and decodes all
+// configs in one batch. Every operation is one transaction under one lock; all state is in the
+// store, so a new Scheduler on the same file continues where the last one stopped.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "coordinator/store.h"
+#include "coordinator/task_state.h"
+#include "coordinator/worker_registry.h"
+#include "jobs/sweep_spec.h"
+
+namespace hkv::coordinator {
+
+// Liveness parameters (Ray's health-check shape). A worker heartbeats every heartbeat_period_ms; a
+// task whose lease is not renewed within lease_timeout_ms goes back to pending.
+struct SchedulerOptions {
+  int64_t heartbeat_period_ms = 10'000;
+  int64_t lease_timeout_ms = 60'000;
+  int32_t max_attempts = 3;  // per task, counting the first; lease expiries count too
+
+  Status validate() const;
+};
+
+// Milliseconds since the Unix epoch (wall clock: leases are stored and outlive the process).
+int64_t system_now_ms();
+
+enum class SweepState { kRunning, kSucceeded, kFailed, kCancelled };
+const char* sweep_state_name(SweepState state);
+
+struct SubmitResult {
+  int64_t sweep_id = 0;
+  int64_t num_tasks = 0;
+  int64_t num_configs = 0;
+};
+
+struct Heartbeat {
+  std::string worker_id;
+  int64_t task_id = 0;  // 0 when idle
+  int32_t attempt = 0;
+  double tokens_per_second = 0.0;
+  bool draining = false;
+};
+
+struct HeartbeatReply {
+  // The named task is no longer this worker's (cancelled, lease expired, reassigned): stop it.
+  bool cancel_current_task = false;
+};
+
+struct TaskAssignment {
+  int64_t task_id = 0;
+  int32_t attempt = 0;  // 1-based
+  int64_t sweep_id = 0;
+  std::string model;
+  std::string dtype;
+  int32_t max_new_tokens = 0;  // 0 = the dataset's own
+  jobs::WorkUnit unit;
+  std::vector<jobs::CompressionConfig> configs;  // index = config_index in reports
+  int64_t lease_deadline_ms = 0;
+};
+
+struct ConfigResult {
+  int32_t config_index = 0;
+  std::string prediction;
+  double score = 0.0;
+  int64_t cache_bytes = 0;
+  int64_t cache_entries = 0;
+  double decode_ms = 0.0;
+  int32_t new_tokens = 0;
+};
+
+struct TaskReport {
+  std::string worker_id;
+  int64_t task_id = 0;
+  int32_t attempt = 0;
+  bool ok = false;
+  std::string error;       // when !ok
+  bool retryable = false;  // false: deterministic failure, fail the task now
+  int64_t prompt_tokens = 0;
+  double prefill_ms = 0.0;
+  std::vector<ConfigResult> results;  // when ok: one per config of the task
+};
+
+enum class ReportOutcome {
+  kRecorded,   // the report changed the task
+  kDuplicate,  // the task already succeeded: nothing stored again
+  kStale,      // from an attempt or worker that no longer holds the task: ignored
+};
+
+struct SweepProgress {
+  int64_t sweep_id = 0;
+  std::string name;
+  SweepState state = SweepState::kRunning;
+  int32_t priority = 0;
+  int64_t total = 0;
+  int64_t pending = 0;
+  int64_t running = 0;  // assigned or running
+  int64_t succeeded = 0;
+  int64_t failed = 0;
+  int64_t cancelled = 0;
+  int64_t prefills = 0;          // successful attempts: one prefill each
+  double mean_attempt_ms = 0.0;  // over successful attempts, for ETA estimates
+};
+
+struct ResultRow {
+  int64_t task_id = 0;
+  jobs::WorkUnit unit;
+  int32_t attempt = 0;
+  jobs::CompressionConfig config;
+  ConfigResult result;
+};
+
+struct TaskSummary {
+  int64_t task_id = 0;
+  jobs::WorkUnit unit;
+  TaskState state = TaskState::kPending;
+  int32_t attempts = 0;
+  std::string last_error;
+  std::string worker_id;
+};
+
+class Scheduler {
+ public:
+  using Clock = std::function<int64_t()>;
+
+  // Opens (or creates) the store at `db_path`. Tasks that were leased when a previous coordinator
+  // stopped keep their leases and expire normally.
+  static Result<std::unique_ptr<Scheduler>> open(const std::string& db_path,
+                                                 const SchedulerOptions& options,
+                                                 Clock now_ms = system_now_ms);
+  // Over an open store; `options` must be valid (open() checks them).
+  Scheduler(Store store, const SchedulerOptions& options, Clock now_ms);
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Parses, validates and expands a sweep file; stores the sweep and one pending task per work
+  // unit, each with all configs. InvalidArgument (naming the field) for a malformed spec.
+  Result<SubmitResult> submit_sweep(std::string_view spec_text, std::string_view source);
+  // Cancels the sweep's unfinished tasks; returns how many. Workers learn it from heartbeats.
+  Result<int64_t> cancel_sweep(int64_t sweep_id);
+
+  Result<std::string> register_worker(const WorkerInfo& info);
+  // Records liveness and renews the lease of the named task if the worker still holds it.
+  Result<HeartbeatReply> heartbeat(const Heartbeat& beat);
+  // The next pending task (highest sweep priority, then oldest sweep, then task order) leased to
+  // `worker_id`, or nullopt when there is none. Expires overdue leases first.
+  Result<std::optional<TaskAssignment>> pull_task(const std::string& worker_id);
+  // Idempotent: duplicates and stale reports are accepted and ignored (see ReportOutcome).
+  // A success stores every config's result; a retryable failure requeues until max_attempts, a
+  // non-retryable one fails the task at once. InvalidArgument for an inconsistent result set.
+  Result<ReportOutcome> report_result(const TaskReport& report);
+  // Requeues (or fails, when attempts are exhausted) every task whose lease passed. Returns the
+  // number of leases expired.
+  Result<int64_t> expire_leases();
+
+  Result<SweepProgress> sweep_progress(int64_t sweep_id);
+  Result<std::vector<SweepProgress>> list_sweeps();
+  Result<std::vector<WorkerStatus>> list_workers();
+  Result<std::vector<TaskSummary>> list_tasks(int64_t sweep_id);
+  // Stored results of a sweep, by task then config index.
+  Result<std::vector<ResultRow>> results(int64_t sweep_id);
+
+  const SchedulerOptions& options() const { return options_; }
+
+ private:
+  struct TaskRow;
+
+  Result<std::optional<TaskRow>> load_task(int64_t task_id);
+  Status end_attempt(const TaskRow& task,
+                     const std::string& outcome,
+                     const std::string& error,
+                     bool retryable);
+  Status record_success(const TaskRow& task, const TaskReport& report);
+  Status refresh_sweep_state(int64_t sweep_id);
+  Result<int64_t> expire_leases_locked();
+  Result<std::optional<int64_t>> next_pending_task();
+  Result<TaskAssignment> lease_task(const TaskRow& task, const std::string& worker_id);
+  Result<SweepProgress> progress_locked(int64_t sweep_id);
+
+  std::mutex mu_;  // serialises all operations on the one connection
+  Store store_;
+  WorkerRegistry workers_;
+  SchedulerOptions options_;
+  Clock now_ms_;
+};
+
+}  // namespace hkv::coordinator

@@ -1,0 +1,192 @@
+// Scheduler read-only queries: sweep progress, workers, tasks and results. They take the same lock
+// as the mutations (one connection) but never write.
+#include <utility>
+
+#include "common/json.h"
+#include "common/strings.h"
+#include "coordinator/scheduler.h"
+
+namespace hkv::coordinator {
+namespace {
+
+Result<SweepState> parse_sweep_state(const std::string& name) {
+  for (SweepState s : {SweepState::kRunning, SweepState::kSucceeded, SweepState::kFailed,
+                       SweepState::kCancelled}) {
+    if (name == sweep_state_name(s)) {
+      return s;
+    }
+  }
+  return errorf(StatusCode::kDataLoss, "unknown sweep state '%s' in the store", name.c_str());
+}
+
+Result<jobs::WorkUnit> unit_from_columns(const Statement& stmt, int first_column) {
+  jobs::WorkUnit unit;
+  HKV_ASSIGN_OR_RETURN(unit.benchmark, jobs::parse_benchmark(stmt.column_text(first_column)));
+  unit.dataset = stmt.column_text(first_column + 1);
+  unit.sample_key = stmt.column_text(first_column + 2);
+  return unit;
+}
+
+}  // namespace
+
+const char* sweep_state_name(SweepState state) {
+  switch (state) {
+    case SweepState::kRunning:
+      return "running";
+    case SweepState::kSucceeded:
+      return "succeeded";
+    case SweepState::kFailed:
+      return "failed";
+    case SweepState::kCancelled:
+      return "cancelled";
+  }
+  return "?";
+}
+
+Result<SweepProgress> Scheduler::progress_locked(int64_t sweep_id) {
+  HKV_ASSIGN_OR_RETURN(
+      Statement sweep,
+      store_.query("SELECT name, state, priority FROM sweeps WHERE id = ?", sweep_id));
+  HKV_ASSIGN_OR_RETURN(bool found, sweep.step());
+  if (!found) {
+    return errorf(StatusCode::kNotFound, "sweep %lld does not exist",
+                  static_cast<long long>(sweep_id));
+  }
+  SweepProgress p;
+  p.sweep_id = sweep_id;
+  p.name = sweep.column_text(0);
+  HKV_ASSIGN_OR_RETURN(p.state, parse_sweep_state(sweep.column_text(1)));
+  p.priority = static_cast<int32_t>(sweep.column_int64(2));
+  HKV_ASSIGN_OR_RETURN(
+      Statement counts,
+      store_.query("SELECT state, COUNT(*) FROM tasks WHERE sweep_id = ? GROUP BY state",
+                   sweep_id));
+  while (true) {
+    HKV_ASSIGN_OR_RETURN(bool row, counts.step());
+    if (!row) {
+      break;
+    }
+    HKV_ASSIGN_OR_RETURN(TaskState state, parse_task_state(counts.column_text(0)));
+    const int64_t n = counts.column_int64(1);
+    p.total += n;
+    switch (state) {
+      case TaskState::kPending:
+        p.pending += n;
+        break;
+      case TaskState::kAssigned:
+      case TaskState::kRunning:
+        p.running += n;
+        break;
+      case TaskState::kSucceeded:
+        p.succeeded += n;
+        break;
+      case TaskState::kFailed:
+        p.failed += n;
+        break;
+      case TaskState::kCancelled:
+        p.cancelled += n;
+        break;
+    }
+  }
+  HKV_ASSIGN_OR_RETURN(
+      Statement attempts,
+      store_.query(R"sql(SELECT COUNT(*), COALESCE(AVG(a.ended_ms - a.started_ms), 0)
+                         FROM attempts a JOIN tasks t ON t.id = a.task_id
+                         WHERE t.sweep_id = ? AND a.outcome = 'succeeded')sql",
+                   sweep_id));
+  HKV_RETURN_IF_ERROR(attempts.step());
+  p.prefills = attempts.column_int64(0);
+  p.mean_attempt_ms = attempts.column_double(1);
+  return p;
+}
+
+Result<SweepProgress> Scheduler::sweep_progress(int64_t sweep_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return progress_locked(sweep_id);
+}
+
+Result<std::vector<SweepProgress>> Scheduler::list_sweeps() {
+  std::lock_guard<std::mutex> lock(mu_);
+  HKV_ASSIGN_OR_RETURN(Statement ids, store_.query("SELECT id FROM sweeps ORDER BY id"));
+  std::vector<int64_t> sweep_ids;
+  while (true) {
+    HKV_ASSIGN_OR_RETURN(bool row, ids.step());
+    if (!row) {
+      break;
+    }
+    sweep_ids.push_back(ids.column_int64(0));
+  }
+  std::vector<SweepProgress> out;
+  for (int64_t id : sweep_ids) {
+    HKV_ASSIGN_OR_RETURN(SweepProgress p, progress_locked(id));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<std::vector<WorkerStatus>> Scheduler::list_workers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return workers_.list(now_ms_());
+}
+
+Result<std::vector<TaskSummary>> Scheduler::list_tasks(int64_t sweep_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  HKV_ASSIGN_OR_RETURN(
+      Statement stmt, store_.query(R"sql(SELECT id, benchmark, dataset, sample_key, state, attempts,
+                                COALESCE(last_error, ''), COALESCE(worker_id, '')
+                         FROM tasks WHERE sweep_id = ? ORDER BY id)sql",
+                                   sweep_id));
+  std::vector<TaskSummary> out;
+  while (true) {
+    HKV_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) {
+      return out;
+    }
+    TaskSummary t;
+    t.task_id = stmt.column_int64(0);
+    HKV_ASSIGN_OR_RETURN(t.unit, unit_from_columns(stmt, 1));
+    HKV_ASSIGN_OR_RETURN(t.state, parse_task_state(stmt.column_text(4)));
+    t.attempts = static_cast<int32_t>(stmt.column_int64(5));
+    t.last_error = stmt.column_text(6);
+    t.worker_id = stmt.column_text(7);
+    out.push_back(std::move(t));
+  }
+}
+
+Result<std::vector<ResultRow>> Scheduler::results(int64_t sweep_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  HKV_ASSIGN_OR_RETURN(
+      Statement stmt,
+      store_.query(
+          R"sql(SELECT t.id, t.benchmark, t.dataset, t.sample_key, r.attempt, r.config_index,
+                       c.config_json, r.prediction, r.score, r.cache_bytes, r.cache_entries,
+                       r.decode_ms, r.new_tokens
+                FROM results r JOIN tasks t ON t.id = r.task_id
+                JOIN task_configs c ON c.task_id = r.task_id AND c.config_index = r.config_index
+                WHERE t.sweep_id = ? ORDER BY t.id, r.config_index)sql",
+          sweep_id));
+  std::vector<ResultRow> out;
+  while (true) {
+    HKV_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) {
+      return out;
+    }
+    ResultRow r;
+    r.task_id = stmt.column_int64(0);
+    HKV_ASSIGN_OR_RETURN(r.unit, unit_from_columns(stmt, 1));
+    r.attempt = static_cast<int32_t>(stmt.column_int64(4));
+    r.result.config_index = static_cast<int32_t>(stmt.column_int64(5));
+    std::string source = strformat("task %lld config", static_cast<long long>(r.task_id));
+    HKV_ASSIGN_OR_RETURN(Json config, parse_json(stmt.column_text(6), source));
+    HKV_ASSIGN_OR_RETURN(r.config, jobs::config_from_json(config));
+    r.result.prediction = stmt.column_text(7);
+    r.result.score = stmt.column_double(8);
+    r.result.cache_bytes = stmt.column_int64(9);
+    r.result.cache_entries = stmt.column_int64(10);
+    r.result.decode_ms = stmt.column_double(11);
+    r.result.new_tokens = static_cast<int32_t>(stmt.column_int64(12));
+    out.push_back(std::move(r));
+  }
+}
+
+}  // namespace hkv::coordinator

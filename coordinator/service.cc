@@ -1,0 +1,169 @@
+// Handlers: authorize -> convert -> one Scheduler call -> Finish.
+#include "coordinator/service.h"
+
+#include "coordinator/proto_convert.h"
+#include "proto/status_convert.h"
+
+namespace hkv::coordinator {
+namespace {
+
+// Runs `body` (returning Status) when authorized and finishes the call with its status.
+template <typename Body>
+grpc::ServerUnaryReactor* handle(grpc::CallbackServerContext* ctx,
+                                 const Status& auth,
+                                 Body&& body) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  Status st = auth.ok() ? body() : auth;
+  reactor->Finish(proto::to_grpc_status(st));
+  return reactor;
+}
+
+// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+Status CoordinatorService::authorize(grpc::CallbackServerContext* ctx) const {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end()) {
+    return errorf(StatusCode::kUnauthenticated, "missing 'authorization' metadata (Bearer token)");
+  }
+  std::string_view value(it->second.data(), it->second.size());
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (value.substr(0, kPrefix.size()) != kPrefix ||
+      !same_secret(value.substr(kPrefix.size()), token_)) {
+    return errorf(StatusCode::kUnauthenticated, "wrong token");
+  }
+  return Status();
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::SubmitSweep(grpc::CallbackServerContext* ctx,
+                                                          const v1::SubmitSweepRequest* req,
+                                                          v1::SubmitSweepResponse* resp) {
+  return handle(ctx, authorize(ctx), [&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(SubmitResult r,
+                         scheduler_->submit_sweep(req->spec().spec_text(), req->spec().source()));
+    resp->set_sweep_id(r.sweep_id);
+    resp->set_num_tasks(r.num_tasks);
+    resp->set_num_configs(r.num_configs);
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::GetSweep(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetSweepRequest* req,
+                                                       v1::SweepProgress* resp) {
+  return handle(ctx, authorize(ctx), [&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(SweepProgress p, scheduler_->sweep_progress(req->sweep_id()));
+    to_proto(p, resp);
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::ListSweeps(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListSweepsRequest*,
+                                                         v1::ListSweepsResponse* resp) {
+  return handle(ctx, authorize(ctx), [&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(std::vector<SweepProgress> all, scheduler_->list_sweeps());
+    for (const auto& p : all)
+      to_proto(p, resp->add_sweeps());
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::CancelSweep(grpc::CallbackServerContext* ctx,
+                                                          const v1::CancelSweepRequest* req,
+                                                          v1::CancelSweepResponse* resp) {
+  return handle(ctx, authorize(ctx), [&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(int64_t n, scheduler_->cancel_sweep(req->sweep_id()));
+    resp->set_tasks_cancelled(n);
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::RegisterWorker(grpc::CallbackServerContext* ctx,
+                                                             const v1::RegisterWorkerRequest* req,
+                                                             v1::RegisterWorkerResponse* resp) {
+  return handle(ctx, authorize(ctx), [&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(std::string id, scheduler_->register_worker(from_proto(req->worker())));
+    resp->set_worker_id(id);
+    resp->set_heartbeat_period_ms(scheduler_->options().heartbeat_period_ms);
+    resp->set_lease_timeout_ms(scheduler_->options().lease_timeout_ms);
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::Heartbeat(grpc::CallbackServerContext* ctx,
+                                                        const v1::HeartbeatRequest* req,
+                                                        v1::HeartbeatResponse* resp) {
+  return handle(ctx, authorize(ctx), [&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(HeartbeatReply r, scheduler_->heartbeat(from_proto(*req)));
+    resp->set_cancel_current_task(r.cancel_current_task);
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::PullTask(grpc::CallbackServerContext* ctx,
+                                                       const v1::PullTaskRequest* req,
+                                                       v1::PullTaskResponse* resp) {
+  return handle(ctx, authorize(ctx), [&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(std::optional<TaskAssignment> task,
+                         scheduler_->pull_task(req->worker_id()));
+    if (task.has_value())
+      to_proto(*task, resp->mutable_task());
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::ReportResult(grpc::CallbackServerContext* ctx,
+                                                           const v1::ReportResultRequest* req,
+                                                           v1::ReportResultResponse* resp) {
+  return handle(ctx, authorize(ctx), [&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(ReportOutcome outcome, scheduler_->report_result(from_proto(*req)));
+    resp->set_outcome(outcome == ReportOutcome::kRecorded    ? "recorded"
+                      : outcome == ReportOutcome::kDuplicate ? "duplicate"
+                                                             : "stale");
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::ListWorkers(grpc::CallbackServerContext* ctx,
+                                                          const v1::ListWorkersRequest*,
+                                                          v1::ListWorkersResponse* resp) {
+  return handle(ctx, authorize(ctx), [&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(std::vector<WorkerStatus> all, scheduler_->list_workers());
+    for (const auto& w : all)
+      to_proto(w, resp->add_workers());
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::GetResults(grpc::CallbackServerContext* ctx,
+                                                         const v1::GetResultsRequest* req,
+                                                         v1::GetResultsResponse* resp) {
+  return handle(ctx, authorize(ctx), [&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(std::vector<ResultRow> rows, scheduler_->results(req->sweep_id()));
+    for (const auto& r : rows)
+      to_proto(r, resp->add_rows());
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::ListTasks(grpc::CallbackServerContext* ctx,
+                                                        const v1::ListTasksRequest* req,
+                                                        v1::ListTasksResponse* resp) {
+  return handle(ctx, authorize(ctx), [&]() -> Status {
+    HKV_ASSIGN_OR_RETURN(std::vector<TaskSummary> tasks, scheduler_->list_tasks(req->sweep_id()));
+    for (const auto& t : tasks)
+      to_proto(t, resp->add_tasks());
+    return Status();
+  });
+}
+
+}  // namespace hkv::coordinator

@@ -1,0 +1,316 @@
+// SQLite store: RAII, schema migrations and transactions. All state of the coordinator lives here,
+// committed before an RPC answers, so a crash or restart loses nothing that was acknowledged.
+#include "coordinator/store.h"
+
+#include <algorithm>
+#include <iterator>
+#include <sqlite3.h>
+#include <utility>
+
+namespace hkv::coordinator {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// Migration N brings user_version from N-1 to N. Append only: never edit a shipped migration.
+constexpr const char* kMigrations[] = {
+    // 1: the initial schema.
+    R"sql(
+CREATE TABLE sweeps (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  spec_text TEXT NOT NULL,
+  model TEXT NOT NULL,
+  dtype TEXT NOT NULL,
+  max_new_tokens INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'cancelled')),
+  priority INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE workers (
+  id TEXT PRIMARY KEY,
+  hostname TEXT NOT NULL DEFAULT '',
+  device TEXT NOT NULL DEFAULT '',
+  device_name TEXT NOT NULL DEFAULT '',
+  memory_bytes INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL CHECK (state IN ('idle', 'busy', 'draining')),
+  registered_ms INTEGER NOT NULL,
+  last_heartbeat_ms INTEGER NOT NULL,
+  current_task_id INTEGER,
+  tokens_per_second REAL NOT NULL DEFAULT 0,
+  prefills INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+  benchmark TEXT NOT NULL,
+  dataset TEXT NOT NULL,
+  sample_key TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'assigned', 'running', 'succeeded', 'failed',
+                                       'cancelled')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+  last_error TEXT,
+  worker_id TEXT REFERENCES workers(id),
+  lease_deadline_ms INTEGER,
+  UNIQUE (sweep_id, benchmark, dataset, sample_key)
+);
+CREATE INDEX tasks_by_sweep_state ON tasks(sweep_id, state, id);
+CREATE INDEX tasks_by_state_lease ON tasks(state, lease_deadline_ms);
+CREATE TABLE task_configs (
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  config_index INTEGER NOT NULL,
+  config_json TEXT NOT NULL,
+  PRIMARY KEY (task_id, config_index)
+) WITHOUT ROWID;
+CREATE TABLE attempts (
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  worker_id TEXT NOT NULL REFERENCES workers(id),
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER,
+  outcome TEXT NOT NULL,
+  error TEXT,
+  prompt_tokens INTEGER,
+  prefill_ms REAL,
+  PRIMARY KEY (task_id, attempt)
+) WITHOUT ROWID;
+CREATE TABLE results (
+  task_id INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  config_index INTEGER NOT NULL,
+  prediction TEXT NOT NULL,
+  score REAL NOT NULL,
+  cache_bytes INTEGER NOT NULL,
+  cache_entries INTEGER NOT NULL,
+  decode_ms REAL NOT NULL,
+  new_tokens INTEGER NOT NULL,
+  PRIMARY KEY (task_id, config_index),
+  FOREIGN KEY (task_id, config_index) REFERENCES task_configs(task_id, config_index)
+      ON DELETE CASCADE,
+  FOREIGN KEY (task_id, attempt) REFERENCES attempts(task_id, attempt) ON DELETE CASCADE
+) WITHOUT ROWID;
+)sql",
+};
+
+static_assert(std::size(kMigrations) == Store::kSchemaVersion,
+              "kSchemaVersion must equal the number of migrations");
+
+// The first line of a statement, trimmed to a readable length, names the operation in errors.
+std::string describe_sql(std::string_view sql) {
+  size_t begin = sql.find_first_not_of(" \t\r\n");
+  sql = begin == sql.npos ? std::string_view() : sql.substr(begin);
+  size_t end = std::min(sql.find('\n'), static_cast<size_t>(72));
+  return std::string(sql.substr(0, std::min(end, sql.size())));
+}
+
+Status sqlite_error(sqlite3* db, const std::string& op) {
+  const char* message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+  return errorf(StatusCode::kInternal, "sqlite '%s': %s", op.c_str(), message);
+}
+
+}  // namespace
+
+Statement::Statement(sqlite3* db, sqlite3_stmt* stmt, std::string op)
+    : db_(db), stmt_(stmt), op_(std::move(op)) {}
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)),
+      stmt_(std::exchange(other.stmt_, nullptr)),
+      op_(std::move(other.op_)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    db_ = std::exchange(other.db_, nullptr);
+    stmt_ = std::exchange(other.stmt_, nullptr);
+    op_ = std::move(other.op_);
+  }
+  return *this;
+}
+
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);  // no-op on nullptr
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Status Statement::error(const char* what) const {
+  return sqlite_error(db_, op_).with_context("%s", what);
+}
+
+Status Statement::bind(int index, int64_t value) {
+  return sqlite3_bind_int64(stmt_, index, value) == SQLITE_OK ? Status() : error("bind");
+}
+
+Status Statement::bind(int index, double value) {
+  return sqlite3_bind_double(stmt_, index, value) == SQLITE_OK ? Status() : error("bind");
+}
+
+Status Statement::bind(int index, std::string_view value) {
+  int rc =
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return rc == SQLITE_OK ? Status() : error("bind");
+}
+
+Status Statement::bind(int index, std::nullptr_t) {
+  return sqlite3_bind_null(stmt_, index) == SQLITE_OK ? Status() : error("bind");
+}
+
+Result<bool> Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  return error("step");
+}
+
+Status Statement::run() {
+  while (true) {
+    HKV_ASSIGN_OR_RETURN(bool row, step());
+    if (!row) {
+      return Status();
+    }
+  }
+}
+
+int64_t Statement::column_int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
+
+double Statement::column_double(int column) const {
+  return sqlite3_column_double(stmt_, column);
+}
+
+std::string Statement::column_text(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  int bytes = sqlite3_column_bytes(stmt_, column);
+  return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text), bytes);
+}
+
+bool Statement::column_is_null(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+Result<Store> Store::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  Store store(db, path);  // owns db from here, even when the open failed
+  if (rc != SQLITE_OK) {
+    return sqlite_error(db, "open " + path);
+  }
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  // FULL sync: a committed report survives power loss, not only a process crash.
+  HKV_RETURN_IF_ERROR(store.exec_script("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"));
+  HKV_ASSIGN_OR_RETURN(std::string mode, store.journal_mode_wal());
+  if (mode != "wal" && path != ":memory:") {
+    return errorf(StatusCode::kFailedPrecondition, "%s: cannot enable WAL (journal_mode is '%s')",
+                  path.c_str(), mode.c_str());
+  }
+  HKV_RETURN_IF_ERROR(store.migrate());
+  return store;
+}
+
+Store::Store(Store&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+
+Store& Store::operator=(Store&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close_v2(db_);
+    db_ = std::exchange(other.db_, nullptr);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+Store::~Store() {
+  // close_v2 defers the close until outstanding statements are finalised.
+  sqlite3_close_v2(db_);
+}
+
+Result<Statement> Store::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  std::string op = describe_sql(sql);
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return sqlite_error(db_, op).with_context("prepare");
+  }
+  return Statement(db_, stmt, std::move(op));
+}
+
+Status Store::exec_script(std::string_view sql) {
+  std::string text(sql);  // sqlite3_exec needs a NUL-terminated script
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+  if (rc == SQLITE_OK) {
+    return Status();
+  }
+  std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
+  sqlite3_free(message);
+  return errorf(StatusCode::kInternal, "sqlite '%s': %s", describe_sql(sql).c_str(),
+                detail.c_str());
+}
+
+Status Store::transaction(const std::function<Status()>& body) {
+  HKV_RETURN_IF_ERROR(exec_script("BEGIN IMMEDIATE"));
+  Status status = body();
+  if (status.ok()) {
+    status = exec_script("COMMIT");
+    if (status.ok()) {
+      return status;
+    }
+  }
+  // The body's error is the one to report; a failed rollback only adds to it.
+  Status rollback = exec_script("ROLLBACK");
+  return rollback.ok() ? status
+                       : status.with_context("(rollback failed: %s)", rollback.message().c_str());
+}
+
+int64_t Store::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+
+int64_t Store::changes() const {
+  return sqlite3_changes64(db_);
+}
+
+Result<std::string> Store::journal_mode_wal() {
+  // Scoped so the statement is finalised before migrations commit (open statements block COMMIT).
+  HKV_ASSIGN_OR_RETURN(Statement stmt, prepare("PRAGMA journal_mode = WAL"));
+  HKV_ASSIGN_OR_RETURN(bool row, stmt.step());
+  return row ? stmt.column_text(0) : std::string();
+}
+
+Result<int32_t> Store::schema_version() {
+  HKV_ASSIGN_OR_RETURN(Statement stmt, prepare("PRAGMA user_version"));
+  HKV_ASSIGN_OR_RETURN(bool row, stmt.step());
+  return row ? static_cast<int32_t>(stmt.column_int64(0)) : 0;
+}
+
+Status Store::migrate() {
+  HKV_ASSIGN_OR_RETURN(int32_t version, schema_version());
+  if (version > kSchemaVersion) {
+    return errorf(StatusCode::kFailedPrecondition,
+                  "%s: schema version %d is newer than this coordinator's (%d)", path_.c_str(),
+                  version, kSchemaVersion);
+  }
+  for (int32_t next = version + 1; next <= kSchemaVersion; ++next) {
+    Status status = transaction([&]() -> Status {
+      HKV_RETURN_IF_ERROR(exec_script(kMigrations[next - 1]));
+      return exec_script("PRAGMA user_version = " + std::to_string(next));
+    });
+    if (!status.ok()) {
+      return status.with_context("%s: migrating schema to version %d", path_.c_str(), next);
+    }
+  }
+  return Status();
+}
+
+}  // namespace hkv::coordinator

@@ -1,0 +1,116 @@
+// The workers table. Stored states are idle, busy and draining; "lost" is derived from the clock
+// when listing, so a coordinator restart does not need to rewrite liveness.
+#include "coordinator/worker_registry.h"
+
+namespace hkv::coordinator {
+
+Result<std::string> WorkerRegistry::derive_id(const WorkerInfo& info) {
+  if (!info.worker_id.empty()) {
+    return info.worker_id;
+  }
+  if (!info.hostname.empty()) {
+    return info.hostname + "/" + (info.device.empty() ? std::string("cpu") : info.device);
+  }
+  HKV_ASSIGN_OR_RETURN(Statement count, store_->query("SELECT COUNT(*) FROM workers"));
+  HKV_RETURN_IF_ERROR(count.step());
+  for (int64_t n = count.column_int64(0) + 1;; ++n) {
+    std::string id = "worker-" + std::to_string(n);
+    HKV_ASSIGN_OR_RETURN(Statement taken, store_->query("SELECT 1 FROM workers WHERE id = ?", id));
+    HKV_ASSIGN_OR_RETURN(bool exists, taken.step());
+    if (!exists) {
+      return id;
+    }
+  }
+}
+
+Result<std::string> WorkerRegistry::upsert(const WorkerInfo& info, int64_t now_ms) {
+  HKV_ASSIGN_OR_RETURN(std::string id, derive_id(info));
+  // A re-registering worker keeps its counters and current task: if it restarted, the task's
+  // lease lapses and expiry requeues it.
+  HKV_RETURN_IF_ERROR(store_->execute(
+      R"sql(INSERT INTO workers (id, hostname, device, device_name, memory_bytes, state,
+                                 registered_ms, last_heartbeat_ms)
+            VALUES (?1, ?2, ?3, ?4, ?5, 'idle', ?6, ?6)
+            ON CONFLICT (id) DO UPDATE SET hostname = ?2, device = ?3, device_name = ?4,
+                memory_bytes = ?5, last_heartbeat_ms = ?6,
+                state = CASE WHEN current_task_id IS NULL THEN 'idle' ELSE 'busy' END)sql",
+      id, info.hostname, info.device, info.device_name, info.memory_bytes, now_ms));
+  return id;
+}
+
+Status WorkerRegistry::require(const std::string& worker_id) {
+  HKV_ASSIGN_OR_RETURN(Statement stmt,
+                       store_->query("SELECT 1 FROM workers WHERE id = ?", worker_id));
+  HKV_ASSIGN_OR_RETURN(bool found, stmt.step());
+  if (!found) {
+    return errorf(StatusCode::kNotFound, "worker '%s' is not registered", worker_id.c_str());
+  }
+  return Status();
+}
+
+Status WorkerRegistry::touch(const std::string& worker_id,
+                             int64_t now_ms,
+                             double tokens_per_second,
+                             bool draining) {
+  HKV_RETURN_IF_ERROR(require(worker_id));
+  return store_->execute(
+      R"sql(UPDATE workers SET last_heartbeat_ms = ?2, tokens_per_second = ?3,
+                state = CASE WHEN ?4 THEN 'draining'
+                             WHEN current_task_id IS NULL THEN 'idle' ELSE 'busy' END
+            WHERE id = ?1)sql",
+      worker_id, now_ms, tokens_per_second, static_cast<int64_t>(draining));
+}
+
+Result<bool> WorkerRegistry::is_draining(const std::string& worker_id) {
+  HKV_ASSIGN_OR_RETURN(Statement stmt,
+                       store_->query("SELECT state FROM workers WHERE id = ?", worker_id));
+  HKV_ASSIGN_OR_RETURN(bool found, stmt.step());
+  return found && stmt.column_text(0) == "draining";
+}
+
+Status WorkerRegistry::assign(const std::string& worker_id, int64_t task_id) {
+  return store_->execute(
+      R"sql(UPDATE workers SET current_task_id = ?2,
+                state = CASE WHEN state = 'draining' THEN state ELSE 'busy' END
+            WHERE id = ?1)sql",
+      worker_id, task_id);
+}
+
+Status WorkerRegistry::release(const std::string& worker_id, int64_t task_id, bool prefilled) {
+  HKV_RETURN_IF_ERROR(store_->execute("UPDATE workers SET prefills = prefills + ?2 WHERE id = ?1",
+                                      worker_id, static_cast<int64_t>(prefilled)));
+  return store_->execute(
+      R"sql(UPDATE workers SET current_task_id = NULL,
+                state = CASE WHEN state = 'draining' THEN state ELSE 'idle' END
+            WHERE id = ?1 AND current_task_id = ?2)sql",
+      worker_id, task_id);
+}
+
+Result<std::vector<WorkerStatus>> WorkerRegistry::list(int64_t now_ms) {
+  HKV_ASSIGN_OR_RETURN(
+      Statement stmt,
+      store_->query(R"sql(SELECT id, hostname, device, device_name, memory_bytes, state,
+                                 current_task_id, tokens_per_second, last_heartbeat_ms, prefills
+                          FROM workers ORDER BY id)sql"));
+  std::vector<WorkerStatus> out;
+  while (true) {
+    HKV_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) {
+      return out;
+    }
+    WorkerStatus w;
+    w.info = {stmt.column_text(0), stmt.column_text(1), stmt.column_text(2), stmt.column_text(3),
+              stmt.column_int64(4)};
+    w.state = stmt.column_text(5);
+    w.current_task_id = stmt.column_is_null(6) ? 0 : stmt.column_int64(6);
+    w.tokens_per_second = stmt.column_double(7);
+    w.last_heartbeat_ms = stmt.column_int64(8);
+    w.prefills = stmt.column_int64(9);
+    if (now_ms - w.last_heartbeat_ms > lease_timeout_ms_) {
+      w.state = "lost";
+    }
+    out.push_back(std::move(w));
+  }
+}
+
+}  // namespace hkv::coordinator

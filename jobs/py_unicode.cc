@@ -1,0 +1,206 @@
+// Python str semantics over the generated tables; see py_unicode.h. The final-sigma rule is the
+// one in CPython's unicodeobject.c (handle_capital_sigma), evaluated on the original text.
+#include "jobs/py_unicode.h"
+
+#include <algorithm>
+#include <span>
+
+#include "jobs/py_unicode_tables.h"
+
+namespace hkv::jobs {
+namespace {
+
+namespace tables = py_unicode_tables;
+
+constexpr char32_t kReplacement = 0xFFFD;
+constexpr char32_t kCapitalSigma = 0x3A3;
+constexpr char32_t kSmallSigma = 0x3C3;
+constexpr char32_t kFinalSigma = 0x3C2;
+constexpr char32_t kCapitalIWithDot = 0x130;
+constexpr char32_t kCombiningDotAbove = 0x307;
+
+bool in_ranges(std::span<const tables::CodePointRange> ranges, char32_t c) {
+  auto it =
+      std::upper_bound(ranges.begin(), ranges.end(), c,
+                       [](char32_t v, const tables::CodePointRange& r) { return v < r.first; });
+  return it != ranges.begin() && c <= std::prev(it)->last;
+}
+
+// One-to-one part of str.lower(); U+0130 and U+03A3 are handled by the caller.
+char32_t lower_one(char32_t c) {
+  if (c < 0x80) {
+    return (c >= U'A' && c <= U'Z') ? c + 32 : c;
+  }
+  auto runs = tables::kLowerRuns;
+  auto it = std::upper_bound(runs.begin(), runs.end(), c,
+                             [](char32_t v, const tables::LowerRun& r) { return v < r.first; });
+  if (it == runs.begin()) {
+    return c;
+  }
+  const tables::LowerRun& run = *std::prev(it);
+  if (c > run.last || (c - run.first) % run.stride != 0) {
+    return c;
+  }
+  return static_cast<char32_t>(static_cast<int64_t>(c) + run.delta);
+}
+
+bool is_case_ignorable(char32_t c) {
+  return in_ranges(tables::kCaseIgnorable, c);
+}
+
+bool is_cased(char32_t c) {
+  return in_ranges(tables::kCased, c);
+}
+
+// CPython's handle_capital_sigma: final form when preceded by a cased letter and not followed
+// by one, skipping case-ignorable code points on both sides.
+char32_t lower_capital_sigma(std::u32string_view text, size_t i) {
+  size_t j = i;
+  while (j > 0 && is_case_ignorable(text[j - 1])) {
+    --j;
+  }
+  bool final_sigma = j > 0 && is_cased(text[j - 1]);
+  if (final_sigma) {
+    size_t k = i + 1;
+    while (k < text.size() && is_case_ignorable(text[k])) {
+      ++k;
+    }
+    final_sigma = k == text.size() || !is_cased(text[k]);
+  }
+  return final_sigma ? kFinalSigma : kSmallSigma;
+}
+
+// Length of the UTF-8 sequence starting with `lead` and its minimum code point, or 0.
+int sequence_length(unsigned char lead, char32_t* min_code_point) {
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    *min_code_point = 0x80;
+    return 2;
+  }
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    *min_code_point = 0x800;
+    return 3;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    *min_code_point = 0x10000;
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::u32string utf8_decode(std::string_view utf8) {
+  std::u32string out;
+  out.reserve(utf8.size());
+  size_t i = 0;
+  while (i < utf8.size()) {
+    auto lead = static_cast<unsigned char>(utf8[i]);
+    if (lead < 0x80) {
+      out.push_back(lead);
+      ++i;
+      continue;
+    }
+    char32_t min_code_point = 0;
+    int len = sequence_length(lead, &min_code_point);
+    bool ok = len > 0 && i + len <= utf8.size();
+    char32_t c = ok ? (lead & (0x7F >> len)) : 0;
+    for (int k = 1; ok && k < len; ++k) {
+      auto cont = static_cast<unsigned char>(utf8[i + k]);
+      ok = (cont & 0xC0) == 0x80;
+      c = (c << 6) | (cont & 0x3F);
+    }
+    ok = ok && c >= min_code_point && c <= 0x10FFFF && !(c >= 0xD800 && c <= 0xDFFF);
+    out.push_back(ok ? c : kReplacement);
+    i += ok ? len : 1;
+  }
+  return out;
+}
+
+std::string utf8_encode(std::u32string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char32_t c : text) {
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else if (c < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+  return out;
+}
+
+bool py_isspace(char32_t c) {
+  return in_ranges(tables::kSpace, c);
+}
+
+bool py_isalnum(char32_t c) {
+  return in_ranges(tables::kAlnum, c);
+}
+
+bool py_isdecimal(char32_t c) {
+  return in_ranges(tables::kDecimal, c);
+}
+
+std::u32string py_lower(std::u32string_view text) {
+  std::u32string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char32_t c = text[i];
+    if (c == kCapitalSigma) {
+      out.push_back(lower_capital_sigma(text, i));
+    } else if (c == kCapitalIWithDot) {
+      out.push_back(U'i');
+      out.push_back(kCombiningDotAbove);
+    } else {
+      out.push_back(lower_one(c));
+    }
+  }
+  return out;
+}
+
+std::string py_lower(std::string_view utf8) {
+  return utf8_encode(py_lower(utf8_decode(utf8)));
+}
+
+std::vector<std::u32string_view> py_split(std::u32string_view text) {
+  std::vector<std::u32string_view> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && py_isspace(text[i])) {
+      ++i;
+    }
+    size_t start = i;
+    while (i < text.size() && !py_isspace(text[i])) {
+      ++i;
+    }
+    if (i > start) {
+      out.push_back(text.substr(start, i - start));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> py_split(std::string_view utf8) {
+  std::u32string text = utf8_decode(utf8);
+  std::vector<std::string> out;
+  for (std::u32string_view piece : py_split(std::u32string_view(text))) {
+    out.push_back(utf8_encode(piece));
+  }
+  return out;
+}
+
+size_t py_len(std::string_view utf8) {
+  return utf8_decode(utf8).size();
+}
+
+}  // namespace hkv::jobs

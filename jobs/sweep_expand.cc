@@ -1,0 +1,414 @@
+// Sweep spec semantics: validation of the typed spec (errors name the field path), the pure grid
+// expansion into distinct configs and work units, and the config's stored JSON form. Dataset sizes
+// come from tables here, never from files, so expansion is a function of the spec alone.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdarg>
+#include <set>
+#include <utility>
+
+#include "common/strings.h"
+#include "jobs/sweep_spec.h"
+
+namespace hkv::jobs {
+namespace {
+
+struct DatasetSize {
+  const char* name;
+  int32_t samples;  // 0 = unknown: a sweep must give `limit`
+};
+
+// The 21 LongBench v1 datasets (sizes from THUDM/LongBench task.md) and the four LooGLE
+// long-dependency sets HeadKV converts to the LongBench schema (ALGORITHMS.md §6.1; their sizes are
+// not recorded). The names match jobs/longbench.h's builtin tasks.
+constexpr DatasetSize kLongBenchDatasets[] = {
+    {"narrativeqa", 200},
+    {"qasper", 200},
+    {"multifieldqa_en", 150},
+    {"hotpotqa", 200},
+    {"2wikimqa", 200},
+    {"musique", 200},
+    {"gov_report", 200},
+    {"qmsum", 200},
+    {"multi_news", 200},
+    {"trec", 200},
+    {"triviaqa", 200},
+    {"samsum", 200},
+    {"passage_count", 200},
+    {"passage_retrieval_en", 200},
+    {"lcc", 500},
+    {"repobench-p", 500},
+    {"multifieldqa_zh", 200},
+    {"dureader", 200},
+    {"vcsum", 200},
+    {"lsht", 200},
+    {"passage_retrieval_zh", 200},
+    {"comprehension_and_reasoning", 0},
+    {"multiple_information_retrieval", 0},
+    {"timeline_reorder", 0},
+    {"computation", 0},
+};
+
+// The splits and tasks the reference evaluates (§8), as jobs/babilong.h builds them.
+constexpr const char* kBabilongSplits[] = {"0k", "1k", "2k", "4k", "8k", "16k", "32k"};
+constexpr const char* kBabilongTasks[] = {"qa1", "qa2", "qa3", "qa4", "qa5"};
+
+bool is_longbench_dataset(std::string_view name) {
+  return std::any_of(std::begin(kLongBenchDatasets), std::end(kLongBenchDatasets),
+                     [&](const DatasetSize& d) { return name == d.name; });
+}
+
+bool is_babilong_task(std::string_view name) {
+  return std::any_of(std::begin(kBabilongTasks), std::end(kBabilongTasks),
+                     [&](const char* task) { return name == task; });
+}
+
+bool one_of(std::string_view value, std::initializer_list<std::string_view> allowed) {
+  return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+Status invalid(const std::string& path, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+Status invalid(const std::string& path, const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  std::string message = vstrformat(fmt, args);
+  va_end(args);
+  return Status(StatusCode::kInvalidArgument, path + ": " + message);
+}
+
+std::string at(const std::string& path, size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+Status validate_dataset(const BenchmarkSpec& bench, size_t j, const std::string& path) {
+  const std::string& name = bench.datasets[j];
+  if (name.empty()) {
+    return invalid(path, "dataset name must not be empty");
+  }
+  if (bench.benchmark == Benchmark::kLongBench && !is_longbench_dataset(name)) {
+    return invalid(path, "unknown LongBench dataset '%s'", name.c_str());
+  }
+  if (bench.benchmark == Benchmark::kBabilong && !is_babilong_task(name)) {
+    return invalid(path, "unknown BABILong task '%s' (expected qa1..qa5)", name.c_str());
+  }
+  if (bench.benchmark == Benchmark::kLongBench && bench.limit == 0 &&
+      longbench_dataset_size(name) == 0) {
+    return invalid(path, "dataset '%s' has no known size: give the block a `limit`", name.c_str());
+  }
+  return Status();
+}
+
+Status validate_needle_grid(const BenchmarkSpec& bench, const std::string& path) {
+  const auto& lengths = bench.needle_lengths_tokens;
+  const auto& depths = bench.needle_depths_percent;
+  if (lengths.empty()) {
+    return invalid(path + ".lengths", "at least one context length is required");
+  }
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    if (lengths[i] <= 0 || (i > 0 && lengths[i] <= lengths[i - 1])) {
+      return invalid(at(path + ".lengths", i), "length %d, expected positive and ascending",
+                     lengths[i]);
+    }
+  }
+  if (depths.empty()) {
+    return invalid(path + ".depths", "at least one depth is required");
+  }
+  for (size_t i = 0; i < depths.size(); ++i) {
+    if (depths[i] < 0 || depths[i] > 100 || (i > 0 && depths[i] <= depths[i - 1])) {
+      return invalid(at(path + ".depths", i), "depth %d, expected 0..100 and ascending", depths[i]);
+    }
+  }
+  return Status();
+}
+
+Status validate_benchmark(const BenchmarkSpec& bench,
+                          const std::string& path,
+                          std::set<std::pair<Benchmark, std::string>>* seen) {
+  if (bench.datasets.empty()) {
+    return invalid(path + ".datasets", "at least one dataset is required");
+  }
+  if (bench.limit < 0) {
+    return invalid(path + ".limit", "limit %d, expected >= 0 (0 = all)", bench.limit);
+  }
+  for (size_t j = 0; j < bench.datasets.size(); ++j) {
+    std::string dataset_path = at(path + ".datasets", j);
+    HKV_RETURN_IF_ERROR(validate_dataset(bench, j, dataset_path));
+    if (!seen->insert({bench.benchmark, bench.datasets[j]}).second) {
+      return invalid(dataset_path, "%s dataset '%s' is listed twice",
+                     benchmark_name(bench.benchmark), bench.datasets[j].c_str());
+    }
+  }
+  if (bench.benchmark == Benchmark::kNeedle) {
+    return validate_needle_grid(bench, path);
+  }
+  if (bench.benchmark == Benchmark::kBabilong) {
+    if (bench.babilong_splits.empty()) {
+      return invalid(path + ".splits", "at least one split is required");
+    }
+    for (size_t i = 0; i < bench.babilong_splits.size(); ++i) {
+      const std::string& split = bench.babilong_splits[i];
+      bool known = std::any_of(std::begin(kBabilongSplits), std::end(kBabilongSplits),
+                               [&](const char* s) { return split == s; });
+      bool repeated =
+          std::count(bench.babilong_splits.begin(), bench.babilong_splits.end(), split) > 1;
+      if (!known || repeated) {
+        return invalid(at(path + ".splits", i),
+                       "%s split '%s' (expected each of 0k 1k 2k 4k 8k 16k 32k once)",
+                       known ? "repeated" : "unknown", split.c_str());
+      }
+    }
+  }
+  return Status();
+}
+
+Status validate_head_kv_grid(const MethodSpec& m, const std::string& path) {
+  if (m.betas.empty()) {
+    return invalid(path + ".betas", "%s needs at least one beta", m.method.c_str());
+  }
+  for (size_t i = 0; i < m.betas.size(); ++i) {
+    // beta < 1 makes min_num = C - floor(C/beta) negative: negative per-head capacities.
+    if (!(m.betas[i] >= 1.0) || !std::isfinite(m.betas[i])) {
+      return invalid(at(path + ".betas", i), "beta %g must be >= 1", m.betas[i]);
+    }
+  }
+  if (m.temps.empty()) {
+    return invalid(path + ".temps", "%s needs at least one temp", m.method.c_str());
+  }
+  for (size_t i = 0; i < m.temps.size(); ++i) {
+    if (!(m.temps[i] > 0.0) || !std::isfinite(m.temps[i])) {
+      return invalid(at(path + ".temps", i), "temp %g must be > 0", m.temps[i]);
+    }
+  }
+  const std::string& scores = m.head_scores;
+  bool path_like = scores.find('/') != scores.npos || scores.ends_with(".json");
+  if (!one_of(scores, {"retrieval", "reasoning"}) && !path_like) {
+    return invalid(path + ".head_scores",
+                   "'%s' is not retrieval, reasoning or a score-file path (*.json or with a '/')",
+                   scores.c_str());
+  }
+  return Status();
+}
+
+Status validate_method(const MethodSpec& m, const std::string& path, int32_t window) {
+  if (canonical_method(m.method) != m.method) {
+    return invalid(path + ".method", "unknown method '%s'", m.method.c_str());
+  }
+  if (!one_of(m.layout, {"reference", "gqa"})) {
+    return invalid(path + ".layout", "unknown layout '%s' (expected reference or gqa)",
+                   m.layout.c_str());
+  }
+  bool head_kv = method_uses_head_scores(m.method);
+  if (!head_kv && (!m.betas.empty() || !m.temps.empty() || !m.head_scores.empty())) {
+    return invalid(path, "%s takes no betas, temps or head_scores", m.method.c_str());
+  }
+  if (m.method == "FullKV") {
+    return m.budgets.empty() ? Status() : invalid(path + ".budgets", "FullKV takes no budgets");
+  }
+  if (m.budgets.empty()) {
+    return invalid(path + ".budgets", "%s needs at least one budget", m.method.c_str());
+  }
+  for (size_t i = 0; i < m.budgets.size(); ++i) {
+    if (m.budgets[i] <= window) {
+      return invalid(at(path + ".budgets", i), "budget %d must exceed window %d", m.budgets[i],
+                     window);
+    }
+  }
+  return head_kv ? validate_head_kv_grid(m, path) : Status();
+}
+
+void add_config(const CompressionConfig& config, std::vector<CompressionConfig>* configs) {
+  if (std::find(configs->begin(), configs->end(), config) == configs->end()) {
+    configs->push_back(config);
+  }
+}
+
+void expand_method(const SweepSpec& spec,
+                   const MethodSpec& m,
+                   std::vector<CompressionConfig>* configs) {
+  CompressionConfig base;
+  base.method = m.method;
+  base.window = spec.window;
+  base.kernel = spec.kernel;
+  base.pooling = spec.pooling;
+  base.layout = m.layout;
+  if (m.method == "FullKV") {
+    add_config(base, configs);
+    return;
+  }
+  // Neutral 0 for the axes a method does not use keeps the loops uniform.
+  const std::vector<double> unused = {0.0};
+  const bool head_kv = method_uses_head_scores(m.method);
+  base.head_scores = head_kv ? m.head_scores : "";
+  for (int32_t budget : m.budgets) {
+    for (double beta : head_kv ? m.betas : unused) {
+      for (double temp : head_kv ? m.temps : unused) {
+        CompressionConfig config = base;
+        config.budget = budget;
+        config.beta = beta;
+        config.temp = temp;
+        add_config(config, configs);
+      }
+    }
+  }
+}
+
+void expand_benchmark(const BenchmarkSpec& bench, std::vector<WorkUnit>* units) {
+  for (const std::string& dataset : bench.datasets) {
+    auto add = [&](std::string key) {
+      units->push_back({bench.benchmark, dataset, std::move(key)});
+    };
+    if (bench.benchmark == Benchmark::kNeedle) {
+      for (int32_t length : bench.needle_lengths_tokens) {
+        for (int32_t depth : bench.needle_depths_percent) {
+          add(std::to_string(length) + ":" + std::to_string(depth));
+        }
+      }
+    } else if (bench.benchmark == Benchmark::kBabilong) {
+      int32_t n = bench.limit > 0 ? std::min(bench.limit, kBabilongSamplesPerSplit)
+                                  : kBabilongSamplesPerSplit;
+      for (const std::string& split : bench.babilong_splits) {
+        for (int32_t i = 0; i < n; ++i) {
+          add(split + ":" + std::to_string(i));
+        }
+      }
+    } else {
+      int32_t size = longbench_dataset_size(dataset);
+      int32_t n = bench.limit == 0 ? size : (size > 0 ? std::min(bench.limit, size) : bench.limit);
+      for (int32_t i = 0; i < n; ++i) {
+        add(std::to_string(i));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string canonical_method(std::string_view name) {
+  std::string n;
+  for (char c : name) {
+    if (c != '_' && c != ' ') {
+      n.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+  }
+  if (n == "fullkv" || n == "full") {
+    return "FullKV";
+  }
+  if (n == "snapkv") {
+    return "SnapKV";
+  }
+  if (n == "pyramidkv") {
+    return "PyramidKV";
+  }
+  if (one_of(n, {"ada-snapkv", "adasnapkv", "adakv", "adativekv"})) {
+    return "Ada-SnapKV";
+  }
+  if (n == "headkv-r" || n == "headkvr") {
+    return "HeadKV-R";
+  }
+  if (n == "headkv-r2" || n == "headkvr2") {
+    return "HeadKV-R2";
+  }
+  return "";
+}
+
+bool method_uses_head_scores(std::string_view canonical) {
+  return canonical == "HeadKV-R" || canonical == "HeadKV-R2";
+}
+
+std::vector<int32_t> needle_depths_from_count(int32_t count) {
+  std::vector<int32_t> depths;
+  for (int32_t i = 0; i < count; ++i) {
+    // nearbyint rounds half to even under the default rounding mode, as numpy.round does.
+    double value = count == 1 ? 0.0 : 100.0 * i / (count - 1);
+    depths.push_back(static_cast<int32_t>(std::nearbyint(value)));
+  }
+  return depths;
+}
+
+int32_t longbench_dataset_size(std::string_view dataset) {
+  for (const DatasetSize& d : kLongBenchDatasets) {
+    if (dataset == d.name) {
+      return d.samples;
+    }
+  }
+  return 0;
+}
+
+Status validate_sweep_spec(const SweepSpec& spec) {
+  if (spec.name.empty()) {
+    return invalid("name", "must not be empty");
+  }
+  if (spec.model.empty()) {
+    return invalid("model", "required field is missing");
+  }
+  if (!one_of(spec.dtype, {"fp16", "bf16", "fp32"})) {
+    return invalid("dtype", "unknown dtype '%s' (expected fp16, bf16 or fp32)", spec.dtype.c_str());
+  }
+  if (spec.window < 1) {
+    return invalid("window", "%d, expected >= 1", spec.window);
+  }
+  if (spec.kernel < 1 || spec.kernel % 2 == 0) {
+    return invalid("kernel", "%d, expected an odd number >= 1", spec.kernel);
+  }
+  if (!one_of(spec.pooling, {"maxpool", "avgpool"})) {
+    return invalid("pooling", "unknown pooling '%s' (expected maxpool or avgpool)",
+                   spec.pooling.c_str());
+  }
+  if (spec.max_new_tokens < 0) {
+    return invalid("max_new_tokens", "%d, expected >= 0 (0 = per dataset)", spec.max_new_tokens);
+  }
+  if (spec.benchmarks.empty()) {
+    return invalid("benchmarks", "at least one benchmark is required");
+  }
+  if (spec.methods.empty()) {
+    return invalid("methods", "at least one method is required");
+  }
+  std::set<std::pair<Benchmark, std::string>> seen;
+  for (size_t i = 0; i < spec.benchmarks.size(); ++i) {
+    HKV_RETURN_IF_ERROR(validate_benchmark(spec.benchmarks[i], at("benchmarks", i), &seen));
+  }
+  for (size_t i = 0; i < spec.methods.size(); ++i) {
+    HKV_RETURN_IF_ERROR(validate_method(spec.methods[i], at("methods", i), spec.window));
+  }
+  return Status();
+}
+
+ExpandedSweep expand_sweep(const SweepSpec& spec) {
+  ExpandedSweep out;
+  for (const MethodSpec& method : spec.methods) {
+    expand_method(spec, method, &out.configs);
+  }
+  for (const BenchmarkSpec& bench : spec.benchmarks) {
+    expand_benchmark(bench, &out.units);
+  }
+  return out;
+}
+
+Json config_to_json(const CompressionConfig& config) {
+  return Json{
+      {"method", config.method},   {"budget", config.budget},           {"beta", config.beta},
+      {"temp", config.temp},       {"window", config.window},           {"kernel", config.kernel},
+      {"pooling", config.pooling}, {"head_scores", config.head_scores}, {"layout", config.layout}};
+}
+
+Result<CompressionConfig> config_from_json(const Json& json) {
+  JsonRef root(json, "config");
+  CompressionConfig c;
+  HKV_ASSIGN_OR_RETURN(c.method, root.get<std::string>("method"));
+  HKV_ASSIGN_OR_RETURN(c.budget, root.get<int32_t>("budget"));
+  HKV_ASSIGN_OR_RETURN(c.beta, root.get<double>("beta"));
+  HKV_ASSIGN_OR_RETURN(c.temp, root.get<double>("temp"));
+  HKV_ASSIGN_OR_RETURN(c.window, root.get<int32_t>("window"));
+  HKV_ASSIGN_OR_RETURN(c.kernel, root.get<int32_t>("kernel"));
+  HKV_ASSIGN_OR_RETURN(c.pooling, root.get<std::string>("pooling"));
+  HKV_ASSIGN_OR_RETURN(c.head_scores, root.get<std::string>("head_scores"));
+  HKV_ASSIGN_OR_RETURN(c.layout, root.get<std::string>("layout"));
+  if (canonical_method(c.method) != c.method) {
+    return invalid("config.method", "unknown method '%s'", c.method.c_str());
+  }
+  return c;
+}
+
+}  // namespace hkv::jobs

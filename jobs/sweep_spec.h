@@ -1,0 +1,120 @@
+// Sweep specs: a YAML or JSON file naming a model, benchmarks and a grid of compression methods,
+// parsed and validated with errors that name the field path ("methods[2].betas[0]: ..."), and
+// expanded by a pure function into distinct compression configs and (benchmark, dataset, sample)
+// work units. Nothing here reads datasets or models: expansion depends on the spec alone.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json.h"
+#include "common/status.h"
+
+namespace hkv::jobs {
+
+enum class Benchmark { kLongBench, kNeedle, kBabilong };
+
+// "longbench", "needle", "babilong".
+const char* benchmark_name(Benchmark benchmark);
+Result<Benchmark> parse_benchmark(std::string_view name);
+
+// One benchmark block. Only the fields of its kind are set; the others stay empty.
+struct BenchmarkSpec {
+  Benchmark benchmark = Benchmark::kLongBench;
+  // LongBench: dataset files; BABILong: tasks (qa1..qa5); needle: haystack names.
+  std::vector<std::string> datasets;
+  // First `limit` samples per dataset (LongBench) or per (task, split) (BABILong). 0 = all, which
+  // needs a known dataset size (LongBench v1 English sizes; BABILong's 100 per split).
+  int32_t limit = 0;
+  std::vector<int32_t> needle_lengths_tokens;  // context lengths, ascending
+  std::vector<int32_t> needle_depths_percent;  // round(linspace(0, 100, depths))
+  std::vector<std::string> babilong_splits;    // "0k", "1k", ..., "32k"
+};
+
+// One method block: the cross product budgets x betas x temps of one method.
+struct MethodSpec {
+  std::string method;            // canonical: FullKV, SnapKV, PyramidKV, Ada-SnapKV, HeadKV-R(2)
+  std::vector<int32_t> budgets;  // B per head incl. the window; empty for FullKV
+  std::vector<double> betas;     // HeadKV only (>= 1); empty otherwise
+  std::vector<double> temps;     // HeadKV only (> 0); empty otherwise
+  std::string head_scores;       // HeadKV only: "retrieval" | "reasoning" | a score-file path
+  std::string layout = "reference";  // "reference" | "gqa"
+};
+
+struct SweepSpec {
+  std::string name;
+  std::string model;           // path or name; a leading "~/" is expanded to $HOME
+  std::string dtype = "fp16";  // fp16 | bf16 | fp32 (fp16 is the reference's dtype)
+  int32_t priority = 0;        // higher runs first
+  std::vector<BenchmarkSpec> benchmarks;
+  std::vector<MethodSpec> methods;
+  int32_t window = 8;               // observation window w (ALGORITHMS.md §0.4)
+  int32_t kernel = 7;               // pooling kernel, odd
+  std::string pooling = "maxpool";  // maxpool | avgpool
+  int32_t max_new_tokens = 0;       // 0 = each dataset's own generation length
+};
+
+// One point of the grid, with the fields a method does not use set to neutral values (budget 0
+// for FullKV; beta, temp 0 and head_scores "" outside HeadKV) so equal points compare equal.
+struct CompressionConfig {
+  std::string method;
+  int32_t budget = 0;
+  double beta = 0.0;
+  double temp = 0.0;
+  int32_t window = 8;
+  int32_t kernel = 7;
+  std::string pooling = "maxpool";
+  std::string head_scores;
+  std::string layout = "reference";
+
+  friend bool operator==(const CompressionConfig&, const CompressionConfig&) = default;
+};
+
+// One sample of one dataset: the unit the scheduler hands out (prefilled once, decoded with every
+// config). sample_key: LongBench "17" (line index), needle "1000:11" (length:depth), BABILong
+// "0k:17" (split:index).
+struct WorkUnit {
+  Benchmark benchmark = Benchmark::kLongBench;
+  std::string dataset;
+  std::string sample_key;
+
+  friend bool operator==(const WorkUnit&, const WorkUnit&) = default;
+};
+
+struct ExpandedSweep {
+  std::vector<CompressionConfig> configs;  // distinct, in method-block order
+  std::vector<WorkUnit> units;             // benchmark-block order, then dataset, then sample
+};
+
+// Parses YAML, or JSON when the text starts with '{'. `source` names the input in messages
+// ("sweep.yaml"). Validates everything; errors are InvalidArgument naming the field path.
+Result<SweepSpec> parse_sweep_spec(std::string_view text, std::string_view source);
+// The semantic checks parse_sweep_spec runs, for specs built in code.
+Status validate_sweep_spec(const SweepSpec& spec);
+// Pure and deterministic; `spec` must be valid.
+ExpandedSweep expand_sweep(const SweepSpec& spec);
+
+// Canonical method name for the paper names, the reference's names and short forms
+// (case-insensitive: "snapkv", "AdativeKV", "headkv_r2"), or "" when unknown. Mirrors
+// model::parse_method.
+std::string canonical_method(std::string_view name);
+bool method_uses_head_scores(std::string_view canonical);
+
+// round(linspace(0, 100, count)) with round-half-even, as the reference's needle grid.
+std::vector<int32_t> needle_depths_from_count(int32_t count);
+// The official size of a LongBench dataset (v1 English), or 0 when unknown (e.g. LooGLE's).
+int32_t longbench_dataset_size(std::string_view dataset);
+// BABILong's 100-sample release: every (task, split) holds this many samples.
+inline constexpr int32_t kBabilongSamplesPerSplit = 100;
+inline constexpr const char* kDefaultNeedleHaystack = "PaulGrahamEssays";
+
+// "~/x" -> home + "/x"; anything else unchanged.
+std::string expand_home(const std::string& path, const std::string& home);
+
+// Lossless JSON form of a config, as the coordinator stores it per task.
+Json config_to_json(const CompressionConfig& config);
+Result<CompressionConfig> config_from_json(const Json& json);
+
+}  // namespace hkv::jobs

@@ -1,0 +1,234 @@
+// Row copies for the per-head caches, one warp per row. Rows are moved as raw bytes (the dtype
+// only sets the row size), in 16-, 8-, 4- or 2-byte words as the row size and strides allow.
+#include <algorithm>
+
+#include "kernels/common.cuh"
+#include "kernels/kv_cache_ops.h"
+
+namespace hkv::kernels {
+namespace {
+
+constexpr int kWarpsPerBlock = 8;
+
+template <typename W>
+__device__ __forceinline__ void copy_row(W* __restrict__ dst, const W* __restrict__ src, int n) {
+  for (int i = threadIdx.x & 31; i < n; i += 32) {
+    dst[i] = src[i];
+  }
+}
+
+// One word type per launch: W is the widest that divides the row size and every offset.
+template <typename W>
+__global__ void kv_gather_kernel(W* __restrict__ k_out,                // [rows, row_words]
+                                 W* __restrict__ v_out,                // [rows, row_words]
+                                 const W* __restrict__ k_src,          // [kv_heads, tokens, ...]
+                                 const W* __restrict__ v_src,          // [kv_heads, tokens, ...]
+                                 const int32_t* __restrict__ kept,     // [cu_kept[S]]
+                                 const int32_t* __restrict__ cu_kept,  // [S + 1]
+                                 const int32_t* __restrict__ cu_capacity,  // [S + 1]
+                                 int32_t* __restrict__ kv_lens,            // [S] or null
+                                 int32_t* __restrict__ error_flag,         // [1] or null
+                                 int32_t segments_per_kv_head,
+                                 int32_t row_words,
+                                 int64_t num_tokens,
+                                 int64_t head_stride_words,
+                                 int64_t row_stride_words,
+                                 int64_t tail_start,
+                                 int32_t num_tail_rows) {
+  const int s = blockIdx.y;
+  const int32_t num_kept = cu_kept[s + 1] - cu_kept[s];
+  const int32_t rows = num_kept + num_tail_rows;
+  const int32_t capacity = cu_capacity[s + 1] - cu_capacity[s];
+  if (blockIdx.x == 0 && threadIdx.x == 0) {
+    if (kv_lens != nullptr) {
+      kv_lens[s] = min(rows, capacity);
+    }
+    if (rows > capacity && error_flag != nullptr) {
+      *error_flag = 1;
+    }
+  }
+  const int64_t src_head = static_cast<int64_t>(s / segments_per_kv_head) * head_stride_words;
+  const int warp = threadIdx.x >> 5;
+  for (int32_t r = blockIdx.x * kWarpsPerBlock + warp; r < min(rows, capacity);
+       r += gridDim.x * kWarpsPerBlock) {
+    const int64_t pos = r < num_kept ? kept[cu_kept[s] + r] : tail_start + (r - num_kept);
+    if (pos < 0 || pos >= num_tokens) {
+      if ((threadIdx.x & 31) == 0 && error_flag != nullptr) {
+        *error_flag = 1;
+      }
+      continue;
+    }
+    const int64_t src = src_head + pos * row_stride_words;
+    const int64_t dst = (static_cast<int64_t>(cu_capacity[s]) + r) * row_words;
+    copy_row(k_out + dst, k_src + src, row_words);
+    copy_row(v_out + dst, v_src + src, row_words);
+  }
+}
+
+template <typename W>
+__global__ void kv_append_kernel(W* __restrict__ k_cache,                  // [rows, row_words]
+                                 W* __restrict__ v_cache,                  // [rows, row_words]
+                                 const W* __restrict__ k_new,              // [kv_heads, ...]
+                                 const W* __restrict__ v_new,              // [kv_heads, ...]
+                                 const int32_t* __restrict__ cu_capacity,  // [S + 1]
+                                 int32_t* __restrict__ kv_lens,            // [S], in/out
+                                 int32_t* __restrict__ error_flag,         // [1] or null
+                                 int32_t segments_per_kv_head,
+                                 int32_t row_words,
+                                 int64_t new_row_stride_words) {
+  const int s = blockIdx.x;
+  const int32_t len = kv_lens[s];
+  const int32_t capacity = cu_capacity[s + 1] - cu_capacity[s];
+  __syncthreads();  // every thread has read len before thread 0 bumps it
+  if (len < 0 || len >= capacity) {
+    if (threadIdx.x == 0 && error_flag != nullptr) {
+      *error_flag = 1;
+    }
+    return;
+  }
+  const int64_t dst = (static_cast<int64_t>(cu_capacity[s]) + len) * row_words;
+  const int64_t src = static_cast<int64_t>(s / segments_per_kv_head) * new_row_stride_words;
+  for (int i = threadIdx.x; i < row_words; i += blockDim.x) {
+    k_cache[dst + i] = k_new[src + i];
+    v_cache[dst + i] = v_new[src + i];
+  }
+  if (threadIdx.x == 0) {
+    kv_lens[s] = len + 1;
+  }
+}
+
+bool float_dtype(DType d) {
+  return d == DType::kF32 || d == DType::kF16 || d == DType::kBf16;
+}
+
+// The widest word (bytes) dividing every byte quantity and pointer.
+int word_bytes(std::initializer_list<int64_t> quantities, std::initializer_list<const void*> ptrs) {
+  for (int w : {16, 8, 4, 2}) {
+    bool ok = true;
+    for (int64_t q : quantities) {
+      ok = ok && q % w == 0;
+    }
+    for (const void* p : ptrs) {
+      ok = ok && is_aligned(p, w);
+    }
+    if (ok) {
+      return w;
+    }
+  }
+  return 1;
+}
+
+template <typename F>
+Status dispatch_word(int bytes, F&& f) {
+  switch (bytes) {
+    case 16:
+      return f(uint4{});
+    case 8:
+      return f(uint2{});
+    case 4:
+      return f(uint32_t{});
+    case 2:
+      return f(uint16_t{});
+    default:
+      return f(uint8_t{});
+  }
+}
+
+}  // namespace
+
+Status KvGatherParams::validate() const {
+  if (!float_dtype(dtype)) {
+    return errorf(StatusCode::kUnimplemented, "kv_gather: dtype %s not supported (f32, f16, bf16)",
+                  dtype_name(dtype));
+  }
+  if (num_segments <= 0 || num_segments > 65535 || segments_per_kv_head <= 0 || head_dim <= 0 ||
+      num_tokens < 0 || num_tail_rows < 0 || max_rows_per_segment < 0) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "kv_gather: num_segments=%d segments_per_kv_head=%d head_dim=%d num_tokens=%lld "
+                  "num_tail_rows=%d max_rows_per_segment=%lld, expected positive counts",
+                  num_segments, segments_per_kv_head, head_dim, static_cast<long long>(num_tokens),
+                  num_tail_rows, static_cast<long long>(max_rows_per_segment));
+  }
+  if (src_row_stride < head_dim || src_head_stride < 0) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "kv_gather: src_row_stride=%lld src_head_stride=%lld, expected row stride >= "
+                  "head_dim=%d",
+                  static_cast<long long>(src_row_stride), static_cast<long long>(src_head_stride),
+                  head_dim);
+  }
+  if (num_tail_rows > 0 && (tail_start < 0 || tail_start + num_tail_rows > num_tokens)) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "kv_gather: tail rows [%lld, %lld) outside the %lld source rows",
+                  static_cast<long long>(tail_start),
+                  static_cast<long long>(tail_start + num_tail_rows),
+                  static_cast<long long>(num_tokens));
+  }
+  if (k_out == nullptr || v_out == nullptr || k_src == nullptr || v_src == nullptr ||
+      kept == nullptr || cu_kept == nullptr || cu_capacity == nullptr) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "kv_gather: null pointer among k_out, v_out, k_src, v_src, kept, cu_kept, "
+                  "cu_capacity");
+  }
+  return Status();
+}
+
+Status KvAppendParams::validate() const {
+  if (!float_dtype(dtype)) {
+    return errorf(StatusCode::kUnimplemented, "kv_append: dtype %s not supported (f32, f16, bf16)",
+                  dtype_name(dtype));
+  }
+  if (num_segments <= 0 || segments_per_kv_head <= 0 || head_dim <= 0 ||
+      new_row_stride < head_dim) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "kv_append: num_segments=%d segments_per_kv_head=%d head_dim=%d "
+                  "new_row_stride=%lld, expected positive counts and new_row_stride >= head_dim",
+                  num_segments, segments_per_kv_head, head_dim,
+                  static_cast<long long>(new_row_stride));
+  }
+  if (k_cache == nullptr || v_cache == nullptr || k_new == nullptr || v_new == nullptr ||
+      cu_capacity == nullptr || kv_lens == nullptr) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "kv_append: null pointer among k_cache, v_cache, k_new, v_new, cu_capacity, "
+                  "kv_lens");
+  }
+  return Status();
+}
+
+Status launch_kv_gather(const KvGatherParams& p, cudaStream_t stream) {
+  HKV_RETURN_IF_ERROR(p.validate());
+  const int64_t elem = static_cast<int64_t>(dtype_size(p.dtype));
+  const int w = word_bytes({p.head_dim * elem, p.src_row_stride * elem, p.src_head_stride * elem},
+                           {p.k_out, p.v_out, p.k_src, p.v_src});
+  const int64_t blocks_x =
+      std::clamp<int64_t>((p.max_rows_per_segment + kWarpsPerBlock - 1) / kWarpsPerBlock, 1, 1024);
+  const dim3 grid(static_cast<unsigned>(blocks_x), static_cast<unsigned>(p.num_segments));
+  return dispatch_word(w, [&](auto word) -> Status {
+    using W = decltype(word);
+    kv_gather_kernel<W><<<grid, kWarpsPerBlock * 32, 0, stream>>>(
+        static_cast<W*>(p.k_out), static_cast<W*>(p.v_out), static_cast<const W*>(p.k_src),
+        static_cast<const W*>(p.v_src), p.kept, p.cu_kept, p.cu_capacity, p.kv_lens, p.error_flag,
+        p.segments_per_kv_head, static_cast<int32_t>(p.head_dim * elem / w), p.num_tokens,
+        p.src_head_stride * elem / w, p.src_row_stride * elem / w, p.tail_start, p.num_tail_rows);
+    HKV_CUDA_CHECK_LAUNCH(stream);
+    return Status();
+  });
+}
+
+Status launch_kv_append(const KvAppendParams& p, cudaStream_t stream) {
+  HKV_RETURN_IF_ERROR(p.validate());
+  const int64_t elem = static_cast<int64_t>(dtype_size(p.dtype));
+  const int w = word_bytes({p.head_dim * elem, p.new_row_stride * elem},
+                           {p.k_cache, p.v_cache, p.k_new, p.v_new});
+  return dispatch_word(w, [&](auto word) -> Status {
+    using W = decltype(word);
+    kv_append_kernel<W><<<p.num_segments, 64, 0, stream>>>(
+        static_cast<W*>(p.k_cache), static_cast<W*>(p.v_cache), static_cast<const W*>(p.k_new),
+        static_cast<const W*>(p.v_new), p.cu_capacity, p.kv_lens, p.error_flag,
+        p.segments_per_kv_head, static_cast<int32_t>(p.head_dim * elem / w),
+        p.new_row_stride * elem / w);
+    HKV_CUDA_CHECK_LAUNCH(stream);
+    return Status();
+  });
+}
+
+}  // namespace hkv::kernels

@@ -1,0 +1,70 @@
+// Per-head compacted KV caches (ALGORITHMS.md §3.1, §5.4) in one flattened [rows, head_dim] buffer
+// per layer: segment s (a query head in the `reference` layout, a kv head in `gqa`) owns rows
+// [cu_capacity[s], cu_capacity[s+1]) and uses the first kv_lens[s]; the rest is room for appends.
+// Segment s reads source kv head s / segments_per_kv_head (group size in `reference`, 1 in `gqa`).
+#pragma once
+
+#include <cstdint>
+
+#include <cuda_runtime_api.h>
+
+#include "common/status.h"
+#include "kernels/cuda_utils.h"
+
+namespace hkv::kernels {
+
+// Prefill compaction: segment s gets rows src[kv_head(s)][kept[cu_kept[s] + r]] in list order (the
+// selection's score order), then the tail rows src[kv_head(s)][tail_start + t], t < num_tail_rows
+// (the observation window, in position order), and kv_lens[s] = kept_s + num_tail_rows.
+struct KvGatherParams {
+  void* k_out = nullptr;             // [cu_capacity[num_segments], head_dim], contiguous
+  void* v_out = nullptr;             // [cu_capacity[num_segments], head_dim], contiguous
+  const void* k_src = nullptr;       // [num_kv_heads, num_tokens, head_dim], strides below
+  const void* v_src = nullptr;       // [num_kv_heads, num_tokens, head_dim], same strides as k_src
+  const int32_t* kept = nullptr;     // [cu_kept[num_segments]], device: source positions
+  const int32_t* cu_kept = nullptr;  // [num_segments + 1], device
+  const int32_t* cu_capacity = nullptr;  // [num_segments + 1], device
+  int32_t* kv_lens = nullptr;            // [num_segments], device, out; may be null
+  int32_t* error_flag = nullptr;  // [1], device, may be null: set to 1 (never cleared) when a
+                                  // position is out of range or a segment overflows its capacity;
+                                  // such rows are skipped
+  int32_t num_segments = 0;
+  int32_t segments_per_kv_head = 1;
+  int32_t head_dim = 0;
+  int64_t num_tokens = 0;            // source rows per kv head (bounds for kept positions)
+  int64_t src_head_stride = 0;       // elements
+  int64_t src_row_stride = 0;        // elements
+  int64_t tail_start = 0;            // first tail position (num_tokens - window)
+  int32_t num_tail_rows = 0;         // 0 for none
+  int64_t max_rows_per_segment = 0;  // host upper bound of kept_s + num_tail_rows: sizes the grid
+                                     // only (a low value is slower, never wrong)
+  DType dtype = DType::kF16;         // any of f32, f16, bf16 (rows are copied bit for bit)
+
+  [[nodiscard]] Status validate() const;
+};
+
+// Decode append (the `update_flatten_view` of ALGORITHMS.md §11, in place): segment s gets
+// new[kv_head(s)] at row cu_capacity[s] + kv_lens[s], then kv_lens[s] += 1. A full segment is
+// left unchanged and sets error_flag.
+struct KvAppendParams {
+  void* k_cache = nullptr;               // [cu_capacity[num_segments], head_dim], contiguous
+  void* v_cache = nullptr;               // [cu_capacity[num_segments], head_dim], contiguous
+  const void* k_new = nullptr;           // [num_kv_heads, head_dim], row stride new_row_stride
+  const void* v_new = nullptr;           // [num_kv_heads, head_dim], row stride new_row_stride
+  const int32_t* cu_capacity = nullptr;  // [num_segments + 1], device
+  int32_t* kv_lens = nullptr;            // [num_segments], device, in/out
+  int32_t* error_flag = nullptr;         // [1], device, may be null
+  int32_t num_segments = 0;
+  int32_t segments_per_kv_head = 1;
+  int32_t head_dim = 0;
+  int64_t new_row_stride = 0;  // elements
+  DType dtype = DType::kF16;   // f32, f16, bf16
+
+  [[nodiscard]] Status validate() const;
+};
+
+// Both enqueue on `stream` and return validation and launch errors only.
+[[nodiscard]] Status launch_kv_gather(const KvGatherParams& params, cudaStream_t stream);
+[[nodiscard]] Status launch_kv_append(const KvAppendParams& params, cudaStream_t stream);
+
+}  // namespace hkv::kernels

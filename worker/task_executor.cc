@@ -1,0 +1,52 @@
+// proto <-> domain for one task, then TaskRunner::run.
+#include "worker/task_executor.h"
+
+namespace hkv::worker {
+
+RunRequest to_run_request(const v1::Task& t) {
+  RunRequest r;
+  r.model = t.model();
+  r.max_new_tokens = t.max_new_tokens();
+  r.unit.dataset = t.dataset();
+  r.unit.sample_key = t.sample_key();
+  r.unit.benchmark = t.benchmark() == v1::BENCHMARK_NEEDLE     ? jobs::Benchmark::kNeedle
+                     : t.benchmark() == v1::BENCHMARK_BABILONG ? jobs::Benchmark::kBabilong
+                                                               : jobs::Benchmark::kLongBench;
+  for (const v1::CompressionConfig& c : t.configs()) {
+    jobs::CompressionConfig j;
+    j.method = c.method();
+    j.budget = c.kv_budget_tokens();
+    j.beta = c.beta();
+    j.temp = c.temp();
+    j.window = c.window_tokens();
+    j.kernel = c.kernel_size();
+    j.pooling = c.pooling();
+    j.head_scores = c.head_scores();
+    j.layout = c.layout();
+    r.configs.push_back(std::move(j));
+  }
+  return r;
+}
+
+TaskExecutor make_task_executor(TaskRunner* runner) {
+  return [runner](const v1::Task& task, const std::atomic<bool>&,
+                  v1::ReportResultRequest* report) -> Status {
+    HKV_ASSIGN_OR_RETURN(RunOutcome out, runner->run(to_run_request(task)));
+    report->set_prompt_tokens(out.run.prompt_tokens);
+    report->set_prefill_ms(out.run.prefill_ms);
+    for (size_t i = 0; i < out.configs.size(); ++i) {
+      const ConfigOutcome& c = out.configs[i];
+      v1::ConfigResult* r = report->add_results();
+      r->set_config_index(static_cast<int32_t>(i));
+      r->set_prediction(c.prediction);
+      r->set_score(c.score);
+      r->set_cache_bytes(c.cache_bytes);
+      r->set_cache_entries(c.cache_entries);
+      r->set_decode_ms(out.run.decode_ms);
+      r->set_new_tokens(c.new_tokens);
+    }
+    return Status();
+  };
+}
+
+}  // namespace hkv::worker

@@ -1,0 +1,15 @@
+// Adapts TaskRunner to the worker loop: v1::Task in, v1::ReportResultRequest out.
+#pragma once
+
+#include "worker/task_runner.h"
+#include "worker/worker_loop.h"
+
+namespace hkv::worker {
+
+// The executor runs tasks on `runner` (which must outlive it).
+TaskExecutor make_task_executor(TaskRunner* runner);
+
+// The domain request of a proto task.
+RunRequest to_run_request(const v1::Task& task);
+
+}  // namespace hkv::worker

@@ -1,0 +1,254 @@
+// Sample building per benchmark, shared-prefill generation and reference scoring.
+#include "worker/task_runner.h"
+
+#include <cstdlib>
+
+#include "common/paths.h"
+#include "common/strings.h"
+#include "jobs/babilong.h"
+#include "jobs/benchmark_scoring.h"
+#include "jobs/longbench.h"
+#include "jobs/metrics.h"
+#include "model/model_files.h"
+#include "worker/head_caps.h"
+
+namespace hkv::worker {
+namespace {
+
+std::string expand_home(const std::string& path) {
+  const char* home = std::getenv("HOME");
+  if (path.rfind("~/", 0) == 0 && home != nullptr)
+    return std::string(home) + path.substr(1);
+  return path;
+}
+
+// jobs::TextTokenizer over model::Tokenizer.
+class TokenizerAdapter final : public jobs::TextTokenizer {
+ public:
+  explicit TokenizerAdapter(const model::Tokenizer* t) : t_(t) {}
+
+  std::vector<int32_t> encode(std::string_view text, bool add_special) const override {
+    return t_->encode(text, add_special);
+  }
+
+  Result<std::string> decode(std::span<const int32_t> ids, bool skip) const override {
+    return t_->decode(std::vector<int32_t>(ids.begin(), ids.end()), skip);
+  }
+
+  std::optional<int32_t> eos_id() const override { return t_->spec().eos_id; }
+
+ private:
+  const model::Tokenizer* t_;
+};
+
+// Splits "a:b" sample keys (needle "length:depth", BABILong "split:index").
+Result<std::pair<std::string, std::string>> split_key(const std::string& key) {
+  size_t colon = key.find(':');
+  if (colon == std::string::npos) {
+    return errorf(StatusCode::kInvalidArgument, "sample key '%s' is not 'a:b'", key.c_str());
+  }
+  return std::make_pair(key.substr(0, colon), key.substr(colon + 1));
+}
+
+Result<int64_t> to_int(const std::string& s, const char* what) {
+  char* end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || v < 0) {
+    return errorf(StatusCode::kInvalidArgument, "%s '%s' is not a non-negative integer", what,
+                  s.c_str());
+  }
+  return static_cast<int64_t>(v);
+}
+
+}  // namespace
+
+struct TaskRunner::LoadedModel {
+  std::string path;
+  std::unique_ptr<model::CpuModel> cpu;
+  std::unique_ptr<model::Tokenizer> tokenizer;
+  std::unique_ptr<TokenizerAdapter> adapter;
+  model::ChatFamily chat = model::ChatFamily::kNone;
+  std::map<std::string, std::vector<jobs::LongBenchRecord>> longbench;
+  std::map<std::string, std::vector<jobs::BabilongRecord>> babilong;
+  std::shared_ptr<jobs::Haystack> haystack;  // grown to the longest needle length seen
+  int64_t haystack_tokens = 0;
+  std::vector<int32_t> period_ids;
+};
+
+TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
+  if (options_.data_dir.empty())
+    options_.data_dir = data_dir();
+  if (options_.haystack_dir.empty())
+    options_.haystack_dir = default_haystack_dir();
+}
+
+TaskRunner::~TaskRunner() = default;
+
+Result<model::CompressionConfig> to_model_config(const jobs::CompressionConfig& c) {
+  model::CompressionConfig m;
+  HKV_ASSIGN_OR_RETURN(m.method, model::parse_method(c.method));
+  m.budget = c.budget;
+  m.beta = c.beta;
+  m.temp = c.temp > 0 ? c.temp : 1.0;
+  m.window = c.window;
+  m.kernel = c.kernel;
+  m.pooling = c.pooling == "avgpool" ? model::Pooling::kAvg : model::Pooling::kMax;
+  m.head_scores = c.head_scores;
+  m.layout = c.layout == "gqa" ? model::CacheLayout::kGqa : model::CacheLayout::kReference;
+  HKV_RETURN_IF_ERROR(m.validate());
+  return m;
+}
+
+Result<TaskRunner::LoadedModel*> TaskRunner::model(const std::string& raw_path) {
+  std::string path = expand_home(raw_path);
+  auto it = models_.find(path);
+  if (it != models_.end())
+    return it->second.get();
+  auto m = std::make_unique<LoadedModel>();
+  m->path = path;
+  HKV_ASSIGN_OR_RETURN(model::ModelSource source, model::ModelSource::open(path));
+  HKV_ASSIGN_OR_RETURN(model::CpuModel cpu, model::CpuModel::load(source));
+  m->cpu = std::make_unique<model::CpuModel>(std::move(cpu));
+  HKV_ASSIGN_OR_RETURN(model::Tokenizer tok, model::load_tokenizer(path));
+  m->tokenizer = std::make_unique<model::Tokenizer>(std::move(tok));
+  m->adapter = std::make_unique<TokenizerAdapter>(m->tokenizer.get());
+  HKV_ASSIGN_OR_RETURN(m->chat, model::chat_family_for(*m->tokenizer, path, std::nullopt));
+  HKV_ASSIGN_OR_RETURN(m->period_ids, jobs::derive_period_ids(*m->adapter));
+  LoadedModel* raw = m.get();
+  models_[path] = std::move(m);
+  return raw;
+}
+
+Result<jobs::Sample> TaskRunner::build_sample(LoadedModel& m, const RunRequest& r) {
+  const model::LlamaConfig& cfg = m.cpu->config();
+  // Input budget: the reference's per-model M when the path matches one, else what fits.
+  auto reference_m = jobs::max_input_tokens_for_model(m.path, jobs::reference_max_input_rules());
+  int32_t max_input =
+      reference_m.ok()
+          ? *reference_m
+          : static_cast<int32_t>(std::max<int64_t>(512, cfg.max_position_embeddings - 512));
+  jobs::ChatRenderFn render = [&m](const std::string& text) {
+    return model::render_user_prompt(*m.tokenizer, m.chat, text);
+  };
+  const jobs::WorkUnit& u = r.unit;
+  switch (u.benchmark) {
+    case jobs::Benchmark::kLongBench: {
+      HKV_ASSIGN_OR_RETURN(int64_t index, to_int(u.sample_key, "LongBench sample index"));
+      HKV_ASSIGN_OR_RETURN(jobs::LongBenchTask task, jobs::find_longbench_task(u.dataset));
+      std::string file = jobs::longbench_jsonl_path(options_.data_dir + "/longbench", u.dataset);
+      auto& records = m.longbench[file];
+      if (records.empty()) {
+        HKV_ASSIGN_OR_RETURN(records, jobs::read_longbench_jsonl(file));
+      }
+      if (index >= static_cast<int64_t>(records.size())) {
+        return errorf(StatusCode::kOutOfRange, "%s has %zu samples, no index %lld", file.c_str(),
+                      records.size(), static_cast<long long>(index));
+      }
+      jobs::LongBenchOptions opts;
+      opts.max_input_tokens = max_input;
+      opts.wrap_inst = jobs::reference_wraps_inst(m.path);
+      return jobs::build_longbench_sample(task, records[index], static_cast<size_t>(index),
+                                          *m.adapter, opts);
+    }
+    case jobs::Benchmark::kBabilong: {
+      HKV_ASSIGN_OR_RETURN(auto key, split_key(u.sample_key));
+      HKV_ASSIGN_OR_RETURN(int64_t index, to_int(key.second, "BABILong sample index"));
+      std::string file =
+          jobs::babilong_jsonl_path(options_.data_dir + "/babilong", u.dataset, key.first);
+      auto& records = m.babilong[file];
+      if (records.empty()) {
+        HKV_ASSIGN_OR_RETURN(records, jobs::read_babilong_jsonl(file));
+      }
+      if (index >= static_cast<int64_t>(records.size())) {
+        return errorf(StatusCode::kOutOfRange, "%s has %zu samples, no index %lld", file.c_str(),
+                      records.size(), static_cast<long long>(index));
+      }
+      jobs::BabilongOptions opts{max_input, render};
+      return jobs::build_babilong_sample(u.dataset, key.first, records[index],
+                                         static_cast<size_t>(index), *m.adapter, opts);
+    }
+    case jobs::Benchmark::kNeedle: {
+      HKV_ASSIGN_OR_RETURN(auto key, split_key(u.sample_key));
+      HKV_ASSIGN_OR_RETURN(int64_t length, to_int(key.first, "needle length"));
+      HKV_ASSIGN_OR_RETURN(int64_t depth, to_int(key.second, "needle depth"));
+      if (!m.haystack || m.haystack_tokens < length) {
+        HKV_ASSIGN_OR_RETURN(jobs::Haystack h,
+                             jobs::build_haystack(options_.haystack_dir, *m.adapter, length,
+                                                  jobs::NeedleBosMode::kNoStrayBos));
+        m.haystack = std::make_shared<jobs::Haystack>(std::move(h));
+        m.haystack_tokens = length;
+      }
+      jobs::NeedleOptions opts;
+      opts.period_ids = m.period_ids;
+      return jobs::build_needle_sample(*m.haystack, static_cast<int32_t>(length),
+                                       static_cast<int32_t>(depth), *m.adapter, opts);
+    }
+  }
+  return errorf(StatusCode::kInvalidArgument, "unknown benchmark");
+}
+
+Result<RunOutcome> TaskRunner::run(const RunRequest& r) {
+  HKV_ASSIGN_OR_RETURN(LoadedModel * m, model(r.model));
+  std::vector<model::CompressionConfig> configs;
+  for (const jobs::CompressionConfig& c : r.configs) {
+    HKV_ASSIGN_OR_RETURN(model::CompressionConfig mc, to_model_config(c));
+    configs.push_back(mc);
+  }
+  HKV_ASSIGN_OR_RETURN(std::vector<std::vector<int32_t>> caps,
+                       resolve_head_caps(m->cpu->config(), m->path, configs));
+  RunOutcome out;
+  HKV_ASSIGN_OR_RETURN(out.sample, build_sample(*m, r));
+  model::GenerationConfig gen;
+  gen.max_new_tokens = r.max_new_tokens > 0 ? r.max_new_tokens : out.sample.max_new_tokens;
+  gen.min_new_tokens = out.sample.min_new_tokens;
+  gen.stop_ids = out.sample.stop_ids;
+  gen.fp16_scores = options_.fp16_scores;
+  HKV_ASSIGN_OR_RETURN(out.run,
+                       model::generate_multi(*m->cpu, out.sample.prompt_ids, configs, caps, gen));
+  ++prefills_;
+  const int64_t head_dim = m->cpu->config().head_dim;
+  for (const model::ConfigRun& run : out.run.runs) {
+    ConfigOutcome c;
+    HKV_ASSIGN_OR_RETURN(c.prediction,
+                         m->tokenizer->decode(run.tokens, /*skip_special_tokens=*/true));
+    c.cache_entries = run.cache_entries;
+    c.cache_bytes = run.cache_entries * head_dim * 2 * 2;
+    c.new_tokens = static_cast<int32_t>(run.tokens.size());
+    switch (r.unit.benchmark) {
+      case jobs::Benchmark::kLongBench: {
+        std::vector<std::string> classes;
+        const Json& all = out.sample.metadata.contains("all_classes")
+                              ? out.sample.metadata["all_classes"]
+                              : Json();
+        if (all.is_array()) {
+          for (const Json& x : all) {
+            if (x.is_string())
+              classes.push_back(x.get<std::string>());
+          }
+        }
+        HKV_ASSIGN_OR_RETURN(c.score,
+                             jobs::score_longbench_prediction(r.unit.dataset, c.prediction,
+                                                              out.sample.references, classes));
+        break;
+      }
+      case jobs::Benchmark::kNeedle:
+        c.prediction = std::string(trim(c.prediction));
+        c.score = jobs::needle_runner_score(out.sample.references.at(0), c.prediction);
+        break;
+      case jobs::Benchmark::kBabilong: {
+        HKV_ASSIGN_OR_RETURN(std::vector<std::string> labels,
+                             jobs::babilong_task_labels(r.unit.dataset));
+        std::string question = out.sample.metadata.value("input", std::string());
+        c.score = jobs::babilong_compare_answers(out.sample.references.at(0), c.prediction,
+                                                 question, labels)
+                      ? 1.0
+                      : 0.0;
+        break;
+      }
+    }
+    out.configs.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace hkv::worker

@@ -1,0 +1,72 @@
+// One unit of work on the engine: build the (model, dataset, sample) prompt with jobs/, prefill it
+// once, decode every compression config of the task together, and score each prediction with the
+// benchmark's reference metric. Models, tokenizers, datasets and haystacks are cached across
+// tasks, so a worker pays for them once.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "jobs/dataset.h"
+#include "jobs/needle.h"
+#include "jobs/sweep_spec.h"
+#include "model/cpu_model.h"
+#include "model/generate.h"
+#include "model/tokenizer.h"
+
+namespace hkv::worker {
+
+struct RunnerOptions {
+  std::string data_dir;      // LongBench / BABILong (default hkv::data_dir())
+  std::string haystack_dir;  // needle essays (default hkv::default_haystack_dir())
+  bool fp16_scores = true;
+};
+
+struct RunRequest {
+  std::string model;  // path; "~/" is expanded
+  jobs::WorkUnit unit;
+  std::vector<jobs::CompressionConfig> configs;
+  int32_t max_new_tokens = 0;  // 0: the dataset's own
+};
+
+struct ConfigOutcome {
+  std::string prediction;
+  double score = 0.0;  // LongBench example score in [0,1]; needle ROUGE-1 F x 10; BABILong 0/1
+  int64_t cache_entries = 0;
+  int64_t cache_bytes = 0;  // entries x head_dim x 2 (K, V) x 2 bytes (fp16/bf16)
+  int32_t new_tokens = 0;
+};
+
+struct RunOutcome {
+  jobs::Sample sample;
+  model::MultiRun run;
+  std::vector<ConfigOutcome> configs;  // in request order
+};
+
+class TaskRunner {
+ public:
+  explicit TaskRunner(RunnerOptions options);
+  ~TaskRunner();
+
+  Result<RunOutcome> run(const RunRequest& request);
+
+  // Prefill count since construction: one per run, whatever the number of configs.
+  int64_t prefills() const { return prefills_; }
+
+ private:
+  struct LoadedModel;
+  Result<LoadedModel*> model(const std::string& path);
+  Result<jobs::Sample> build_sample(LoadedModel& m, const RunRequest& request);
+
+  RunnerOptions options_;
+  std::map<std::string, std::unique_ptr<LoadedModel>> models_;
+  int64_t prefills_ = 0;
+};
+
+// The engine's config from the sweep's (validated by the caller).
+Result<model::CompressionConfig> to_model_config(const jobs::CompressionConfig& config);
+
+}  // namespace hkv::worker

@@ -1,0 +1,36 @@
+// The worker process loop: register, then pull -> execute -> report until stopped, with a
+// heartbeat thread that renews the current task's lease and learns of cancellations. SIGTERM
+// (stop flag) drains: the current task finishes and is reported, then the loop exits.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "common/status.h"
+#include "hkv/v1/coordinator.pb.h"
+#include "worker/coordinator_client.h"
+
+namespace hkv::worker {
+
+// Runs one task; fills the report's results (ok) or returns the error. `cancelled` turns true when
+// the coordinator says the task is no longer ours; the executor may stop early.
+using TaskExecutor = std::function<Status(
+    const v1::Task& task, const std::atomic<bool>& cancelled, v1::ReportResultRequest* report)>;
+
+struct WorkerOptions {
+  ClientOptions client;
+  v1::WorkerInfo info;          // device, device name, memory
+  int64_t idle_poll_ms = 300;   // wait between empty pulls
+  bool exit_when_idle = false;  // stop after the first empty pull (tests, `headkv run`)
+};
+
+// Status of a failed task: deterministic failures (bad input, missing files, unsupported) are not
+// retried; everything else is.
+bool is_retryable(const Status& status);
+
+Status run_worker(const WorkerOptions& options,
+                  const TaskExecutor& execute,
+                  const std::atomic<bool>& stop);
+
+}  // namespace hkv::worker

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hkv::cli {
 
@@ -34,5 +35,18 @@ struct HeadsShowOptions {
 
 // Prints the distribution summary; writes the heatmap SVG when asked. Exit code 0 / 1.
 int run_heads_show(const HeadsShowOptions& options);
+
+struct HeadsDetectOptions {
+  std::string model;
+  std::string kind = "retrieval";  // retrieval | retrieval-reasoning
+  std::string haystack_dir;        // default: <data>/retrieval_haystack/haystack_for_detect[_r2]
+  std::vector<int64_t> lengths = {0, 500, 1000, 1500, 2000};
+  int32_t depths = 10;  // round(linspace(0, 100, depths))
+  int32_t max_decode_steps = 50;
+  std::string out;
+};
+
+// Runs the needle tests on the CPU engine and writes the score file. Exit code 0 / 1.
+int run_heads_detect(const HeadsDetectOptions& options);
 
 }  // namespace hkv::cli

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/doctor.h"
+#include "cli/eval.h"
 #include "cli/generate.h"
 #include "cli/heads.h"
 #include "cli/sweep_cli.h"
@@ -86,6 +87,39 @@ int main(int argc, char** argv) {
   show->add_option("--top", show_options.top, "Top heads to list");
   show->add_option("--svg", show_options.svg, "Write a layers x heads heatmap SVG here");
 
+  hkv::cli::HeadsDetectOptions detect_options;
+  CLI::App* detect =
+      heads->add_subcommand("detect", "Detect retrieval(-reasoning) heads of a model");
+  detect->add_option("--model", detect_options.model, "Model folder or .gguf")->required();
+  detect->add_option("--kind", detect_options.kind, "retrieval | retrieval-reasoning");
+  detect->add_option("--haystack-dir", detect_options.haystack_dir,
+                     "needles.jsonl + part*/ folder");
+  detect->add_option("--lengths", detect_options.lengths, "Context lengths in tokens")
+      ->delimiter(',');
+  detect->add_option("--depths", detect_options.depths, "Number of depths over 0..100");
+  detect->add_option("--max-decode-steps", detect_options.max_decode_steps,
+                     "Retrieval decode steps");
+  detect->add_option("--out", detect_options.out, "Score file to write")->required();
+
+  hkv::cli::EvalOptions ev;
+  CLI::App* eval =
+      app.add_subcommand("eval", "Run a benchmark locally (predictions, metrics, tables)");
+  eval->add_option("--model", ev.model, "Model folder or .gguf")->required();
+  eval->add_option("--benchmark", ev.benchmark, "longbench | needle | babilong")->required();
+  eval->add_option("--datasets", ev.datasets, "LongBench datasets / BABILong tasks")
+      ->delimiter(',');
+  eval->add_option("--splits", ev.splits, "BABILong splits")->delimiter(',');
+  eval->add_option("--limit", ev.limit, "First N samples per dataset");
+  eval->add_option("--lengths", ev.lengths, "Needle START,STOP,STEP")->delimiter(',');
+  eval->add_option("--depths", ev.depths, "Needle depth count");
+  eval->add_option("--method", ev.methods, "Methods")->delimiter(',');
+  eval->add_option("--budget", ev.budgets, "KV sizes")->delimiter(',');
+  eval->add_option("--beta", ev.betas, "HeadKV betas")->delimiter(',');
+  eval->add_option("--head-scores", ev.head_scores, "retrieval | reasoning | FILE");
+  eval->add_option("--layout", ev.layout, "reference | gqa");
+  eval->add_option("--max-new-tokens", ev.max_new_tokens, "Override generation length");
+  eval->add_option("--out", ev.out_dir, "Output directory");
+
   hkv::cli::SweepCli sweep;
   hkv::cli::add_sweep_commands(app, &sweep);
 
@@ -104,8 +138,14 @@ int main(int argc, char** argv) {
   if (inspect->parsed()) {
     return hkv::cli::run_inspect(inspect_options);
   }
+  if (eval->parsed()) {
+    return hkv::cli::run_eval(ev);
+  }
   if (generate->parsed()) {
     return hkv::cli::run_generate(gen);
+  }
+  if (detect->parsed()) {
+    return hkv::cli::run_heads_detect(detect_options);
   }
   if (show->parsed()) {
     return hkv::cli::run_heads_show(show_options);

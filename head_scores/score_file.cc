@@ -9,7 +9,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <unordered_set>
 #include <utility>
 
@@ -333,6 +335,20 @@ Status save_score_file(const HeadScoreTable& table, const std::string& path) {
   return Status::ok_status();
 }
 
+std::string shipped_scores_dir() {
+  if (const char* env = std::getenv("HEADKV_SCORES_DIR"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::filesystem::path installed = exe.parent_path().parent_path() / "share/headkv/head_scores";
+    if (std::filesystem::is_directory(installed, ec))
+      return installed.string();
+  }
+  return HKV_SHIPPED_SCORES_DIR;
+}
+
 Result<std::string> resolve_score_path(std::string_view file_or_alias,
                                        std::string_view model_hint,
                                        const std::string& data_dir) {
@@ -347,6 +363,16 @@ Result<std::string> resolve_score_path(std::string_view file_or_alias,
   std::string hint(model_hint);
   std::transform(hint.begin(), hint.end(), hint.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (hint.find("smollm2") != std::string::npos) {
+    // headkv's own detection results for the default model, shipped with the binaries.
+    std::string path = shipped_scores_dir() + "/SmolLM2-135M-Instruct" + suffix;
+    if (!path_exists(path)) {
+      return errorf(StatusCode::kNotFound,
+                    "score file '%s' for alias '%.*s' not found (set $HEADKV_SCORES_DIR)",
+                    path.c_str(), static_cast<int>(file_or_alias.size()), file_or_alias.data());
+    }
+    return path;
+  }
   // Same substring test and precedence as the reference ('llama' first, then 'mistral').
   const char* model = nullptr;
   if (hint.find("llama") != std::string::npos) {

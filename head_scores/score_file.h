@@ -68,4 +68,9 @@ Result<std::string> resolve_score_path(std::string_view file_or_alias,
                                        const std::string& data_dir);
 Result<std::string> resolve_score_path(std::string_view file_or_alias, std::string_view model_hint);
 
+// Where headkv's own score files live (SmolLM2-135M-Instruct_*_heads.json, from `heads detect`):
+// $HEADKV_SCORES_DIR, else <exe>/../share/headkv/head_scores when installed, else the source
+// tree's head_scores/data. A model hint containing "smollm2" resolves the aliases there.
+std::string shipped_scores_dir();
+
 }  // namespace hkv::head_scores

@@ -155,7 +155,8 @@ Result<HeadKvCache> build_cache(const PrefillOutput& prefill,
                   method_name(cc.method), head_caps.size(), config.num_layers, segments,
                   gqa ? "KV" : "query");
   }
-  if (cc.window > prefill.window_rows && prefill.num_tokens > cc.window) {
+  if (cc.method != Method::kFullKv && cc.window > prefill.window_rows &&
+      prefill.num_tokens > cc.window) {
     return errorf(StatusCode::kInvalidArgument,
                   "window %d exceeds the %d query rows kept by prefill", cc.window,
                   prefill.window_rows);

@@ -154,7 +154,7 @@ Result<jobs::Sample> TaskRunner::build_sample(LoadedModel& m, const RunRequest& 
       HKV_ASSIGN_OR_RETURN(auto key, split_key(u.sample_key));
       HKV_ASSIGN_OR_RETURN(int64_t index, to_int(key.second, "BABILong sample index"));
       std::string file =
-          jobs::babilong_jsonl_path(options_.data_dir + "/babilong", u.dataset, key.first);
+          jobs::babilong_jsonl_path(options_.data_dir + "/babilong", key.first, u.dataset);
       auto& records = m.babilong[file];
       if (records.empty()) {
         HKV_ASSIGN_OR_RETURN(records, jobs::read_babilong_jsonl(file));

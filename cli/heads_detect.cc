@@ -1,0 +1,89 @@
+// `headkv heads detect`: runs retrieval / retrieval-reasoning head detection (ALGORITHMS.md §9) on
+// the CPU engine and writes the score file in the reference JSON format.
+#include <cstdio>
+
+#include "cli/heads.h"
+#include "common/paths.h"
+#include "head_scores/score_file.h"
+#include "jobs/metrics.h"
+#include "jobs/needle.h"
+#include "jobs/rouge.h"
+#include "model/model_files.h"
+#include "worker/head_detect.h"
+
+namespace hkv::cli {
+
+int run_heads_detect(const HeadsDetectOptions& o) {
+  auto fail = [](const Status& s) {
+    std::fprintf(stderr, "headkv heads detect: %s\n", s.to_string().c_str());
+    return 1;
+  };
+  worker::DetectOptions d;
+  if (o.kind == "retrieval") {
+    d.kind = head_scores::DetectionKind::kRetrieval;
+    d.success = [](const std::string& response, const std::string& needle) {
+      return 100.0 * jobs::google_rouge1(needle, response).recall;
+    };
+  } else if (o.kind == "retrieval-reasoning") {
+    d.kind = head_scores::DetectionKind::kRetrievalReasoning;
+    d.success = [](const std::string& response, const std::string& answer) {
+      return 100.0 * jobs::qa_f1_score(response, answer);
+    };
+  } else {
+    return fail(errorf(StatusCode::kInvalidArgument,
+                       "--kind '%s', expected retrieval or retrieval-reasoning", o.kind.c_str()));
+  }
+  d.haystack_dir = o.haystack_dir.empty()
+                       ? data_dir() + (d.kind == head_scores::DetectionKind::kRetrieval
+                                           ? "/retrieval_haystack/haystack_for_detect"
+                                           : "/retrieval_haystack/haystack_for_detect_r2")
+                       : o.haystack_dir;
+  d.lengths = o.lengths;
+  auto depths = jobs::needle_depth_percents(0, 100, o.depths);
+  if (!depths.ok())
+    return fail(depths.status());
+  d.depths = *depths;
+  d.max_decode_steps = o.max_decode_steps;
+  d.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  auto source = model::ModelSource::open(o.model);
+  if (!source.ok())
+    return fail(source.status());
+  auto cpu = model::CpuModel::load(*source);
+  if (!cpu.ok())
+    return fail(cpu.status());
+  auto tok = model::load_tokenizer(o.model);
+  if (!tok.ok())
+    return fail(tok.status());
+
+  struct Adapter final : jobs::TextTokenizer {
+    const model::Tokenizer* t;
+
+    std::vector<int32_t> encode(std::string_view s, bool sp) const override {
+      return t->encode(s, sp);
+    }
+
+    Result<std::string> decode(std::span<const int32_t> ids, bool skip) const override {
+      return t->decode(std::vector<int32_t>(ids.begin(), ids.end()), skip);
+    }
+
+    std::optional<int32_t> eos_id() const override { return t->spec().eos_id; }
+  } adapter;
+
+  adapter.t = &*tok;
+  auto periods = jobs::derive_period_ids(adapter);
+  if (!periods.ok())
+    return fail(periods.status());
+  d.period_ids = *periods;
+  auto report = worker::detect_heads(*cpu, *tok, d);
+  if (!report.ok())
+    return fail(report.status());
+  Status st = head_scores::save_score_file(report->table, o.out);
+  if (!st.ok())
+    return fail(st);
+  std::printf("%s: %d of %d tests succeeded in %.0f s on the CPU; %d layers x %d heads -> %s\n",
+              o.kind.c_str(), report->tests_succeeded, report->tests_run, report->seconds,
+              report->table.num_layers, report->table.num_heads, o.out.c_str());
+  return 0;
+}
+
+}  // namespace hkv::cli

@@ -111,8 +111,10 @@ Result<DetectReport> detect_heads(const model::CpuModel& model,
   // The reference stops after a token whose string is "<0x0A>" (SentencePiece byte fallback);
   // byte-level vocabularies spell newline "Ċ", so they never stop on it (Llama-3 runs all steps).
   std::vector<int32_t> stops;
-  if (auto nl = tok.token_to_id("<0x0A>")) stops.push_back(*nl);
-  if (r2 && tok.spec().eos_id) stops.push_back(*tok.spec().eos_id);
+  if (auto nl = tok.token_to_id("<0x0A>"))
+    stops.push_back(*nl);
+  if (r2 && tok.spec().eos_id)
+    stops.push_back(*tok.spec().eos_id);
   int64_t max_len = *std::max_element(o.lengths.begin(), o.lengths.end());
   std::vector<std::vector<double>> lists(static_cast<size_t>(c.num_layers) * c.num_q_heads);
   DetectReport report;

@@ -70,6 +70,14 @@ int run_heads_detect(const HeadsDetectOptions& o) {
   } adapter;
 
   adapter.t = &*tok;
+  auto family = model::chat_family_for(*tok, o.model, std::nullopt);
+  if (!family.ok())
+    return fail(family.status());
+  if (*family == model::ChatFamily::kChatMl) {
+    d.render_chat = [&](const std::string& text) {
+      return model::render_user_prompt(*tok, *family, text);
+    };
+  }
   auto periods = jobs::derive_period_ids(adapter);
   if (!periods.ok())
     return fail(periods.status());

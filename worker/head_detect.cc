@@ -130,7 +130,11 @@ Result<DetectReport> detect_heads(const model::CpuModel& model,
         HKV_RETURN_IF_ERROR(context.status());
         std::string prompt =
             *context + "Based on the content of the book, Question: " + nd.question + "\nAnswer:";
-        std::vector<int32_t> ids = tok.encode(prompt, true);
+        bool chat = static_cast<bool>(o.render_chat);
+        if (chat) {
+          HKV_ASSIGN_OR_RETURN(prompt, o.render_chat(prompt));
+        }
+        std::vector<int32_t> ids = tok.encode(prompt, !chat);
         std::vector<int32_t> answer = tok.encode(r2 ? nd.answer : nd.real_needle, false);
         head_scores::TokenSpan span =
             r2 && tok.spec().bos_id && tok.spec().add_bos

@@ -30,7 +30,10 @@ struct DetectOptions {
   int32_t max_decode_steps = 50;    // retrieval; reasoning stops after the answer's length
   std::vector<int32_t> period_ids;  // insertion backs off to a position after one of these
   int32_t buffer_tokens = 200;      // final_context_length_buffer
-  SuccessScore success;             // required
+  // Renders the question as a chat turn (the reference does this only for ChatML/Qwen models;
+  // Llama and Mistral get the raw prompt). Empty: raw prompt, encoded with BOS.
+  std::function<Result<std::string>(const std::string&)> render_chat;
+  SuccessScore success;                              // required
   std::function<void(const std::string&)> progress;  // one line per test, may be empty
 };
 

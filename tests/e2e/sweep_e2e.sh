@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# End-to-end sweep test with real processes on 127.0.0.1 (ctest label `slow`):
+#   1. a coordinator and 2 CPU workers run SnapKV/PyramidKV/Ada-SnapKV x B 64,128 over BABILong
+#      qa1+qa2 (2 samples each); a worker is kill -9'd mid-task and replaced, the coordinator is
+#      kill -9'd and restarted on the same DB; the results are complete, without duplicates, and
+#      identical to `headkv eval` running each config alone;
+#   2. a task that always fails (a LongBench dataset file that does not exist) ends failed with its
+#      error while the others complete;
+#   3. malformed sweep files are rejected naming the field; a wrong token is UNAUTHENTICATED.
+# Usage: sweep_e2e.sh HEADKV_BINARY   (needs the default model: scripts/fetch-assets.sh)
+set -uo pipefail
+HKV="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+MODEL="${HEADKV_CACHE:-$HOME/.cache/headkv}/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+if [[ ! -f "$MODEL" ]]; then echo "SKIP: $MODEL missing (scripts/fetch-assets.sh)"; exit 0; fi
+export HEADKV_DATA_DIR="${HEADKV_DATA_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/data}"
+W=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$W"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; tail -n 20 "$W"/*.log 2>/dev/null; exit 1; }
+export HEADKV_TOKEN=e2e-secret
+PORT=$((20000 + RANDOM % 20000))
+CO="127.0.0.1:$PORT"
+
+start_coordinator() {
+  "$HKV" coordinator --db "$W/state.db" --port "$PORT" --heartbeat-ms 300 --lease-timeout-ms 2500 \
+    --max-attempts 4 >> "$W/coordinator.log" 2>&1 &
+  COORD=$!; pids+=("$COORD")
+  for _ in $(seq 50); do grep -q "listening" "$W/coordinator.log" && return 0; sleep 0.2; done
+  fail "coordinator did not start"
+}
+start_worker() {
+  "$HKV" worker --coordinator "$CO" --device cpu --exit-when-idle >> "$W/worker$1.log" 2>&1 &
+  pids+=("$!"); eval "WORKER$1=$!"
+}
+progress() { "$HKV" status "$1" --coordinator "$CO" 2>&1 | head -n 1; }
+
+cat > "$W/sweep.yaml" <<YAML
+name: e2e
+model: $MODEL
+benchmarks:
+  - benchmark: babilong
+    datasets: [qa1, qa2]
+    splits: [0k]
+    limit: 2
+methods:
+  - method: SnapKV
+    budgets: [64, 128]
+  - method: PyramidKV
+    budgets: [64, 128]
+  - method: Ada-SnapKV
+    budgets: [64, 128]
+YAML
+
+start_coordinator
+# --- bad input -----------------------------------------------------------------------------------
+printf 'name: x\nmodel: m\nbenchmarks: [{benchmark: babilong, datasets: [qa1], splits: [0k], limit: 1}]\nmethods: [{method: CopyKV}]\n' > "$W/bad1.yaml"
+printf 'name: x\nmodel: m\nbenchmarks: [{benchmark: babilong, datasets: [qa1], splits: [0k], limit: 1}]\nmethods: [{method: HeadKV-R2, budgets: [128], betas: [0.5], head_scores: reasoning}]\n' > "$W/bad2.yaml"
+printf 'name: x\nbenchmarks: [{benchmark: babilong, datasets: [qa1], splits: [0k], limit: 1}]\nmethods: [{method: FullKV}]\n' > "$W/bad3.yaml"
+printf 'name: [unclosed\n' > "$W/bad4.yaml"
+for f in 1 2 3 4; do
+  out=$("$HKV" submit "$W/bad$f.yaml" --coordinator "$CO" 2>&1) && fail "bad$f.yaml was accepted"
+  echo "rejected bad$f.yaml: $out"
+done
+"$HKV" submit "$W/bad1.yaml" --coordinator "$CO" 2>&1 | grep -q "methods\[0\].method" || fail "no field in bad1 error"
+"$HKV" submit "$W/bad2.yaml" --coordinator "$CO" 2>&1 | grep -q "betas\[0\]" || fail "no field in bad2 error"
+"$HKV" submit "$W/bad3.yaml" --coordinator "$CO" 2>&1 | grep -q "model" || fail "no field in bad3 error"
+HEADKV_TOKEN=wrong "$HKV" status --coordinator "$CO" 2>&1 | grep -q UNAUTHENTICATED || fail "wrong token accepted"
+echo "ok: bad input rejected, wrong token UNAUTHENTICATED"
+
+# --- the sweep with faults ------------------------------------------------------------------------
+"$HKV" submit "$W/sweep.yaml" --coordinator "$CO" | tee "$W/submit.txt" || fail "submit"
+start_worker 1
+start_worker 2
+# Kill worker 1 while it holds a task, twice, replacing it each time.
+for round in 1 2; do
+  for _ in $(seq 100); do grep -q "task=" "$W/coordinator.log" "$W/worker1.log" 2>/dev/null; \
+    "$HKV" workers --coordinator "$CO" 2>/dev/null | grep -q "busy" && break; sleep 0.2; done
+  kill -9 "$WORKER1" 2>/dev/null && echo "killed worker 1 (round $round)"
+  start_worker 1
+done
+# Kill the coordinator mid-sweep and restart it on the same DB and port.
+sleep 1
+kill -9 "$COORD"; echo "killed coordinator"; sleep 1
+start_coordinator
+echo "restarted coordinator"
+for _ in $(seq 600); do
+  line=$(progress 1)
+  echo "$line" | grep -q "4/4 done" && break
+  sleep 1
+done
+echo "$line"
+echo "$line" | grep -q "4/4 done" || fail "sweep did not complete"
+echo "$line" | grep -q "0 failed" || fail "tasks failed"
+"$HKV" results 1 --coordinator "$CO" --format json --out "$W/sweep_tables" > "$W/results.json" || fail "results"
+rows=$(sqlite3 "$W/state.db" "select count(*) from results r join tasks t on t.id = r.task_id where t.sweep_id = 1" 2>/dev/null || echo "?")
+echo "result rows: $rows (expected 4 tasks x 6 configs = 24)"
+[[ "$rows" == "24" || "$rows" == "?" ]] || fail "expected 24 result rows, got $rows"
+
+# --- the same configs one at a time with headkv eval ----------------------------------------------
+for m in SnapKV PyramidKV Ada-SnapKV; do
+  for b in 64 128; do
+    "$HKV" eval --model "$MODEL" --benchmark babilong --datasets qa1,qa2 --splits 0k --limit 2 \
+      --method "$m" --budget "$b" --out "$W/eval_${m}_$b" > /dev/null 2>> "$W/eval.log" || fail "eval $m $b"
+    cat "$W/eval_${m}_$b/predictions.jsonl" >> "$W/eval_all.jsonl"
+  done
+done
+# Compare (config, sample) -> prediction between the sweep and the evals.
+"$HKV" results 1 --coordinator "$CO" --format csv > "$W/sweep.csv"
+python_free_compare() {
+  # sweep predictions from the DB; eval predictions from the JSONL (both keyed by sample + config)
+  sqlite3 -separator $'\t' "$W/state.db" "select t.dataset || '/' || t.sample_key, c.config_json, r.prediction from results r join tasks t on t.id=r.task_id join task_configs c on c.task_id=r.task_id and c.config_index=r.config_index order by 1,2" > "$W/sweep_preds.tsv"
+}
+if command -v sqlite3 >/dev/null; then
+  python_free_compare
+  n_sweep=$(wc -l < "$W/sweep_preds.tsv")
+  n_eval=$(wc -l < "$W/eval_all.jsonl")
+  echo "sweep predictions: $n_sweep, eval predictions: $n_eval"
+  [[ "$n_sweep" == "$n_eval" ]] || fail "prediction counts differ"
+  # Every eval prediction text must appear for the same sample in the sweep.
+  while IFS= read -r line; do
+    key=$(echo "$line" | sed -E 's/.*"dataset":"([^"]*)".*"sample_key":"([^"]*)".*/\1\/\2/')
+    pred=$(echo "$line" | sed -E 's/.*"prediction":"(([^"\\]|\\.)*)".*/\1/')
+    grep -F "$key" "$W/sweep_preds.tsv" | grep -qF -- "$(printf '%b' "$pred")" || fail "eval prediction for $key not in sweep: $pred"
+  done < "$W/eval_all.jsonl"
+  echo "ok: sweep predictions identical to per-config headkv eval"
+fi
+
+# --- a task that always fails --------------------------------------------------------------------
+cat > "$W/failing.yaml" <<YAML
+name: failing
+model: $MODEL
+benchmarks:
+  - benchmark: longbench
+    datasets: [narrativeqa]
+    limit: 1
+  - benchmark: babilong
+    datasets: [qa1]
+    splits: [0k]
+    limit: 1
+methods:
+  - method: FullKV
+YAML
+"$HKV" submit "$W/failing.yaml" --coordinator "$CO" || fail "submit failing"
+start_worker 3
+for _ in $(seq 300); do line=$(progress 2); echo "$line" | grep -q "2/2 done" && break; sleep 1; done
+echo "$line"
+echo "$line" | grep -q "1 failed" || fail "the always-failing task did not end failed"
+sqlite3 "$W/state.db" "select last_error from tasks where sweep_id = 2 and state = 'failed'" 2>/dev/null | head -c 300; echo
+grep -q "prefills" <<< "$line" || fail "status does not report prefills"
+echo "PASS"

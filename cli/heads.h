@@ -43,6 +43,7 @@ struct HeadsDetectOptions {
   std::vector<int64_t> lengths = {0, 500, 1000, 1500, 2000};
   int32_t depths = 10;  // round(linspace(0, 100, depths))
   int32_t max_decode_steps = 50;
+  int32_t reasoning_steps = 0;  // 0: the answer's length (the reference)
   std::string out;
 };
 

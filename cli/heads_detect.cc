@@ -44,6 +44,7 @@ int run_heads_detect(const HeadsDetectOptions& o) {
     return fail(depths.status());
   d.depths = *depths;
   d.max_decode_steps = o.max_decode_steps;
+  d.reasoning_steps = o.reasoning_steps;
   d.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   auto source = model::ModelSource::open(o.model);
   if (!source.ok())

@@ -99,6 +99,8 @@ int main(int argc, char** argv) {
   detect->add_option("--depths", detect_options.depths, "Number of depths over 0..100");
   detect->add_option("--max-decode-steps", detect_options.max_decode_steps,
                      "Retrieval decode steps");
+  detect->add_option("--reasoning-steps", detect_options.reasoning_steps,
+                     "Reasoning: decode N steps, not the answer's length (deviation)");
   detect->add_option("--out", detect_options.out, "Score file to write")->required();
 
   hkv::cli::EvalOptions ev;

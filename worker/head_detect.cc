@@ -145,7 +145,9 @@ Result<DetectReport> detect_heads(const model::CpuModel& model,
             model::PrefillOutput pre,
             model.prefill(std::span<const int32_t>(ids.data(), ids.size() - 1), 1, false));
         model::CompressionConfig full;
-        int32_t steps = r2 ? static_cast<int32_t>(answer.size()) : o.max_decode_steps;
+        int32_t steps =
+            r2 ? (o.reasoning_steps > 0 ? o.reasoning_steps : static_cast<int32_t>(answer.size()))
+               : o.max_decode_steps;
         HKV_ASSIGN_OR_RETURN(model::HeadKvCache cache,
                              model::build_cache(pre, c, full, {}, {true, steps + 1}));
         pre = model::PrefillOutput();

@@ -28,6 +28,9 @@ struct DetectOptions {
   std::vector<int64_t> lengths;     // context lengths in tokens (0 = needle only)
   std::vector<int32_t> depths;      // percent
   int32_t max_decode_steps = 50;    // retrieval; reasoning stops after the answer's length
+  // Reasoning: decode this many steps instead of the answer's length (0 = the reference). A
+  // documented deviation for small chat models that restate the question before answering.
+  int32_t reasoning_steps = 0;
   std::vector<int32_t> period_ids;  // insertion backs off to a position after one of these
   int32_t buffer_tokens = 200;      // final_context_length_buffer
   // Renders the question as a chat turn (the reference does this only for ChatML/Qwen models;

@@ -180,8 +180,23 @@ Result<jobs::Sample> TaskRunner::build_sample(LoadedModel& m, const RunRequest& 
       }
       jobs::NeedleOptions opts;
       opts.period_ids = m.period_ids;
-      return jobs::build_needle_sample(*m.haystack, static_cast<int32_t>(length),
-                                       static_cast<int32_t>(depth), *m.adapter, opts);
+      HKV_ASSIGN_OR_RETURN(jobs::Sample sample, jobs::build_needle_sample(
+                                                    *m.haystack, static_cast<int32_t>(length),
+                                                    static_cast<int32_t>(depth), *m.adapter, opts));
+      if (m.chat == model::ChatFamily::kChatMl) {
+        // Documented deviation: the reference prompt has no chat template (it targets Llama-3 and
+        // Mistral); a ChatML model answers it with an immediate newline. As the reference does for
+        // Qwen in head detection, ChatML models get the prompt as one user turn (without the
+        // leading literal "<|im_start|> ", which is ChatML's own marker).
+        std::string text = sample.prompt;
+        constexpr std::string_view kMarker = "<|im_start|> ";
+        if (text.rfind(kMarker, 0) == 0)
+          text = text.substr(kMarker.size());
+        HKV_ASSIGN_OR_RETURN(sample.prompt, model::render_user_prompt(*m.tokenizer, m.chat, text));
+        sample.prompt_ids = m.tokenizer->encode(sample.prompt, false);
+        sample.metadata["chat_template"] = "chatml";
+      }
+      return sample;
     }
   }
   return errorf(StatusCode::kInvalidArgument, "unknown benchmark");

@@ -10,6 +10,7 @@
 #include "jobs/rouge.h"
 #include "model/model_files.h"
 #include "worker/head_detect.h"
+#include "worker/tokenizer_adapter.h"
 
 namespace hkv::cli {
 
@@ -56,21 +57,7 @@ int run_heads_detect(const HeadsDetectOptions& o) {
   if (!tok.ok())
     return fail(tok.status());
 
-  struct Adapter final : jobs::TextTokenizer {
-    const model::Tokenizer* t;
-
-    std::vector<int32_t> encode(std::string_view s, bool sp) const override {
-      return t->encode(s, sp);
-    }
-
-    Result<std::string> decode(std::span<const int32_t> ids, bool skip) const override {
-      return t->decode(std::vector<int32_t>(ids.begin(), ids.end()), skip);
-    }
-
-    std::optional<int32_t> eos_id() const override { return t->spec().eos_id; }
-  } adapter;
-
-  adapter.t = &*tok;
+  worker::TokenizerAdapter adapter(&*tok);
   auto family = model::chat_family_for(*tok, o.model, std::nullopt);
   if (!family.ok())
     return fail(family.status());

@@ -24,10 +24,10 @@ using SuccessScore =
 
 struct DetectOptions {
   head_scores::DetectionKind kind = head_scores::DetectionKind::kRetrieval;
-  std::string haystack_dir;         // haystack_for_detect or haystack_for_detect_r2
-  std::vector<int64_t> lengths;     // context lengths in tokens (0 = needle only)
-  std::vector<int32_t> depths;      // percent
-  int32_t max_decode_steps = 50;    // retrieval; reasoning stops after the answer's length
+  std::string haystack_dir;       // haystack_for_detect or haystack_for_detect_r2
+  std::vector<int64_t> lengths;   // context lengths in tokens (0 = needle only)
+  std::vector<int32_t> depths;    // percent
+  int32_t max_decode_steps = 50;  // retrieval; reasoning stops after the answer's length
   // Reasoning: decode this many steps instead of the answer's length (0 = the reference). A
   // documented deviation for small chat models that restate the question before answering.
   int32_t reasoning_steps = 0;

@@ -11,6 +11,7 @@
 #include "jobs/metrics.h"
 #include "model/model_files.h"
 #include "worker/head_caps.h"
+#include "worker/tokenizer_adapter.h"
 
 namespace hkv::worker {
 namespace {
@@ -21,25 +22,6 @@ std::string expand_home(const std::string& path) {
     return std::string(home) + path.substr(1);
   return path;
 }
-
-// jobs::TextTokenizer over model::Tokenizer.
-class TokenizerAdapter final : public jobs::TextTokenizer {
- public:
-  explicit TokenizerAdapter(const model::Tokenizer* t) : t_(t) {}
-
-  std::vector<int32_t> encode(std::string_view text, bool add_special) const override {
-    return t_->encode(text, add_special);
-  }
-
-  Result<std::string> decode(std::span<const int32_t> ids, bool skip) const override {
-    return t_->decode(std::vector<int32_t>(ids.begin(), ids.end()), skip);
-  }
-
-  std::optional<int32_t> eos_id() const override { return t_->spec().eos_id; }
-
- private:
-  const model::Tokenizer* t_;
-};
 
 // Splits "a:b" sample keys (needle "length:depth", BABILong "split:index").
 Result<std::pair<std::string, std::string>> split_key(const std::string& key) {

@@ -52,7 +52,7 @@ done
 # tests/<layer>/ may include what <layer> may, plus tests/.
 for dir in tests/*/; do
   layer=$(basename "$dir")
-  [[ "$layer" == testing || "$layer" == golden ]] && continue
+  [[ "$layer" == testing || "$layer" == golden || "$layer" == e2e ]] && continue
   allowed="${allow[$layer]:-}"
   [[ -n "$allowed" ]] || { report "tests/$layer has no matching source folder"; continue; }
   while IFS= read -r -d '' f; do

@@ -13,6 +13,10 @@ HKV="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 MODEL="${HEADKV_CACHE:-$HOME/.cache/headkv}/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 if [[ ! -f "$MODEL" ]]; then echo "SKIP: $MODEL missing (scripts/fetch-assets.sh)"; exit 0; fi
 export HEADKV_DATA_DIR="${HEADKV_DATA_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/data}"
+if [[ ! -f "$HEADKV_DATA_DIR/babilong/0k/qa1.jsonl" ]]; then
+  echo "SKIP: BABILong data missing under $HEADKV_DATA_DIR (set HEADKV_DATA_DIR to the shared data)"
+  exit 0
+fi
 W=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$W"; }

@@ -7,15 +7,16 @@
 #   2. a task that always fails (a LongBench dataset file that does not exist) ends failed with its
 #      error while the others complete;
 #   3. malformed sweep files are rejected naming the field; a wrong token is UNAUTHENTICATED.
-# Usage: sweep_e2e.sh HEADKV_BINARY   (needs the default model: scripts/fetch-assets.sh)
+# Usage: sweep_e2e.sh HEADKV_BINARY   (needs the default model and the shared data; exits 77 =
+# skipped without them)
 set -uo pipefail
 HKV="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 MODEL="${HEADKV_CACHE:-$HOME/.cache/headkv}/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-if [[ ! -f "$MODEL" ]]; then echo "SKIP: $MODEL missing (scripts/fetch-assets.sh)"; exit 0; fi
+if [[ ! -f "$MODEL" ]]; then echo "SKIP: $MODEL missing (scripts/fetch-assets.sh)"; exit 77; fi
 export HEADKV_DATA_DIR="${HEADKV_DATA_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/data}"
 if [[ ! -f "$HEADKV_DATA_DIR/babilong/0k/qa1.jsonl" ]]; then
   echo "SKIP: BABILong data missing under $HEADKV_DATA_DIR (set HEADKV_DATA_DIR to the shared data)"
-  exit 0
+  exit 77
 fi
 W=$(mktemp -d)
 pids=()

@@ -295,11 +295,11 @@ TEST(SweepSpecTest, DefaultExampleParses) {
   ASSERT_TRUE(e.ok()) << e.status().to_string();
   EXPECT_TRUE(spec.model.ends_with("/.cache/headkv/models/SmolLM2-135M-Instruct.Q4_1.gguf"));
   EXPECT_NE(spec.model[0], '~');
-  ASSERT_EQ(e->configs.size(), 3u);
-  EXPECT_EQ(e->configs[2].method, "HeadKV-R2");
-  EXPECT_EQ(e->configs[2].beta, 1.01);
-  EXPECT_EQ(e->configs[2].head_scores, "reasoning");
-  EXPECT_EQ(e->units.size(), 9u + 10u + 5u);  // needle 3x3, BABILong 2x5, multi_news 5
+  ASSERT_EQ(e->configs.size(), 4u);  // FullKV, SnapKV, Ada-SnapKV, HeadKV-R
+  EXPECT_EQ(e->configs[3].method, "HeadKV-R");
+  EXPECT_EQ(e->configs[3].beta, 1.01);
+  EXPECT_EQ(e->configs[3].head_scores, "retrieval");
+  EXPECT_EQ(e->units.size(), 6u + 6u + 2u);  // needle 2x3, BABILong 2x3, multi_news 2
 }
 
 TEST(SweepSpecTest, PaperExamplesParse) {

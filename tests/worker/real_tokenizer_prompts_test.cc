@@ -60,6 +60,8 @@ Result<std::string> render(const std::string& text) {
 }
 
 TEST(RealPrompts, Tokenizers) {
+  HKV_SKIP_UNLESS_EXISTS(data() + "/tokenizers/llama3/tokenizer.json",
+                         "set HEADKV_DATA_DIR to the shared data");
   auto llama = ModelTextTokenizer::load(data() + "/tokenizers/llama3", true);
   auto mistral = ModelTextTokenizer::load(data() + "/tokenizers/mistral", false);
   const Json golden = jobs::testing::load_prompt_golden("needle.json");
@@ -73,6 +75,8 @@ TEST(RealPrompts, Tokenizers) {
 }
 
 TEST(RealPrompts, LongBench) {
+  HKV_SKIP_UNLESS_EXISTS(data() + "/tokenizers/llama3/tokenizer.json",
+                         "set HEADKV_DATA_DIR to the shared data");
   auto tok = ModelTextTokenizer::load(data() + "/tokenizers/llama3", true);
   const Json golden = jobs::testing::load_prompt_golden("longbench.json");
   int n = 0;
@@ -96,6 +100,8 @@ TEST(RealPrompts, LongBench) {
 }
 
 TEST(RealPrompts, Babilong) {
+  HKV_SKIP_UNLESS_EXISTS(data() + "/tokenizers/llama3/tokenizer.json",
+                         "set HEADKV_DATA_DIR to the shared data");
   auto tok = ModelTextTokenizer::load(data() + "/tokenizers/llama3", true);
   const Json golden = jobs::testing::load_prompt_golden("babilong.json");
   int n = 0;
@@ -116,6 +122,8 @@ TEST(RealPrompts, Babilong) {
 }
 
 TEST(RealPrompts, Needle) {
+  HKV_SKIP_UNLESS_EXISTS(data() + "/tokenizers/llama3/tokenizer.json",
+                         "set HEADKV_DATA_DIR to the shared data");
   auto tok = ModelTextTokenizer::load(data() + "/tokenizers/llama3", true);
   const Json golden = jobs::testing::load_prompt_golden("needle.json");
   std::map<std::string, jobs::Haystack> haystacks;

@@ -1,4 +1,4 @@
-// The worker's view of the coordinator: a gRPC stub wrapper that attaches the token and a deadline
+// The worker's view of the coordinator: a wrapper around the generated gRPC client that attaches
 // to every call and retries UNAVAILABLE with backoff (a restarting coordinator is routine).
 #pragma once
 

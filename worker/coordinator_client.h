@@ -1,5 +1,6 @@
 // The worker's view of the coordinator: a wrapper around the generated gRPC client that attaches
-// to every call and retries UNAVAILABLE with backoff (a restarting coordinator is routine).
+// the token and a deadline to every call and retries UNAVAILABLE with backoff (a restarting
+// coordinator is routine).
 #pragma once
 
 #include <memory>

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/utf8.h"
+
 namespace hkv::model::internal {
 
 inline constexpr std::string_view kMetaSpace = "\xE2\x96\x81";  // "▁" U+2581, SentencePiece's space
@@ -24,7 +26,7 @@ size_t utf8_char_length(std::string_view text, size_t pos);
 // Decodes the valid character at text[pos] (see utf8_char_length); `length` receives its size.
 char32_t utf8_decode(std::string_view text, size_t pos, size_t* length);
 
-void utf8_append(std::string& out, char32_t code_point);
+using hkv::utf8_append;  // common/utf8.h
 
 bool utf8_is_valid(std::string_view text);
 

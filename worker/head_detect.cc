@@ -67,8 +67,9 @@ Result<std::string> read_haystack(const std::string& dir, int part, int64_t word
 }
 
 // §7.2 steps 1–5 with the detection buffer: truncate, make room, insert at a sentence boundary.
+// `haystack_ids` = encode(haystack, add_special_tokens=true), computed once per haystack.
 std::vector<int32_t> insert_needle(const model::Tokenizer& tok,
-                                   const std::string& haystack,
+                                   const std::vector<int32_t>& haystack_ids,
                                    const std::string& needle,
                                    int64_t length,
                                    int32_t depth,
@@ -76,9 +77,8 @@ std::vector<int32_t> insert_needle(const model::Tokenizer& tok,
   std::vector<int32_t> tn = tok.encode(needle, true);
   if (length == 0)
     return tn;
-  std::vector<int32_t> all = tok.encode(haystack, true);
-  if (static_cast<int64_t>(all.size()) > length)
-    all.resize(length);
+  std::vector<int32_t> all(haystack_ids.begin(),
+                           haystack_ids.begin() + std::min<int64_t>(length, haystack_ids.size()));
   auto ctx = tok.decode(all, false);
   std::vector<int32_t> tc = tok.encode(ctx.ok() ? *ctx : std::string(), true);
   int64_t room = length - o.buffer_tokens;
@@ -123,9 +123,10 @@ Result<DetectReport> detect_heads(const model::CpuModel& model,
     const Needle& nd = needles[k];
     HKV_ASSIGN_OR_RETURN(std::string haystack,
                          read_haystack(o.haystack_dir, static_cast<int>(r2 ? k : k + 1), max_len));
+    const std::vector<int32_t> haystack_ids = tok.encode(haystack, true);
     for (int64_t length : o.lengths) {
       for (int32_t depth : o.depths) {
-        std::vector<int32_t> ctx = insert_needle(tok, haystack, nd.needle, length, depth, o);
+        std::vector<int32_t> ctx = insert_needle(tok, haystack_ids, nd.needle, length, depth, o);
         auto context = tok.decode(ctx, false);
         HKV_RETURN_IF_ERROR(context.status());
         std::string prompt =

@@ -85,7 +85,24 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
                             "Retrieval decode steps");
   c->detect_cmd->add_option("--reasoning-steps", c->detect.reasoning_steps,
                             "Reasoning: decode N steps, not the answer's length (deviation)");
+  c->detect_cmd->add_option("--min-score", c->detect.min_score,
+                            "Keep tests scoring above this (reference: 50; -1 keeps all)");
   c->detect_cmd->add_option("--out", c->detect.out, "Score file to write")->required();
+
+  c->compare_cmd = app.add_subcommand(
+      "gpu-compare", "GPU engine report on one prompt: tokens, logits, kept-position overlap");
+  auto& g = c->compare;
+  c->compare_cmd->add_option("--model", g.model, "Model folder or .gguf")->required();
+  c->compare_cmd->add_option("--prompt-ids", g.prompt_ids, "JSON list of token ids")->required();
+  c->compare_cmd->add_option("--dtype", g.dtype, "f16 | bf16 | f32");
+  c->compare_cmd->add_option("--device", g.device, "cuda:N");
+  c->compare_cmd->add_option("--method", g.methods, "Methods")->delimiter(',');
+  c->compare_cmd->add_option("--budget", g.budget, "KV size B");
+  c->compare_cmd->add_option("--head-scores", g.head_scores, "retrieval|reasoning|FILE");
+  c->compare_cmd->add_option("--layout", g.layout, "reference|gqa");
+  c->compare_cmd->add_option("--max-new-tokens", g.max_new_tokens, "Tokens (no early stop)");
+  c->compare_cmd->add_flag("--cpu-overlap", g.cpu_overlap, "Compare kept positions with the CPU");
+  c->compare_cmd->add_option("--out", g.out_dir, "Output directory");
 
   c->eval_cmd =
       app.add_subcommand("eval", "Run a benchmark locally (predictions, metrics, tables)");
@@ -105,6 +122,8 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->eval_cmd->add_option("--layout", c->eval.layout, "reference | gqa");
   c->eval_cmd->add_option("--max-new-tokens", c->eval.max_new_tokens, "Override generation length");
   c->eval_cmd->add_option("--out", c->eval.out_dir, "Output directory");
+  c->eval_cmd->add_option("--device", c->eval.device, "cpu | cuda:N | auto");
+  c->eval_cmd->add_option("--dtype", c->eval.dtype, "GPU compute dtype: f16 | bf16 | f32");
 }
 
 std::optional<int> dispatch_engine_commands(const EngineCli& c) {
@@ -119,6 +138,9 @@ std::optional<int> dispatch_engine_commands(const EngineCli& c) {
   }
   if (c.generate_cmd->parsed()) {
     return run_generate(c.generate);
+  }
+  if (c.compare_cmd->parsed()) {
+    return run_gpu_compare(c.compare);
   }
   if (c.detect_cmd->parsed()) {
     return run_heads_detect(c.detect);

@@ -9,6 +9,7 @@
 #include "cli/doctor.h"
 #include "cli/eval.h"
 #include "cli/generate.h"
+#include "cli/gpu_compare.h"
 #include "cli/heads.h"
 
 namespace hkv::cli {
@@ -22,6 +23,7 @@ struct EngineCli {
   HeadsBudgetOptions budget;
   HeadsShowOptions show;
   HeadsDetectOptions detect;
+  GpuCompareOptions compare;
   CLI::App* doctor_cmd = nullptr;
   CLI::App* inspect_cmd = nullptr;
   CLI::App* tokenize_cmd = nullptr;
@@ -31,6 +33,7 @@ struct EngineCli {
   CLI::App* budget_cmd = nullptr;
   CLI::App* show_cmd = nullptr;
   CLI::App* detect_cmd = nullptr;
+  CLI::App* compare_cmd = nullptr;
 };
 
 void add_engine_commands(CLI::App& app, EngineCli* cli);

@@ -131,7 +131,10 @@ int run_eval(const EvalOptions& o) {
       return fail(m.status());
     labels.push_back(m->label());
   }
-  worker::TaskRunner runner({});
+  worker::RunnerOptions ro;
+  ro.engine.device = o.device;
+  ro.engine.dtype = o.dtype;
+  worker::TaskRunner runner(ro);
   std::ofstream out(pred_path, std::ios::app);
   auto start = std::chrono::steady_clock::now();
   size_t ran = 0;

@@ -44,6 +44,7 @@ struct HeadsDetectOptions {
   int32_t depths = 10;  // round(linspace(0, 100, depths))
   int32_t max_decode_steps = 50;
   int32_t reasoning_steps = 0;  // 0: the answer's length (the reference)
+  double min_score = 50.0;      // keep tests scoring above this (the reference: 50)
   std::string out;
 };
 

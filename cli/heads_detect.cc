@@ -46,6 +46,16 @@ int run_heads_detect(const HeadsDetectOptions& o) {
   d.depths = *depths;
   d.max_decode_steps = o.max_decode_steps;
   d.reasoning_steps = o.reasoning_steps;
+  if (!(o.min_score >= -1.0 && o.min_score <= 100.0)) {
+    return fail(
+        errorf(StatusCode::kInvalidArgument, "--min-score %g, expected -1..100", o.min_score));
+  }
+  d.min_score = o.min_score;
+  if (d.min_score != 50.0) {
+    std::fprintf(stderr,
+                 "note: keeping tests that score > %g, not the reference's > 50 (deviation)\n",
+                 d.min_score);
+  }
   d.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   auto source = model::ModelSource::open(o.model);
   if (!source.ok())

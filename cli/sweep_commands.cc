@@ -1,6 +1,7 @@
 // Thin command wrappers over CoordinatorServer, the worker loop and CoordinatorClient.
 #include "cli/sweep_commands.h"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "common/mapped_file.h"
 #include "common/strings.h"
 #include "coordinator/server.h"
+#include "model/engine.h"
 #include "worker/coordinator_client.h"
 #include "worker/task_executor.h"
 #include "worker/task_runner.h"
@@ -115,23 +117,34 @@ int run_worker_cli(const WorkerCliOptions& o) {
   auto token = coordinator::resolve_token(o.conn.token, o.conn.token_file);
   if (!token.ok())
     return fail("worker", token.status());
-  if (o.device != "cpu") {
-    return fail("worker",
-                errorf(StatusCode::kUnimplemented,
-                       "device '%s': the GPU engine is not built yet (issue M6); use --device cpu",
-                       o.device.c_str()));
-  }
+  auto devices = model::expand_devices(o.device);
+  if (!devices.ok())
+    return fail("worker", devices.status());
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);  // drain: finish and report the current task, then exit
-  worker::TaskRunner runner({});
-  worker::WorkerOptions wo;
-  wo.client = {o.conn.coordinator, *token, o.conn.tls_ca};
-  wo.info = local_worker_info(o.device);
-  wo.exit_when_idle = o.exit_when_idle;
-  Status st = worker::run_worker(wo, worker::make_task_executor(&runner), g_stop);
-  if (!st.ok())
-    return fail("worker", st);
-  return 0;
+  std::vector<std::thread> threads;
+  std::vector<Status> results(devices->size());
+  for (size_t i = 0; i < devices->size(); ++i) {
+    threads.emplace_back([&, i] {
+      worker::RunnerOptions ro;
+      ro.engine.device = (*devices)[i];
+      ro.engine.dtype = o.dtype;
+      worker::TaskRunner runner(ro);
+      worker::WorkerOptions wo;
+      wo.client = {o.conn.coordinator, *token, o.conn.tls_ca};
+      wo.info = local_worker_info((*devices)[i]);
+      wo.exit_when_idle = o.exit_when_idle;
+      results[i] = worker::run_worker(wo, worker::make_task_executor(&runner), g_stop);
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  int rc = 0;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok())
+      rc = fail("worker", results[i].with_context("%s", (*devices)[i].c_str()));
+  }
+  return rc;
 }
 
 int run_submit(const ConnectionOptions& c, const std::string& file) {
@@ -233,20 +246,31 @@ int run_local_sweep(const RunOptions& o) {
     return fail("run", sub.status());
   std::printf("sweep %lld: %lld tasks x %lld configs, %d local worker(s), state in %s\n",
               static_cast<long long>(sub->sweep_id()), static_cast<long long>(sub->num_tasks()),
-              static_cast<long long>(sub->num_configs()), o.workers, so.db_path.c_str());
+              static_cast<long long>(sub->num_configs()), o.device == "cpu" ? o.workers : 0,
+              so.db_path.c_str());
   std::signal(SIGINT, on_signal);
+  std::vector<std::string> devices(static_cast<size_t>(std::max(o.workers, 1)), "cpu");
+  if (o.device != "cpu") {
+    auto d = model::expand_devices(o.device);
+    if (!d.ok())
+      return fail("run", d.status());
+    devices = *d;
+  }
   std::vector<std::thread> threads;
   std::vector<std::unique_ptr<worker::TaskRunner>> runners;
-  for (int i = 0; i < o.workers; ++i) {
-    runners.push_back(std::make_unique<worker::TaskRunner>(worker::RunnerOptions{}));
+  for (size_t i = 0; i < devices.size(); ++i) {
+    worker::RunnerOptions ro;
+    ro.engine.device = devices[i];
+    ro.engine.dtype = o.dtype;
+    runners.push_back(std::make_unique<worker::TaskRunner>(ro));
     threads.emplace_back([&, i] {
       worker::WorkerOptions wo;
       wo.client = {conn.coordinator, so.token, ""};
-      wo.info = local_worker_info("cpu");
+      wo.info = local_worker_info(devices[i]);
       wo.exit_when_idle = true;
       Status st = worker::run_worker(wo, worker::make_task_executor(runners[i].get()), g_stop);
       if (!st.ok())
-        std::fprintf(stderr, "worker %d: %s\n", i, st.to_string().c_str());
+        std::fprintf(stderr, "worker %zu: %s\n", i, st.to_string().c_str());
     });
   }
   std::atomic<bool> done{false};

@@ -28,7 +28,8 @@ struct CoordinatorOptions {
 
 struct WorkerCliOptions {
   ConnectionOptions conn;
-  std::string device = "cpu";  // cpu | cuda:N | all
+  std::string device = "cpu";  // cpu | cuda:N | all (one worker thread per GPU)
+  std::string dtype = "f16";   // GPU compute dtype
   bool exit_when_idle = false;
 };
 
@@ -42,7 +43,9 @@ struct ResultsOptions {
 struct RunOptions {
   std::string sweep_file;
   std::string out_dir = "headkv-out";
-  int workers = 1;  // local CPU workers
+  int workers = 1;             // local CPU workers (--device cpu)
+  std::string device = "cpu";  // cpu | cuda:N | all: one worker per GPU
+  std::string dtype = "f16";
 };
 
 int run_coordinator(const CoordinatorOptions& o);

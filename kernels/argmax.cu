@@ -24,13 +24,22 @@ template <typename T>
 __global__ void argmax_kernel(int32_t* __restrict__ out,     // [num_rows]
                               const T* __restrict__ logits,  // [num_rows, vocab], strided rows
                               int32_t vocab,
-                              int64_t row_stride) {
+                              int64_t row_stride,
+                              const int32_t* __restrict__ banned,  // [num_banned] or null
+                              int32_t num_banned) {
   __shared__ float best_values[32];
   __shared__ int32_t best_indices[32];
   const T* row = logits + static_cast<int64_t>(blockIdx.x) * row_stride;
   float best_v = -INFINITY;
   int32_t best_i = INT32_MAX;
   for (int32_t i = threadIdx.x; i < vocab; i += blockDim.x) {
+    bool skip = false;
+    for (int32_t b = 0; b < num_banned; ++b) {
+      skip = skip || banned[b] == i;
+    }
+    if (skip) {
+      continue;
+    }
     const float v = to_float<T>(row[i]);
     if (argmax_better(v, i, best_v, best_i)) {
       best_v = v;
@@ -77,6 +86,11 @@ Status ArgmaxParams::validate() const {
     return errorf(StatusCode::kInvalidArgument, "argmax: row_stride=%lld, expected >= vocab=%lld",
                   static_cast<long long>(row_stride), static_cast<long long>(vocab));
   }
+  if (num_banned < 0 || num_banned > 64 || (num_banned > 0 && banned == nullptr)) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "argmax: num_banned=%d with banned %s, expected 0..64 ids in a device array",
+                  num_banned, banned == nullptr ? "null" : "set");
+  }
   if (num_rows > 0 && (out == nullptr || logits == nullptr)) {
     return errorf(StatusCode::kInvalidArgument, "argmax: null %s pointer",
                   out == nullptr ? "out" : "logits");
@@ -94,7 +108,7 @@ Status launch_argmax(const ArgmaxParams& params, cudaStream_t stream) {
     using T = typename decltype(tag)::type;
     argmax_kernel<T><<<static_cast<unsigned>(params.num_rows), kThreads, 0, stream>>>(
         params.out, static_cast<const T*>(params.logits), static_cast<int32_t>(params.vocab),
-        params.row_stride);
+        params.row_stride, params.banned, params.num_banned);
     HKV_CUDA_CHECK_LAUNCH(stream);
     return Status();
   });

@@ -15,9 +15,12 @@ struct ArgmaxParams {
   int32_t* out = nullptr;        // [num_rows]
   const void* logits = nullptr;  // [num_rows, vocab], row stride row_stride
   int64_t num_rows = 0;
-  int64_t vocab = 0;          // <= INT32_MAX
-  int64_t row_stride = 0;     // elements (vocab when packed)
-  DType dtype = DType::kF32;  // f32, f16, bf16
+  int64_t vocab = 0;                // <= INT32_MAX
+  int64_t row_stride = 0;           // elements (vocab when packed)
+  DType dtype = DType::kF32;        // f32, f16, bf16
+  const int32_t* banned = nullptr;  // [num_banned], device: ids never chosen (generation's
+                                    // min_new_tokens rule); may be null when num_banned is 0
+  int32_t num_banned = 0;           // 0..64
 
   [[nodiscard]] Status validate() const;
 };

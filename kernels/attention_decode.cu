@@ -33,8 +33,9 @@ __global__ void attention_decode_kernel(T* __restrict__ out,             // [num
                                         const T* __restrict__ q,         // [num_queries, D]
                                         const T* __restrict__ k,         // [rows, D]
                                         const T* __restrict__ v,         // [rows, D]
-                                        const int32_t* __restrict__ cu_capacity,  // [S + 1]
-                                        const int32_t* __restrict__ kv_lens,      // [S] or null
+                                        const int32_t* __restrict__ cu_capacity,    // [S + 1]
+                                        const int32_t* __restrict__ kv_lens,        // [S] or null
+                                        const int32_t* __restrict__ query_segment,  // [nq] or null
                                         DecodeShape shape) {
   constexpr int N = kHeadDim / 32;
   __shared__ float warp_m[kWarps];
@@ -44,7 +45,7 @@ __global__ void attention_decode_kernel(T* __restrict__ out,             // [num
   const int split = blockIdx.y;
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
-  const int s = qi / shape.queries_per_segment;
+  const int s = query_segment != nullptr ? query_segment[qi] : qi / shape.queries_per_segment;
   const int64_t seg = cu_capacity[s];
   const int64_t len = kv_lens != nullptr ? kv_lens[s] : cu_capacity[s + 1] - cu_capacity[s];
   const int64_t begin = split * shape.rows_per_split;
@@ -197,8 +198,10 @@ Status AttentionDecodeParams::validate() const {
     return errorf(StatusCode::kUnimplemented,
                   "attention_decode: head_dim=%d not compiled (64, 128)", head_dim);
   }
-  if (num_segments <= 0 || queries_per_segment <= 0 ||
-      static_cast<int64_t>(num_segments) * queries_per_segment != num_queries) {
+  if (num_segments <= 0 || num_queries <= 0 ||
+      (query_segment == nullptr &&
+       (queries_per_segment <= 0 ||
+        static_cast<int64_t>(num_segments) * queries_per_segment != num_queries))) {
     return errorf(StatusCode::kInvalidArgument,
                   "attention_decode: num_queries=%d, expected num_segments=%d x "
                   "queries_per_segment=%d",
@@ -252,7 +255,7 @@ Status launch_attention_decode(const AttentionDecodeParams& params, cudaStream_t
       attention_decode_kernel<T, kHeadDim><<<grid, kWarps * 32, 0, stream>>>(
           out, partial_o, partial_ml, static_cast<const T*>(params.q),
           static_cast<const T*>(params.k), static_cast<const T*>(params.v), params.cu_capacity,
-          params.kv_lens, shape);
+          params.kv_lens, params.query_segment, shape);
       HKV_CUDA_CHECK_LAUNCH(stream);
       if (shape.num_splits > 1) {
         combine_kernel<T, kHeadDim><<<params.num_queries, kHeadDim, 0, stream>>>(

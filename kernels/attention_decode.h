@@ -27,8 +27,11 @@ struct AttentionDecodeParams {
   int32_t num_segments = 0;
   int32_t queries_per_segment = 1;  // query qi reads segment qi / queries_per_segment: 1 in the
                                     // `reference` layout, the GQA group size in `gqa`
-  int32_t head_dim = 128;           // 64 or 128
-  int64_t q_row_stride = 0;         // elements, multiple of 8
+  // [num_queries], device, or null: query qi reads segment query_segment[qi] instead (a batch
+  // mixing layouts and configs); then num_queries is free and queries_per_segment is unused.
+  const int32_t* query_segment = nullptr;
+  int32_t head_dim = 128;      // 64 or 128
+  int64_t q_row_stride = 0;    // elements, multiple of 8
   int64_t max_kv_len = 0;      // host upper bound of kv_lens: sets the split count (a low value is
                                // slower, never wrong)
   float softmax_scale = 0.0f;  // 1 / sqrt(head_dim) for Llama

@@ -19,12 +19,13 @@ __device__ __forceinline__ void copy_row(W* __restrict__ dst, const W* __restric
 
 // One word type per launch: W is the widest that divides the row size and every offset.
 template <typename W>
-__global__ void kv_gather_kernel(W* __restrict__ k_out,                // [rows, row_words]
-                                 W* __restrict__ v_out,                // [rows, row_words]
-                                 const W* __restrict__ k_src,          // [kv_heads, tokens, ...]
-                                 const W* __restrict__ v_src,          // [kv_heads, tokens, ...]
-                                 const int32_t* __restrict__ kept,     // [cu_kept[S]]
-                                 const int32_t* __restrict__ cu_kept,  // [S + 1]
+__global__ void kv_gather_kernel(W* __restrict__ k_out,                  // [rows, row_words]
+                                 W* __restrict__ v_out,                  // [rows, row_words]
+                                 const W* __restrict__ k_src,            // [kv_heads, tokens, ...]
+                                 const W* __restrict__ v_src,            // [kv_heads, tokens, ...]
+                                 const int32_t* __restrict__ kept,       // [cu_kept[S]]
+                                 const int32_t* __restrict__ cu_kept,    // [S + 1]
+                                 const int32_t* __restrict__ kept_lens,  // [S] or null
                                  const int32_t* __restrict__ cu_capacity,  // [S + 1]
                                  int32_t* __restrict__ kv_lens,            // [S] or null
                                  int32_t* __restrict__ error_flag,         // [1] or null
@@ -36,7 +37,7 @@ __global__ void kv_gather_kernel(W* __restrict__ k_out,                // [rows,
                                  int64_t tail_start,
                                  int32_t num_tail_rows) {
   const int s = blockIdx.y;
-  const int32_t num_kept = cu_kept[s + 1] - cu_kept[s];
+  const int32_t num_kept = kept_lens != nullptr ? kept_lens[s] : cu_kept[s + 1] - cu_kept[s];
   const int32_t rows = num_kept + num_tail_rows;
   const int32_t capacity = cu_capacity[s + 1] - cu_capacity[s];
   if (blockIdx.x == 0 && threadIdx.x == 0) {
@@ -66,13 +67,14 @@ __global__ void kv_gather_kernel(W* __restrict__ k_out,                // [rows,
 }
 
 template <typename W>
-__global__ void kv_append_kernel(W* __restrict__ k_cache,                  // [rows, row_words]
-                                 W* __restrict__ v_cache,                  // [rows, row_words]
-                                 const W* __restrict__ k_new,              // [kv_heads, ...]
-                                 const W* __restrict__ v_new,              // [kv_heads, ...]
-                                 const int32_t* __restrict__ cu_capacity,  // [S + 1]
-                                 int32_t* __restrict__ kv_lens,            // [S], in/out
-                                 int32_t* __restrict__ error_flag,         // [1] or null
+__global__ void kv_append_kernel(W* __restrict__ k_cache,                      // [rows, row_words]
+                                 W* __restrict__ v_cache,                      // [rows, row_words]
+                                 const W* __restrict__ k_new,                  // [kv_heads, ...]
+                                 const W* __restrict__ v_new,                  // [kv_heads, ...]
+                                 const int32_t* __restrict__ cu_capacity,      // [S + 1]
+                                 int32_t* __restrict__ kv_lens,                // [S], in/out
+                                 int32_t* __restrict__ error_flag,             // [1] or null
+                                 const int32_t* __restrict__ segment_src_row,  // [S] or null
                                  int32_t segments_per_kv_head,
                                  int32_t row_words,
                                  int64_t new_row_stride_words) {
@@ -87,7 +89,9 @@ __global__ void kv_append_kernel(W* __restrict__ k_cache,                  // [r
     return;
   }
   const int64_t dst = (static_cast<int64_t>(cu_capacity[s]) + len) * row_words;
-  const int64_t src = static_cast<int64_t>(s / segments_per_kv_head) * new_row_stride_words;
+  const int64_t src_row =
+      segment_src_row != nullptr ? segment_src_row[s] : s / segments_per_kv_head;
+  const int64_t src = src_row * new_row_stride_words;
   for (int i = threadIdx.x; i < row_words; i += blockDim.x) {
     k_cache[dst + i] = k_new[src + i];
     v_cache[dst + i] = v_new[src + i];
@@ -206,9 +210,10 @@ Status launch_kv_gather(const KvGatherParams& p, cudaStream_t stream) {
     using W = decltype(word);
     kv_gather_kernel<W><<<grid, kWarpsPerBlock * 32, 0, stream>>>(
         static_cast<W*>(p.k_out), static_cast<W*>(p.v_out), static_cast<const W*>(p.k_src),
-        static_cast<const W*>(p.v_src), p.kept, p.cu_kept, p.cu_capacity, p.kv_lens, p.error_flag,
-        p.segments_per_kv_head, static_cast<int32_t>(p.head_dim * elem / w), p.num_tokens,
-        p.src_head_stride * elem / w, p.src_row_stride * elem / w, p.tail_start, p.num_tail_rows);
+        static_cast<const W*>(p.v_src), p.kept, p.cu_kept, p.kept_lens, p.cu_capacity, p.kv_lens,
+        p.error_flag, p.segments_per_kv_head, static_cast<int32_t>(p.head_dim * elem / w),
+        p.num_tokens, p.src_head_stride * elem / w, p.src_row_stride * elem / w, p.tail_start,
+        p.num_tail_rows);
     HKV_CUDA_CHECK_LAUNCH(stream);
     return Status();
   });
@@ -223,7 +228,7 @@ Status launch_kv_append(const KvAppendParams& p, cudaStream_t stream) {
     using W = decltype(word);
     kv_append_kernel<W><<<p.num_segments, 64, 0, stream>>>(
         static_cast<W*>(p.k_cache), static_cast<W*>(p.v_cache), static_cast<const W*>(p.k_new),
-        static_cast<const W*>(p.v_new), p.cu_capacity, p.kv_lens, p.error_flag,
+        static_cast<const W*>(p.v_new), p.cu_capacity, p.kv_lens, p.error_flag, p.segment_src_row,
         p.segments_per_kv_head, static_cast<int32_t>(p.head_dim * elem / w),
         p.new_row_stride * elem / w);
     HKV_CUDA_CHECK_LAUNCH(stream);

@@ -23,6 +23,9 @@ struct KvGatherParams {
   const void* v_src = nullptr;       // [num_kv_heads, num_tokens, head_dim], same strides as k_src
   const int32_t* kept = nullptr;     // [cu_kept[num_segments]], device: source positions
   const int32_t* cu_kept = nullptr;  // [num_segments + 1], device
+  // [num_segments], device, or null: segment s takes the first kept_lens[s] positions at
+  // kept + cu_kept[s] (a prefix of a longer sorted list) instead of cu_kept[s+1] - cu_kept[s].
+  const int32_t* kept_lens = nullptr;
   const int32_t* cu_capacity = nullptr;  // [num_segments + 1], device
   int32_t* kv_lens = nullptr;            // [num_segments], device, out; may be null
   int32_t* error_flag = nullptr;  // [1], device, may be null: set to 1 (never cleared) when a
@@ -54,6 +57,10 @@ struct KvAppendParams {
   const int32_t* cu_capacity = nullptr;  // [num_segments + 1], device
   int32_t* kv_lens = nullptr;            // [num_segments], device, in/out
   int32_t* error_flag = nullptr;         // [1], device, may be null
+  // [num_segments], device, or null: segment s appends row segment_src_row[s] of k_new / v_new
+  // (a batch of sequences: row = sequence * num_kv_heads + kv head) instead of
+  // s / segments_per_kv_head.
+  const int32_t* segment_src_row = nullptr;
   int32_t num_segments = 0;
   int32_t segments_per_kv_head = 1;
   int32_t head_dim = 0;

@@ -11,11 +11,16 @@
 namespace hkv::model {
 namespace {
 
-Status parse_rope_scaling(const JsonRef& root, RopeScaling* out) {
-  if (!root.has("rope_scaling")) {
+// `key`: "rope_scaling" (transformers < 5) or "rope_parameters" (transformers >= 5, which also
+// holds rope_theta and writes rope_type "default" for unscaled models). A null value is no scaling.
+Status parse_rope_scaling(const JsonRef& root, const char* key, RopeScaling* out) {
+  if (!root.has(key)) {
     return Status();
   }
-  HKV_ASSIGN_OR_RETURN(JsonRef rs, root.at("rope_scaling"));
+  HKV_ASSIGN_OR_RETURN(JsonRef rs, root.at(key));
+  if (rs.is_null()) {
+    return Status();
+  }
   std::string type;
   if (rs.has("rope_type")) {
     HKV_ASSIGN_OR_RETURN(type, rs.get<std::string>("rope_type"));
@@ -91,7 +96,13 @@ Result<LlamaConfig> load_hf_config(const std::string& model_dir) {
   HKV_ASSIGN_OR_RETURN(c.bos_token_id, root.get_or<int32_t>("bos_token_id", -1));
   HKV_ASSIGN_OR_RETURN(c.sliding_window, root.get_or<int64_t>("sliding_window", 0));
   HKV_RETURN_IF_ERROR(parse_eos(root, &c.eos_token_ids));
-  HKV_RETURN_IF_ERROR(parse_rope_scaling(root, &c.rope_scaling));
+  if (root.has("rope_parameters")) {  // transformers >= 5 config.json
+    HKV_ASSIGN_OR_RETURN(JsonRef rp, root.at("rope_parameters"));
+    HKV_ASSIGN_OR_RETURN(c.rope_theta, rp.get_or<double>("rope_theta", c.rope_theta));
+    HKV_RETURN_IF_ERROR(parse_rope_scaling(root, "rope_parameters", &c.rope_scaling));
+  } else {
+    HKV_RETURN_IF_ERROR(parse_rope_scaling(root, "rope_scaling", &c.rope_scaling));
+  }
 
   std::string gen_path = model_dir + "/generation_config.json";
   if (path_exists(gen_path)) {

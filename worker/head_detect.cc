@@ -174,7 +174,7 @@ Result<DetectReport> detect_heads(const model::CpuModel& model,
         auto response = tok.decode(generated, true);
         HKV_RETURN_IF_ERROR(response.status());
         double score = o.success(std::string(trim(*response)), r2 ? nd.answer : nd.real_needle);
-        bool ok = span.found() && score > 50.0;
+        bool ok = span.found() && score > o.min_score;
         ++report.tests_run;
         if (ok) {
           ++report.tests_succeeded;

@@ -18,7 +18,7 @@
 namespace hkv::worker {
 
 // score(response, reference) in [0, 100]: the reference uses ROUGE-1 recall (retrieval) and
-// qa_f1 (retrieval-reasoning); a test succeeds when the score is > 50.
+// qa_f1 (retrieval-reasoning); a test succeeds when the score is > DetectOptions::min_score (50).
 using SuccessScore =
     std::function<double(const std::string& response, const std::string& reference)>;
 
@@ -31,6 +31,9 @@ struct DetectOptions {
   // Reasoning: decode this many steps instead of the answer's length (0 = the reference). A
   // documented deviation for small chat models that restate the question before answering.
   int32_t reasoning_steps = 0;
+  // A test is kept when its success score is > min_score (the reference: 50). A lower value is a
+  // documented deviation for models that fail the reference's tests (SmolLM2 on R2).
+  double min_score = 50.0;
   std::vector<int32_t> period_ids;  // insertion backs off to a position after one of these
   int32_t buffer_tokens = 200;      // final_context_length_buffer
   // Renders the question as a chat turn (the reference does this only for ChatML/Qwen models;

@@ -46,7 +46,7 @@ Result<int64_t> to_int(const std::string& s, const char* what) {
 
 struct TaskRunner::LoadedModel {
   std::string path;
-  std::unique_ptr<model::CpuModel> cpu;
+  std::unique_ptr<model::Engine> engine;
   std::unique_ptr<model::Tokenizer> tokenizer;
   std::unique_ptr<TokenizerAdapter> adapter;
   model::ChatFamily chat = model::ChatFamily::kNone;
@@ -89,8 +89,7 @@ Result<TaskRunner::LoadedModel*> TaskRunner::model(const std::string& raw_path) 
   auto m = std::make_unique<LoadedModel>();
   m->path = path;
   HKV_ASSIGN_OR_RETURN(model::ModelSource source, model::ModelSource::open(path));
-  HKV_ASSIGN_OR_RETURN(model::CpuModel cpu, model::CpuModel::load(source));
-  m->cpu = std::make_unique<model::CpuModel>(std::move(cpu));
+  HKV_ASSIGN_OR_RETURN(m->engine, model::load_engine(source, options_.engine));
   HKV_ASSIGN_OR_RETURN(model::Tokenizer tok, model::load_tokenizer(path));
   m->tokenizer = std::make_unique<model::Tokenizer>(std::move(tok));
   m->adapter = std::make_unique<TokenizerAdapter>(m->tokenizer.get());
@@ -102,7 +101,7 @@ Result<TaskRunner::LoadedModel*> TaskRunner::model(const std::string& raw_path) 
 }
 
 Result<jobs::Sample> TaskRunner::build_sample(LoadedModel& m, const RunRequest& r) {
-  const model::LlamaConfig& cfg = m.cpu->config();
+  const model::LlamaConfig& cfg = m.engine->config();
   // Input budget: the reference's per-model M when the path matches one, else what fits.
   auto reference_m = jobs::max_input_tokens_for_model(m.path, jobs::reference_max_input_rules());
   int32_t max_input =
@@ -192,7 +191,7 @@ Result<RunOutcome> TaskRunner::run(const RunRequest& r) {
     configs.push_back(mc);
   }
   HKV_ASSIGN_OR_RETURN(std::vector<std::vector<int32_t>> caps,
-                       resolve_head_caps(m->cpu->config(), m->path, configs));
+                       resolve_head_caps(m->engine->config(), m->path, configs));
   RunOutcome out;
   HKV_ASSIGN_OR_RETURN(out.sample, build_sample(*m, r));
   model::GenerationConfig gen;
@@ -200,10 +199,9 @@ Result<RunOutcome> TaskRunner::run(const RunRequest& r) {
   gen.min_new_tokens = out.sample.min_new_tokens;
   gen.stop_ids = out.sample.stop_ids;
   gen.fp16_scores = options_.fp16_scores;
-  HKV_ASSIGN_OR_RETURN(out.run,
-                       model::generate_multi(*m->cpu, out.sample.prompt_ids, configs, caps, gen));
+  HKV_ASSIGN_OR_RETURN(out.run, m->engine->generate(out.sample.prompt_ids, configs, caps, gen));
   ++prefills_;
-  const int64_t head_dim = m->cpu->config().head_dim;
+  const int64_t head_dim = m->engine->config().head_dim;
   for (const model::ConfigRun& run : out.run.runs) {
     ConfigOutcome c;
     HKV_ASSIGN_OR_RETURN(c.prediction,

@@ -14,6 +14,7 @@
 #include "jobs/needle.h"
 #include "jobs/sweep_spec.h"
 #include "model/cpu_model.h"
+#include "model/engine.h"
 #include "model/generate.h"
 #include "model/tokenizer.h"
 
@@ -23,6 +24,7 @@ struct RunnerOptions {
   std::string data_dir;      // LongBench / BABILong (default hkv::data_dir())
   std::string haystack_dir;  // needle essays (default hkv::default_haystack_dir())
   bool fp16_scores = true;
+  model::EngineOptions engine;  // device (cpu | cuda:N | auto) and GPU dtype
 };
 
 struct RunRequest {

@@ -36,6 +36,32 @@ TEST(ConfigTest, ParsesLlama31WithLlama3RopeScaling) {
   EXPECT_EQ(c->num_parameters(), 8030261248);  // Llama-3.1-8B
 }
 
+// transformers >= 5 writes rope_theta and the scaling into "rope_parameters" (a bug found on the
+// GPU host: the theta silently fell back to 10000 before).
+TEST(ConfigTest, ParsesTransformers5RopeParameters) {
+  testing::TempDir dir;
+  dir.write("config.json", R"({
+    "architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "intermediate_size": 14336,
+    "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8,
+    "vocab_size": 128256, "rms_norm_eps": 1e-05, "pad_token_id": null,
+    "rope_parameters": {"rope_theta": 500000.0, "rope_type": "default"}})");
+  auto c = load_hf_config(dir.path());
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_DOUBLE_EQ(c->rope_theta, 500000.0);
+  EXPECT_EQ(c->rope_scaling.type, RopeScalingType::kNone);
+  dir.write("config.json", R"({
+    "architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "intermediate_size": 14336,
+    "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8,
+    "vocab_size": 128256, "rope_parameters": {"rope_theta": 500000.0, "rope_type": "llama3",
+    "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+    "original_max_position_embeddings": 8192}})");
+  c = load_hf_config(dir.path());
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_DOUBLE_EQ(c->rope_theta, 500000.0);
+  EXPECT_EQ(c->rope_scaling.type, RopeScalingType::kLlama3);
+  EXPECT_DOUBLE_EQ(c->rope_scaling.factor, 8.0);
+}
+
 TEST(ConfigTest, GenerationConfigOverridesEos) {
   testing::TempDir dir;
   dir.write("config.json", kLlama31);

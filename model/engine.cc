@@ -1,0 +1,152 @@
+// CpuEngine wraps CpuModel + generate_multi; GpuEngine wraps GpuModel + generate_multi_gpu (CUDA
+// builds only).
+#include "model/engine.h"
+
+#include <cstdlib>
+
+#include "common/strings.h"
+
+#if HKV_HAVE_CUDA
+#include <cuda_runtime_api.h>
+
+#include "model/gpu_generate.h"
+#include "model/gpu_model.h"
+#endif
+
+#if HKV_HAVE_CUDA
+#define HKV_HAVE_CUDA_STR ""
+#else
+#define HKV_HAVE_CUDA_STR " (this headkv was built without CUDA)"
+#endif
+
+namespace hkv::model {
+namespace {
+
+class CpuEngine final : public Engine {
+ public:
+  explicit CpuEngine(CpuModel model) : model_(std::move(model)) {}
+  const LlamaConfig& config() const override { return model_.config(); }
+  std::string description() const override { return "cpu"; }
+  Result<MultiRun> generate(std::span<const int32_t> prompt,
+                            const std::vector<CompressionConfig>& configs,
+                            const std::vector<std::vector<int32_t>>& head_caps,
+                            const GenerationConfig& gen,
+                            const TokenCallback& on_token) override {
+    return generate_multi(model_, prompt, configs, head_caps, gen, on_token);
+  }
+  const CpuModel* cpu_model() const override { return &model_; }
+
+ private:
+  CpuModel model_;
+};
+
+#if HKV_HAVE_CUDA
+class GpuEngine final : public Engine {
+ public:
+  GpuEngine(std::unique_ptr<GpuModel> model, std::string description)
+      : model_(std::move(model)), description_(std::move(description)) {}
+  const LlamaConfig& config() const override { return model_->config(); }
+  std::string description() const override { return description_; }
+  Result<MultiRun> generate(std::span<const int32_t> prompt,
+                            const std::vector<CompressionConfig>& configs,
+                            const std::vector<std::vector<int32_t>>& head_caps,
+                            const GenerationConfig& gen,
+                            const TokenCallback& on_token) override {
+    return generate_multi_gpu(*model_, prompt, configs, head_caps, gen, on_token);
+  }
+
+ private:
+  std::unique_ptr<GpuModel> model_;
+  std::string description_;
+};
+#endif
+
+}  // namespace
+
+int cuda_device_count() {
+#if HKV_HAVE_CUDA
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // clear "no device"
+    return 0;
+  }
+  return count;
+#else
+  return 0;
+#endif
+}
+
+bool gpu_available() {
+  return cuda_device_count() > 0;
+}
+
+Result<std::vector<std::string>> expand_devices(const std::string& spec) {
+  if (spec == "all") {
+    const int n = cuda_device_count();
+    if (n == 0) {
+      return errorf(StatusCode::kFailedPrecondition,
+                    "--device all: no CUDA device is visible%s", HKV_HAVE_CUDA_STR);
+    }
+    std::vector<std::string> out;
+    for (int i = 0; i < n; ++i)
+      out.push_back(strformat("cuda:%d", i));
+    return out;
+  }
+  if (spec == "cpu" || spec == "cuda" || spec.rfind("cuda:", 0) == 0)
+    return std::vector<std::string>{spec};
+  return errorf(StatusCode::kInvalidArgument, "device '%s', expected cpu, cuda:N or all",
+                spec.c_str());
+}
+
+Result<std::unique_ptr<Engine>> load_engine(const ModelSource& source,
+                                            const EngineOptions& options) {
+  std::string device = options.device;
+  if (device == "auto")
+    device = gpu_available() ? "cuda:0" : "cpu";
+  if (device == "cpu") {
+    HKV_ASSIGN_OR_RETURN(CpuModel cpu, CpuModel::load(source));
+    return std::unique_ptr<Engine>(new CpuEngine(std::move(cpu)));
+  }
+  int index = 0;
+  if (device == "cuda") {
+    index = 0;
+  } else if (device.rfind("cuda:", 0) == 0 && device.size() > 5 &&
+             device.find_first_not_of("0123456789", 5) == std::string::npos &&
+             device.size() < 9) {
+    index = std::atoi(device.c_str() + 5);
+  } else {
+    return errorf(StatusCode::kInvalidArgument,
+                  "device '%s', expected cpu, cuda, cuda:N or auto", options.device.c_str());
+  }
+#if HKV_HAVE_CUDA
+  GpuEngineOptions go;
+  go.device = index;
+  go.prefill_chunk = options.prefill_chunk;
+  if (options.dtype == "f16" || options.dtype == "fp16" || options.dtype == "float16") {
+    go.dtype = kernels::DType::kF16;
+  } else if (options.dtype == "bf16" || options.dtype == "bfloat16") {
+    go.dtype = kernels::DType::kBf16;
+  } else if (options.dtype == "f32" || options.dtype == "float32") {
+    go.dtype = kernels::DType::kF32;
+  } else {
+    return errorf(StatusCode::kInvalidArgument, "dtype '%s', expected f16, bf16 or f32",
+                  options.dtype.c_str());
+  }
+  if (!gpu_available()) {
+    return errorf(StatusCode::kFailedPrecondition,
+                  "device '%s': no CUDA device is visible on this host", device.c_str());
+  }
+  HKV_ASSIGN_OR_RETURN(std::unique_ptr<GpuModel> gpu, GpuModel::load(source, go));
+  cudaDeviceProp prop{};
+  std::string name = cudaGetDeviceProperties(&prop, index) == cudaSuccess ? prop.name : "?";
+  std::string desc = strformat("cuda:%d (%s, %s)", index, name.c_str(),
+                               kernels::dtype_name(go.dtype));
+  return std::unique_ptr<Engine>(new GpuEngine(std::move(gpu), std::move(desc)));
+#else
+  (void)index;
+  return errorf(StatusCode::kFailedPrecondition,
+                "device '%s': this headkv was built without CUDA (cpu only)", device.c_str());
+#endif
+}
+
+}  // namespace hkv::model

@@ -1,0 +1,53 @@
+// One interface over the CPU and GPU engines: the worker, `headkv eval` and `headkv generate` run
+// generate() and get the same MultiRun whichever engine loaded the model. `--device cpu` always
+// works; `cuda[:N]` needs a CUDA build and a device; `auto` takes cuda:0 when one is present.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "model/compression_config.h"
+#include "model/config.h"
+#include "model/cpu_model.h"
+#include "model/generate.h"
+#include "model/weights.h"
+
+namespace hkv::model {
+
+struct EngineOptions {
+  std::string device = "cpu";  // cpu | cuda | cuda:N | auto
+  std::string dtype = "f16";   // GPU compute dtype: f16 (the reference's), bf16, f32
+  int64_t prefill_chunk = 4096;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual const LlamaConfig& config() const = 0;
+  // "cpu" or "cuda:N (NVIDIA H100 ..., bf16)".
+  virtual std::string description() const = 0;
+  virtual Result<MultiRun> generate(std::span<const int32_t> prompt,
+                                    const std::vector<CompressionConfig>& configs,
+                                    const std::vector<std::vector<int32_t>>& head_caps,
+                                    const GenerationConfig& gen,
+                                    const TokenCallback& on_token = {}) = 0;
+  // The CPU model when this is the CPU engine (head detection needs its attention observer).
+  virtual const CpuModel* cpu_model() const { return nullptr; }
+};
+
+// Whether this build and host can run `cuda` (compiled with CUDA and >= 1 device visible).
+bool gpu_available();
+// CUDA devices visible (0 without CUDA).
+int cuda_device_count();
+// The worker devices of a spec: "cpu" -> {cpu}; "cuda" / "cuda:N" -> itself; "all" -> every
+// visible GPU (FailedPrecondition when there is none).
+Result<std::vector<std::string>> expand_devices(const std::string& spec);
+
+// Resolves `auto`, validates the device string and loads the model on it.
+Result<std::unique_ptr<Engine>> load_engine(const ModelSource& source,
+                                            const EngineOptions& options);
+
+}  // namespace hkv::model

@@ -1,0 +1,115 @@
+// Batch maps and per-layer buffers. Segment order: sequence-major, then segment index.
+#include "model/gpu_batch.h"
+
+#include <algorithm>
+
+namespace hkv::model {
+
+Result<GpuBatch> GpuBatch::create(const LlamaConfig& config,
+                                  const std::vector<CacheLayout>& layouts,
+                                  kernels::DType dtype,
+                                  cudaStream_t stream) {
+  if (layouts.empty()) {
+    return errorf(StatusCode::kInvalidArgument, "GpuBatch: no sequences");
+  }
+  GpuBatch b;
+  b.num_q_heads_ = config.num_q_heads;
+  b.num_kv_heads_ = config.num_kv_heads;
+  b.head_dim_ = config.head_dim;
+  b.dtype_ = dtype;
+  b.stream_ = stream;
+  b.layouts_ = layouts;
+  const int32_t group = config.num_q_heads / config.num_kv_heads;
+  std::vector<int32_t> query_segment, src_row;
+  b.seg_offset_.push_back(0);
+  for (size_t seq = 0; seq < layouts.size(); ++seq) {
+    const bool gqa = layouts[seq] == CacheLayout::kGqa;
+    const int32_t segs = gqa ? config.num_kv_heads : config.num_q_heads;
+    const int32_t base = b.seg_offset_.back();
+    for (int32_t h = 0; h < config.num_q_heads; ++h) {
+      query_segment.push_back(base + (gqa ? h / group : h));
+    }
+    for (int32_t s = 0; s < segs; ++s) {
+      src_row.push_back(static_cast<int32_t>(seq) * config.num_kv_heads + (gqa ? s : s / group));
+    }
+    b.seg_offset_.push_back(base + segs);
+  }
+  HKV_ASSIGN_OR_RETURN(b.query_segment_, kernels::DeviceBuffer<int32_t>::allocate(query_segment.size()));
+  HKV_ASSIGN_OR_RETURN(b.segment_src_row_, kernels::DeviceBuffer<int32_t>::allocate(src_row.size()));
+  HKV_RETURN_IF_ERROR(b.query_segment_.copy_from_host(query_segment.data(), stream));
+  HKV_RETURN_IF_ERROR(b.segment_src_row_.copy_from_host(src_row.data(), stream));
+  HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));  // the host vectors die here
+  return b;
+}
+
+Status GpuBatch::allocate_layer(int32_t l,
+                                const std::vector<int32_t>& rows,
+                                std::vector<int32_t> lens) {
+  if (l != num_layers() || rows.size() != static_cast<size_t>(total_segments()) ||
+      lens.size() != rows.size()) {
+    return errorf(StatusCode::kInternal,
+                  "GpuBatch::allocate_layer(%d): %zu rows / %zu lens for %d segments, %d layers "
+                  "allocated",
+                  l, rows.size(), lens.size(), total_segments(), num_layers());
+  }
+  GpuCacheLayer L;
+  L.host_cu_capacity.assign(1, 0);
+  for (size_t s = 0; s < rows.size(); ++s) {
+    const int64_t next = int64_t{L.host_cu_capacity.back()} + rows[s];
+    if (next > 2147483647LL || lens[s] > rows[s]) {
+      return errorf(StatusCode::kResourceExhausted,
+                    "GpuBatch layer %d: %lld cache rows exceed the int32 row index", l,
+                    static_cast<long long>(next));
+    }
+    L.host_cu_capacity.push_back(static_cast<int32_t>(next));
+    L.max_capacity = std::max<int64_t>(L.max_capacity, rows[s]);
+  }
+  const size_t row_bytes = static_cast<size_t>(head_dim_) * kernels::dtype_size(dtype_);
+  const size_t total_rows = static_cast<size_t>(L.host_cu_capacity.back());
+  HKV_ASSIGN_OR_RETURN(L.k, kernels::DeviceBuffer<uint8_t>::allocate(total_rows * row_bytes));
+  HKV_ASSIGN_OR_RETURN(L.v, kernels::DeviceBuffer<uint8_t>::allocate(total_rows * row_bytes));
+  HKV_ASSIGN_OR_RETURN(L.cu_capacity,
+                       kernels::DeviceBuffer<int32_t>::allocate(L.host_cu_capacity.size()));
+  HKV_ASSIGN_OR_RETURN(L.kv_lens, kernels::DeviceBuffer<int32_t>::allocate(rows.size()));
+  HKV_RETURN_IF_ERROR(L.cu_capacity.copy_from_host(L.host_cu_capacity.data(), stream_));
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(L.kv_lens.data(), 0, L.kv_lens.bytes(), stream_));
+  L.compressed_lens = std::move(lens);
+  // host_cu_capacity lives in the layer, so the async copy may still be in flight on return.
+  layers_.push_back(std::move(L));
+  return Status();
+}
+
+int64_t GpuBatch::compressed_entries(int32_t seq) const {
+  int64_t total = 0;
+  for (int32_t l = 0; l < num_layers(); ++l) {
+    int64_t e = 0;
+    int32_t lo = 0, hi = 0;
+    layer_stats(seq, l, &e, &lo, &hi);
+    total += e;
+  }
+  return total;
+}
+
+void GpuBatch::layer_stats(
+    int32_t seq, int32_t l, int64_t* entries, int32_t* min_len, int32_t* max_len) const {
+  const std::vector<int32_t>& lens = layers_[l].compressed_lens;
+  auto first = lens.begin() + seg_offset_[seq];
+  auto last = lens.begin() + seg_offset_[seq + 1];
+  *entries = 0;
+  for (auto it = first; it != last; ++it) {
+    *entries += *it;
+  }
+  auto [lo, hi] = std::minmax_element(first, last);
+  *min_len = *lo;
+  *max_len = *hi;
+}
+
+int64_t GpuBatch::cache_bytes() const {
+  int64_t total = 0;
+  for (const GpuCacheLayer& L : layers_) {
+    total += static_cast<int64_t>(L.k.bytes() + L.v.bytes());
+  }
+  return total;
+}
+
+}  // namespace hkv::model

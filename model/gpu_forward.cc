@@ -1,0 +1,280 @@
+// GpuModel::prefill (layer-major, chunked, compressing each layer as soon as its K/V are complete)
+// and GpuModel::decode_step (the whole batch per kernel: append, varlen attention, GEMMs).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "kernels/attention_decode.h"
+#include "kernels/attention_prefill.h"
+#include "kernels/kv_cache_ops.h"
+#include "kernels/model_ops.h"
+#include "model/gpu_compress.h"
+#include "model/gpu_layer.h"
+#include "model/gpu_model.h"
+
+namespace hkv::model {
+using namespace gpu_internal;  // NOLINT: the engine's own internal helpers
+
+namespace {
+
+Result<float> elapsed_ms(const kernels::CudaEvent& start, const kernels::CudaEvent& end) {
+  HKV_RETURN_IF_ERROR(end.synchronize());
+  return end.elapsed_ms_since(start);
+}
+
+}  // namespace
+
+Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
+                                           const std::vector<CompressionConfig>& configs,
+                                           const std::vector<std::vector<int32_t>>& head_caps,
+                                           const GpuPrefillOptions& options) {
+  const LlamaConfig& c = config_;
+  const DType d = dtype();
+  const int64_t L = static_cast<int64_t>(ids.size());
+  if (L < 1 || configs.empty() || head_caps.size() != configs.size()) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "GPU prefill: %lld prompt tokens, %zu configs, %zu capacity tables (expected a "
+                  "non-empty prompt and one table per config)",
+                  static_cast<long long>(L), configs.size(), head_caps.size());
+  }
+  if (!options.fp16_scores) {
+    return errorf(StatusCode::kUnimplemented,
+                  "GPU engine: window scores are always computed with the reference's fp16 "
+                  "rounding steps (fp16_scores = false is CPU-only)");
+  }
+  int32_t window = 1;
+  std::vector<CacheLayout> layouts;
+  for (const CompressionConfig& cc : configs) {
+    window = std::max(window, cc.window);
+    const bool gqa = cc.layout == CacheLayout::kGqa || cc.method == Method::kFullKv;
+    layouts.push_back(gqa ? CacheLayout::kGqa : CacheLayout::kReference);
+  }
+  const int32_t w_rows = static_cast<int32_t>(std::min<int64_t>(window, L));
+  // Memory plan: shrink the chunk until the plan fits the free memory (weights are resident).
+  size_t free_bytes = 0, total_bytes = 0;
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemGetInfo(&free_bytes, &total_bytes));
+  int64_t chunk = options_.prefill_chunk;
+  GpuMemoryPlan plan = plan_gpu_prefill(c, d, L, chunk, w_rows);
+  while (plan.total() - plan.weights > static_cast<int64_t>(free_bytes) * 9 / 10 && chunk > 256) {
+    chunk /= 2;
+    plan = plan_gpu_prefill(c, d, L, chunk, w_rows);
+  }
+  if (plan.total() - plan.weights > static_cast<int64_t>(free_bytes)) {
+    return errorf(StatusCode::kResourceExhausted,
+                  "GPU prefill of %lld tokens needs %.2f GiB besides the weights (hidden state "
+                  "%.2f, one layer's KV %.2f, chunk %.2f, scores %.2f), %.2f GiB free",
+                  static_cast<long long>(L), (plan.total() - plan.weights) / 1073741824.0,
+                  plan.hidden_state / 1073741824.0, plan.layer_kv / 1073741824.0,
+                  plan.chunk / 1073741824.0, plan.scores / 1073741824.0,
+                  free_bytes / 1073741824.0);
+  }
+  chunk = plan.chunk_tokens;
+  HKV_RETURN_IF_ERROR(ensure_scratch(chunk, L, w_rows));
+  Scratch& s = *scratch_;
+  const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
+                kvd = int64_t{c.num_kv_heads} * c.head_dim;
+  // Whole-prompt buffers, freed on return.
+  HKV_ASSIGN_OR_RETURN(DeviceBytes resid, alloc_elems(L * h, d));
+  HKV_ASSIGN_OR_RETURN(DeviceBytes pending, alloc_elems(L * h, d));
+  HKV_ASSIGN_OR_RETURN(DeviceBytes k_full, alloc_elems(L * kvd, d));
+  HKV_ASSIGN_OR_RETURN(DeviceBytes v_full, alloc_elems(L * kvd, d));
+  HKV_ASSIGN_OR_RETURN(DeviceBytes window_q, alloc_elems(int64_t{w_rows} * qd, d));
+  HKV_ASSIGN_OR_RETURN(auto ids_d, DeviceBuffer<int32_t>::allocate(L));
+  HKV_ASSIGN_OR_RETURN(auto pos_d, DeviceBuffer<int64_t>::allocate(L));
+  std::vector<int64_t> pos(L);
+  for (int64_t i = 0; i < L; ++i)
+    pos[i] = i;
+  HKV_RETURN_IF_ERROR(ids_d.copy_from_host(ids.data(), stream()));
+  HKV_RETURN_IF_ERROR(pos_d.copy_from_host(pos.data(), stream()));
+
+  HKV_ASSIGN_OR_RETURN(kernels::CudaEvent t0, kernels::CudaEvent::create());
+  HKV_ASSIGN_OR_RETURN(kernels::CudaEvent t1, kernels::CudaEvent::create());
+  HKV_RETURN_IF_ERROR(t0.record(stream()));
+  kernels::EmbeddingParams ep;
+  ep.out = resid.data();
+  ep.table = weights_.token_embd.data();
+  ep.ids = ids_d.data();
+  ep.error_flag = s.error_flag.data();
+  ep.num_tokens = L;
+  ep.hidden = h;
+  ep.vocab = c.vocab_size;
+  ep.dtype = d;
+  HKV_RETURN_IF_ERROR(kernels::launch_embedding(ep, stream()));
+  GpuPrefillResult result{};
+  HKV_ASSIGN_OR_RETURN(result.batch, GpuBatch::create(c, layouts, d, stream()));
+  HKV_ASSIGN_OR_RETURN(auto compressor,
+                       GpuCompressor::create(c, d, configs, head_caps, L, w_rows,
+                                             options.reserve_rows, stream()));
+  LayerCall call{&cublas_, &c, d, stream()};
+  double compress_ms = 0.0;
+  for (int32_t l = 0; l < c.num_layers; ++l) {
+    const GpuLayerWeights& W = weights_.layers[l];
+    for (int64_t c0 = 0; c0 < L; c0 += chunk) {
+      const int64_t n = std::min(chunk, L - c0);
+      void* resid_c = at(resid.data(), c0 * h, d);
+      void* pending_c = at(pending.data(), c0 * h, d);
+      void* k_c = at(k_full.data(), c0 * kvd, d);
+      void* v_c = at(v_full.data(), c0 * kvd, d);
+      if (l == 0) {
+        HKV_RETURN_IF_ERROR(call.norm(s.x.data(), resid_c, nullptr, W.attn_norm, n));
+      } else {
+        HKV_RETURN_IF_ERROR(call.norm(s.x.data(), pending_c, resid_c, W.attn_norm, n));
+      }
+      HKV_RETURN_IF_ERROR(call.linear(s.q.data(), s.x.data(), W.wq, n, qd, h, d));
+      HKV_RETURN_IF_ERROR(call.linear(k_c, s.x.data(), W.wk, n, kvd, h, d));
+      HKV_RETURN_IF_ERROR(call.linear(v_c, s.x.data(), W.wv, n, kvd, h, d));
+      HKV_RETURN_IF_ERROR(call.rope(s.q.data(), pos_d.data() + c0, inv_freq_.data(), n,
+                                    c.num_q_heads));
+      HKV_RETURN_IF_ERROR(call.rope(k_c, pos_d.data() + c0, inv_freq_.data(), n,
+                                    c.num_kv_heads));
+      kernels::AttentionPrefillParams ap;
+      ap.out = s.attn.data();
+      ap.q = s.q.data();
+      ap.k = k_full.data();
+      ap.v = v_full.data();
+      ap.num_q_tokens = n;
+      ap.kv_len = c0 + n;
+      ap.num_q_heads = c.num_q_heads;
+      ap.num_kv_heads = c.num_kv_heads;
+      ap.head_dim = c.head_dim;
+      ap.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+      ap.dtype = d;
+      HKV_RETURN_IF_ERROR(kernels::launch_attention_prefill(ap, stream()));
+      // The last w_rows post-RoPE query rows, for the window scores.
+      const int64_t w_begin = std::max(L - w_rows, c0), w_end = c0 + n;
+      if (w_begin < w_end) {
+        HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(
+            at(window_q.data(), (w_begin - (L - w_rows)) * qd, d),
+            at(s.q.data(), (w_begin - c0) * qd, d),
+            (w_end - w_begin) * qd * kernels::dtype_size(d), cudaMemcpyDeviceToDevice, stream()));
+      }
+      HKV_RETURN_IF_ERROR(call.attn_out_and_mlp(W, s.attn.data(), s.tmp.data(), resid_c,
+                                                s.x.data(), s.gate_up.data(), s.act.data(),
+                                                pending_c, n));
+    }
+    auto tc = std::chrono::steady_clock::now();
+    LayerKvView view{k_full.data(), v_full.data(), window_q.data(), L, w_rows};
+    HKV_RETURN_IF_ERROR(compressor->compress_layer(l, view, &result.batch, options.kept));
+    compress_ms +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tc).count();
+  }
+  HKV_RETURN_IF_ERROR(logits_rows(at(pending.data(), (L - 1) * h, d),
+                                  at(resid.data(), (L - 1) * h, d), 1));
+  HKV_RETURN_IF_ERROR(t1.record(stream()));
+  HKV_RETURN_IF_ERROR(copy_logits(1, &result.last_logits));
+  HKV_ASSIGN_OR_RETURN(float ms, elapsed_ms(t0, t1));
+  result.prefill_ms = ms;
+  result.compress_ms = compress_ms;
+  plan.scores = compressor->scratch_bytes();
+  result.plan = plan;
+  int32_t flag = 0;
+  HKV_CUDA_RETURN_IF_ERROR(
+      cudaMemcpyAsync(&flag, s.error_flag.data(), 4, cudaMemcpyDeviceToHost, stream()));
+  HKV_RETURN_IF_ERROR(stream_.synchronize());
+  if (flag != 0) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "GPU prefill: a prompt token id is outside the vocabulary of %d",
+                  c.vocab_size);
+  }
+  return result;
+}
+
+Status GpuModel::decode_step(GpuBatch& batch,
+                             std::span<const int32_t> tokens,
+                             std::span<const int64_t> positions,
+                             std::span<const int32_t> banned,
+                             std::vector<int32_t>* next_tokens,
+                             std::vector<float>* logits) {
+  const LlamaConfig& c = config_;
+  const DType d = dtype();
+  const int64_t B = batch.num_sequences();
+  if (static_cast<int64_t>(tokens.size()) != B || static_cast<int64_t>(positions.size()) != B ||
+      batch.num_layers() != c.num_layers || batch.dtype() != d) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "GPU decode: %zu tokens / %zu positions for a batch of %lld sequences with "
+                  "%d of %d layers built",
+                  tokens.size(), positions.size(), static_cast<long long>(B), batch.num_layers(),
+                  c.num_layers);
+  }
+  HKV_RETURN_IF_ERROR(ensure_scratch(B, 0, 0));
+  Scratch& s = *scratch_;
+  const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim;
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(s.ids.data(), tokens.data(), B * sizeof(int32_t),
+                                           cudaMemcpyHostToDevice, stream()));
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(s.positions.data(), positions.data(),
+                                           B * sizeof(int64_t), cudaMemcpyHostToDevice, stream()));
+  kernels::EmbeddingParams ep;
+  ep.out = s.resid.data();
+  ep.table = weights_.token_embd.data();
+  ep.ids = s.ids.data();
+  ep.error_flag = s.error_flag.data();
+  ep.num_tokens = B;
+  ep.hidden = h;
+  ep.vocab = c.vocab_size;
+  ep.dtype = d;
+  HKV_RETURN_IF_ERROR(kernels::launch_embedding(ep, stream()));
+  LayerCall call{&cublas_, &c, d, stream()};
+  for (int32_t l = 0; l < c.num_layers; ++l) {
+    const GpuLayerWeights& W = weights_.layers[l];
+    GpuCacheLayer& cache = batch.layer(l);
+    if (l == 0) {
+      HKV_RETURN_IF_ERROR(call.norm(s.x.data(), s.resid.data(), nullptr, W.attn_norm, B));
+    } else {
+      HKV_RETURN_IF_ERROR(call.norm(s.x.data(), s.pending.data(), s.resid.data(), W.attn_norm, B));
+    }
+    const int64_t kvd = int64_t{c.num_kv_heads} * c.head_dim;
+    HKV_RETURN_IF_ERROR(call.linear(s.q.data(), s.x.data(), W.wq, B, qd, h, d));
+    HKV_RETURN_IF_ERROR(call.linear(s.k.data(), s.x.data(), W.wk, B, kvd, h, d));
+    HKV_RETURN_IF_ERROR(call.linear(s.v.data(), s.x.data(), W.wv, B, kvd, h, d));
+    HKV_RETURN_IF_ERROR(call.rope(s.q.data(), s.positions.data(), inv_freq_.data(), B,
+                                  c.num_q_heads));
+    HKV_RETURN_IF_ERROR(call.rope(s.k.data(), s.positions.data(), inv_freq_.data(), B,
+                                  c.num_kv_heads));
+    kernels::KvAppendParams kp;
+    kp.k_cache = cache.k.data();
+    kp.v_cache = cache.v.data();
+    kp.k_new = s.k.data();
+    kp.v_new = s.v.data();
+    kp.cu_capacity = cache.cu_capacity.data();
+    kp.kv_lens = cache.kv_lens.data();
+    kp.error_flag = s.error_flag.data();
+    kp.segment_src_row = batch.segment_src_row();
+    kp.num_segments = batch.total_segments();
+    kp.head_dim = c.head_dim;
+    kp.new_row_stride = c.head_dim;
+    kp.dtype = d;
+    HKV_RETURN_IF_ERROR(kernels::launch_kv_append(kp, stream()));
+    kernels::AttentionDecodeParams ap;
+    ap.out = s.attn.data();
+    ap.q = s.q.data();
+    ap.k = cache.k.data();
+    ap.v = cache.v.data();
+    ap.cu_capacity = cache.cu_capacity.data();
+    ap.kv_lens = cache.kv_lens.data();
+    ap.query_segment = batch.query_segment();
+    ap.num_queries = static_cast<int32_t>(B * c.num_q_heads);
+    ap.num_segments = batch.total_segments();
+    ap.head_dim = c.head_dim;
+    ap.q_row_stride = c.head_dim;
+    ap.max_kv_len = cache.max_capacity;
+    ap.softmax_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+    ap.dtype = d;
+    const int64_t ws = kernels::attention_decode_workspace_bytes(ap);
+    if (static_cast<int64_t>(s.decode_ws.size()) < ws) {
+      HKV_ASSIGN_OR_RETURN(s.decode_ws, DeviceBytes::allocate(ws));
+    }
+    ap.workspace = s.decode_ws.data();
+    ap.workspace_bytes = static_cast<int64_t>(s.decode_ws.size());
+    HKV_RETURN_IF_ERROR(kernels::launch_attention_decode(ap, stream()));
+    HKV_RETURN_IF_ERROR(call.attn_out_and_mlp(W, s.attn.data(), s.tmp.data(), s.resid.data(),
+                                              s.x.data(), s.gate_up.data(), s.act.data(),
+                                              s.pending.data(), B));
+  }
+  HKV_RETURN_IF_ERROR(logits_rows(s.pending.data(), s.resid.data(), B));
+  if (logits != nullptr) {
+    HKV_RETURN_IF_ERROR(copy_logits(B, logits));
+  }
+  return argmax_rows(B, banned, next_tokens);
+}
+
+}  // namespace hkv::model

@@ -85,6 +85,8 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
                             "Retrieval decode steps");
   c->detect_cmd->add_option("--reasoning-steps", c->detect.reasoning_steps,
                             "Reasoning: decode N steps, not the answer's length (deviation)");
+  c->detect_cmd->add_option("--device", c->detect.device, "cpu | cuda:N | auto");
+  c->detect_cmd->add_option("--dtype", c->detect.dtype, "GPU dtype (reference: bf16)");
   c->detect_cmd->add_option("--min-score", c->detect.min_score,
                             "Keep tests scoring above this (reference: 50; -1 keeps all)");
   c->detect_cmd->add_option("--out", c->detect.out, "Score file to write")->required();
@@ -103,6 +105,18 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->compare_cmd->add_option("--max-new-tokens", g.max_new_tokens, "Tokens (no early stop)");
   c->compare_cmd->add_flag("--cpu-overlap", g.cpu_overlap, "Compare kept positions with the CPU");
   c->compare_cmd->add_option("--out", g.out_dir, "Output directory");
+
+  c->bench_cmd = app.add_subcommand(
+      "bench", "GPU benchmarks: ceilings, prefill, decode, a 12-config sweep (bench/RESULTS.md)");
+  auto& b = c->bench;
+  c->bench_cmd->add_option("--model", b.model, "Model folder or .gguf");
+  c->bench_cmd->add_option("--dtype", b.dtype, "bf16 | f16");
+  c->bench_cmd->add_option("--tokens", b.tokens, "Prompt tokens");
+  c->bench_cmd->add_option("--new-tokens", b.new_tokens, "Decode steps per config");
+  c->bench_cmd->add_option("--runs", b.runs, "Timed repetitions (median)");
+  c->bench_cmd->add_option("--head-scores", b.head_scores, "HeadKV-R2 score file for the sweep");
+  c->bench_cmd->add_option("--what", b.what, "all | ceilings | prefill | decode | sweep");
+  c->bench_cmd->add_option("--out", b.out, "JSON results file");
 
   c->eval_cmd =
       app.add_subcommand("eval", "Run a benchmark locally (predictions, metrics, tables)");
@@ -138,6 +152,13 @@ std::optional<int> dispatch_engine_commands(const EngineCli& c) {
   }
   if (c.generate_cmd->parsed()) {
     return run_generate(c.generate);
+  }
+  if (c.bench_cmd->parsed()) {
+    if (c.bench.model.empty() && c.bench.what != "ceilings") {
+      std::fprintf(stderr, "headkv bench: --model is required unless --what ceilings\n");
+      return 2;
+    }
+    return run_bench(c.bench);
   }
   if (c.compare_cmd->parsed()) {
     return run_gpu_compare(c.compare);

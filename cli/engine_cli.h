@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 
+#include "cli/bench.h"
 #include "cli/commands.h"
 #include "cli/doctor.h"
 #include "cli/eval.h"
@@ -24,6 +25,7 @@ struct EngineCli {
   HeadsShowOptions show;
   HeadsDetectOptions detect;
   GpuCompareOptions compare;
+  BenchOptions bench;
   CLI::App* doctor_cmd = nullptr;
   CLI::App* inspect_cmd = nullptr;
   CLI::App* tokenize_cmd = nullptr;
@@ -34,6 +36,7 @@ struct EngineCli {
   CLI::App* show_cmd = nullptr;
   CLI::App* detect_cmd = nullptr;
   CLI::App* compare_cmd = nullptr;
+  CLI::App* bench_cmd = nullptr;
 };
 
 void add_engine_commands(CLI::App& app, EngineCli* cli);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "common/mapped_file.h"
@@ -98,10 +99,10 @@ Status cpu_overlap(const model::ModelSource& source,
       }
     }
     const double mean = o.sum / std::max<int64_t>(o.heads, 1);
-    std::printf("%-28s %9.4f%% %9.4f%% %6lld/%-6lld\n", cc.label().c_str(), 100 * mean,
-                100 * o.min, static_cast<long long>(o.identical), static_cast<long long>(o.heads));
-    (*out)[cc.label()] = {{"mean", mean}, {"min", o.min}, {"heads", o.heads},
-                          {"identical", o.identical}};
+    std::printf("%-28s %9.4f%% %9.4f%% %6lld/%-6lld\n", cc.label().c_str(), 100 * mean, 100 * o.min,
+                static_cast<long long>(o.identical), static_cast<long long>(o.heads));
+    (*out)[cc.label()] = {
+        {"mean", mean}, {"min", o.min}, {"heads", o.heads}, {"identical", o.identical}};
   }
   return Status();
 }
@@ -171,8 +172,7 @@ int run_gpu_compare(const GpuCompareOptions& o) {
               run->decode_steps, run->decode_ms, run->runs.size());
   for (const auto& r : run->runs)
     std::printf("  %-28s %lld entries, first tokens %s\n", r.config.label().c_str(),
-                static_cast<long long>(r.cache_entries),
-                first_ids(r.tokens).c_str());
+                static_cast<long long>(r.cache_entries), first_ids(r.tokens).c_str());
   if (o.cpu_overlap) {
     nlohmann::json overlap;
     Status st = cpu_overlap(*source, *ids, configs, *caps, trace, &overlap);
@@ -183,8 +183,7 @@ int run_gpu_compare(const GpuCompareOptions& o) {
   return 0;
 #else
   (void)o;
-  return fail(errorf(StatusCode::kFailedPrecondition,
-                     "gpu-compare needs a CUDA build of headkv"));
+  return fail(errorf(StatusCode::kFailedPrecondition, "gpu-compare needs a CUDA build of headkv"));
 #endif
 }
 

@@ -45,10 +45,12 @@ struct HeadsDetectOptions {
   int32_t max_decode_steps = 50;
   int32_t reasoning_steps = 0;  // 0: the answer's length (the reference)
   double min_score = 50.0;      // keep tests scoring above this (the reference: 50)
+  std::string device = "cpu";   // cpu | cuda:N | auto
+  std::string dtype = "bf16";   // GPU dtype: detection runs in bf16 in the reference (§9)
   std::string out;
 };
 
-// Runs the needle tests on the CPU engine and writes the score file. Exit code 0 / 1.
+// Runs the needle tests on the CPU or GPU engine and writes the score file. Exit code 0 / 1.
 int run_heads_detect(const HeadsDetectOptions& options);
 
 }  // namespace hkv::cli

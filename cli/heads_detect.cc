@@ -1,5 +1,5 @@
 // `headkv heads detect`: runs retrieval / retrieval-reasoning head detection (ALGORITHMS.md §9) on
-// the CPU engine and writes the score file in the reference JSON format.
+// the CPU or GPU engine and writes the score file in the reference JSON format.
 #include <cstdio>
 
 #include "cli/heads.h"
@@ -8,6 +8,7 @@
 #include "jobs/metrics.h"
 #include "jobs/needle.h"
 #include "jobs/rouge.h"
+#include "model/engine.h"
 #include "model/model_files.h"
 #include "worker/head_detect.h"
 #include "worker/tokenizer_adapter.h"
@@ -60,9 +61,13 @@ int run_heads_detect(const HeadsDetectOptions& o) {
   auto source = model::ModelSource::open(o.model);
   if (!source.ok())
     return fail(source.status());
-  auto cpu = model::CpuModel::load(*source);
-  if (!cpu.ok())
-    return fail(cpu.status());
+  model::EngineOptions eo;
+  eo.device = o.device;
+  eo.dtype = o.dtype;
+  auto engine = model::load_engine(*source, eo);
+  if (!engine.ok())
+    return fail(engine.status());
+  std::unique_ptr<model::ObservedDecoder> decoder = (*engine)->observed_decoder();
   auto tok = model::load_tokenizer(o.model);
   if (!tok.ok())
     return fail(tok.status());
@@ -80,15 +85,16 @@ int run_heads_detect(const HeadsDetectOptions& o) {
   if (!periods.ok())
     return fail(periods.status());
   d.period_ids = *periods;
-  auto report = worker::detect_heads(*cpu, *tok, d);
+  auto report = worker::detect_heads(*decoder, *tok, d);
   if (!report.ok())
     return fail(report.status());
   Status st = head_scores::save_score_file(report->table, o.out);
   if (!st.ok())
     return fail(st);
-  std::printf("%s: %d of %d tests succeeded in %.0f s on the CPU; %d layers x %d heads -> %s\n",
+  std::printf("%s: %d of %d tests succeeded in %.0f s on %s; %d layers x %d heads -> %s\n",
               o.kind.c_str(), report->tests_succeeded, report->tests_run, report->seconds,
-              report->table.num_layers, report->table.num_heads, o.out.c_str());
+              (*engine)->description().c_str(), report->table.num_layers, report->table.num_heads,
+              o.out.c_str());
   return 0;
 }
 

@@ -57,9 +57,12 @@ class WordSegmenter {
   virtual Result<std::vector<std::string>> cut(std::string_view text) const = 0;
 };
 
-// The reference segmenter, jieba 0.42.1 (dictionary + HMM). There is no C++ jieba in Debian 12
-// and headkv does not re-implement it, so its cut() returns Unimplemented: the zh metrics below
-// fail loudly instead of producing a score that differs from the reference.
+// The reference segmenter, jieba 0.42.1 (dictionary + HMM), re-implemented in jobs/jieba.h with
+// token-for-token identical output (tests/golden/metrics.json, section "jieba"). Its data is read
+// from python3-jieba's files (or $HEADKV_JIEBA_DIR) on the first cut(), once for the process and
+// thread-safely. When they are missing, every cut() returns FailedPrecondition naming the missing
+// file, so the zh metrics below fail loudly instead of producing a score that differs from the
+// reference.
 const WordSegmenter& jieba_segmenter();
 
 // normalize_zh_answer: lower(); drop ASCII and LongBench's CJK punctuation; drop all whitespace.

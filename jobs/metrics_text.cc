@@ -114,25 +114,6 @@ double rouge_score(std::string_view prediction, std::string_view ground_truth) {
   return pltrdy_rouge_l_f(prediction, ground_truth).value_or(0.0);
 }
 
-namespace {
-
-class UnavailableJieba final : public WordSegmenter {
- public:
-  Result<std::vector<std::string>> cut(std::string_view) const override {
-    return Status(StatusCode::kUnimplemented,
-                  "jieba word segmentation (qa_f1_zh_score, rouge_zh_score) is not available in "
-                  "headkv: no C++ jieba is packaged, and an approximation would not reproduce the "
-                  "reference scores");
-  }
-};
-
-}  // namespace
-
-const WordSegmenter& jieba_segmenter() {
-  static const UnavailableJieba kJieba;
-  return kJieba;
-}
-
 std::string normalize_zh_answer(std::string_view s) {
   std::u32string text = py_lower(utf8_decode(s));
   std::erase_if(text, [](char32_t c) {

@@ -1,3 +1,4 @@
+// The CUDA-core path (f32, and unaligned 16-bit inputs; f16/bf16 go to attention_prefill_tc.cu).
 // One block per (query tile of kRows rows, query head). Each row is owned by kLanes consecutive
 // threads that split head_dim; a key tile of kKeys rows of K and V sits in shared memory as fp32.
 // Per key: partial dot products are reduced across the row's lanes with shuffles, then the online
@@ -6,6 +7,7 @@
 #include <cuda_fp16.h>
 
 #include "kernels/attention_prefill.h"
+#include "kernels/attention_prefill_tc.cuh"
 
 namespace hkv::kernels {
 namespace {
@@ -168,9 +170,16 @@ Status launch_attention_prefill(const AttentionPrefillParams& p, cudaStream_t st
     case DType::kF32:
       return launch_typed<float>(p, stream);
     case DType::kF16:
-      return launch_typed<__half>(p, stream);
     case DType::kBf16:
-      return launch_typed<__nv_bfloat16>(p, stream);
+      // Tensor cores (16-byte aligned rows required for the vector tile loads).
+      if (reinterpret_cast<uintptr_t>(p.q) % 16 == 0 &&
+          reinterpret_cast<uintptr_t>(p.k) % 16 == 0 &&
+          reinterpret_cast<uintptr_t>(p.v) % 16 == 0 &&
+          reinterpret_cast<uintptr_t>(p.out) % 4 == 0) {
+        return internal::launch_attention_prefill_tc(p, stream);
+      }
+      return p.dtype == DType::kF16 ? launch_typed<__half>(p, stream)
+                                    : launch_typed<__nv_bfloat16>(p, stream);
     default:
       return errorf(StatusCode::kUnimplemented, "attention_prefill: dtype %s not compiled",
                     dtype_name(p.dtype));

@@ -3,9 +3,9 @@
 // ld = in_row_stride, out, ld = out_row_stride).
 #include "kernels/gemm.h"
 
-#include <cublas_v2.h>
-
 #include <utility>
+
+#include <cublas_v2.h>
 
 namespace hkv::kernels {
 namespace {
@@ -65,14 +65,15 @@ Status LinearParams::validate() const {
                   dtype_name(dtype));
   }
   if (out_dtype != dtype && out_dtype != DType::kF32) {
-    return errorf(StatusCode::kUnimplemented, "linear: out_dtype %s with dtype %s (expected %s or f32)",
-                  dtype_name(out_dtype), dtype_name(dtype), dtype_name(dtype));
+    return errorf(StatusCode::kUnimplemented,
+                  "linear: out_dtype %s with dtype %s (expected %s or f32)", dtype_name(out_dtype),
+                  dtype_name(dtype), dtype_name(dtype));
   }
   const int64_t ld_in = in_row_stride == 0 ? k : in_row_stride;
   const int64_t ld_out = out_row_stride == 0 ? n : out_row_stride;
   const int64_t limit = 2147483647LL;
-  if (m < 0 || n <= 0 || k <= 0 || m > limit || n > limit || k > limit || ld_in < k ||
-      ld_out < n || ld_in > limit || ld_out > limit) {
+  if (m < 0 || n <= 0 || k <= 0 || m > limit || n > limit || k > limit || ld_in < k || ld_out < n ||
+      ld_in > limit || ld_out > limit) {
     return errorf(StatusCode::kInvalidArgument,
                   "linear: m=%lld n=%lld k=%lld in_row_stride=%lld out_row_stride=%lld, expected "
                   "positive sizes < 2^31 and strides >= the row width",
@@ -100,8 +101,8 @@ Status launch_linear(const CublasHandle& handle, const LinearParams& p) {
   HKV_CUDA_RETURN_IF_ERROR(cublasGemmEx(
       handle.get(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(p.n), static_cast<int>(p.m),
       static_cast<int>(p.k), &alpha, p.weight, cuda_type(p.dtype), static_cast<int>(p.k), p.in,
-      cuda_type(p.dtype), ld_in, &beta, p.out, cuda_type(p.out_dtype), ld_out,
-      CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+      cuda_type(p.dtype), ld_in, &beta, p.out, cuda_type(p.out_dtype), ld_out, CUBLAS_COMPUTE_32F,
+      CUBLAS_GEMM_DEFAULT));
   return Status();
 }
 

@@ -24,7 +24,9 @@ class CublasHandle {
   CublasHandle(const CublasHandle&) = delete;
   CublasHandle& operator=(const CublasHandle&) = delete;
   ~CublasHandle();
+
   cublasHandle_t get() const { return handle_; }
+
   cudaStream_t stream() const { return stream_; }
 
  private:
@@ -34,16 +36,16 @@ class CublasHandle {
 };
 
 struct LinearParams {
-  void* out = nullptr;           // [m, n], row stride out_row_stride, out_dtype
-  const void* in = nullptr;      // [m, k], row stride in_row_stride, dtype
-  const void* weight = nullptr;  // [n, k], contiguous, dtype
-  int64_t m = 0;                 // rows (tokens)
-  int64_t n = 0;                 // output features
-  int64_t k = 0;                 // input features
-  int64_t in_row_stride = 0;     // elements; 0 means k
-  int64_t out_row_stride = 0;    // elements; 0 means n
-  float beta = 0.0f;             // out = in . W^T + beta * out (1 accumulates a residual)
-  DType dtype = DType::kBf16;    // of in and weight: f32, f16, bf16
+  void* out = nullptr;             // [m, n], row stride out_row_stride, out_dtype
+  const void* in = nullptr;        // [m, k], row stride in_row_stride, dtype
+  const void* weight = nullptr;    // [n, k], contiguous, dtype
+  int64_t m = 0;                   // rows (tokens)
+  int64_t n = 0;                   // output features
+  int64_t k = 0;                   // input features
+  int64_t in_row_stride = 0;       // elements; 0 means k
+  int64_t out_row_stride = 0;      // elements; 0 means n
+  float beta = 0.0f;               // out = in . W^T + beta * out (1 accumulates a residual)
+  DType dtype = DType::kBf16;      // of in and weight: f32, f16, bf16
   DType out_dtype = DType::kBf16;  // dtype, or f32 (logits)
   [[nodiscard]] Status validate() const;
 };

@@ -12,9 +12,9 @@
 namespace hkv::kernels {
 
 struct EmbeddingParams {
-  void* out = nullptr;          // [num_tokens, hidden], contiguous
-  const void* table = nullptr;  // [vocab, hidden], contiguous
-  const int32_t* ids = nullptr;  // [num_tokens], device
+  void* out = nullptr;            // [num_tokens, hidden], contiguous
+  const void* table = nullptr;    // [vocab, hidden], contiguous
+  const int32_t* ids = nullptr;   // [num_tokens], device
   int32_t* error_flag = nullptr;  // [1], device, may be null: set to 1 for an id outside
                                   // [0, vocab); that row is zero-filled
   int64_t num_tokens = 0;
@@ -39,5 +39,27 @@ struct ScorePoolParams {
 };
 
 [[nodiscard]] Status launch_score_pool(const ScorePoolParams& params, cudaStream_t stream);
+
+// The softmax row each decode query puts on its cache segment (head detection, ALGORITHMS.md §9):
+// out[qi, j] = exp(s_j - max) / sum, s_j = scale * q_qi . k_j over the segment's first kv_len rows,
+// all in float32. Entries past kv_len are left untouched.
+struct AttentionProbsParams {
+  float* out = nullptr;                    // [num_queries, out_row_stride]
+  const void* q = nullptr;                 // [num_queries, head_dim], row stride q_row_stride
+  const void* k = nullptr;                 // [cu_capacity[S], head_dim]
+  const int32_t* cu_capacity = nullptr;    // [S + 1], device
+  const int32_t* kv_lens = nullptr;        // [S], device
+  const int32_t* query_segment = nullptr;  // [num_queries], device: query -> segment
+  int32_t num_queries = 0;
+  int32_t head_dim = 0;  // <= 256
+  int64_t q_row_stride = 0;
+  int64_t out_row_stride = 0;  // >= every kv_len
+  float scale = 0.0f;
+  DType dtype = DType::kBf16;  // of q and k: f32, f16, bf16
+  [[nodiscard]] Status validate() const;
+};
+
+[[nodiscard]] Status launch_attention_probs(const AttentionProbsParams& params,
+                                            cudaStream_t stream);
 
 }  // namespace hkv::kernels

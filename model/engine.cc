@@ -25,8 +25,11 @@ namespace {
 class CpuEngine final : public Engine {
  public:
   explicit CpuEngine(CpuModel model) : model_(std::move(model)) {}
+
   const LlamaConfig& config() const override { return model_.config(); }
+
   std::string description() const override { return "cpu"; }
+
   Result<MultiRun> generate(std::span<const int32_t> prompt,
                             const std::vector<CompressionConfig>& configs,
                             const std::vector<std::vector<int32_t>>& head_caps,
@@ -34,7 +37,10 @@ class CpuEngine final : public Engine {
                             const TokenCallback& on_token) override {
     return generate_multi(model_, prompt, configs, head_caps, gen, on_token);
   }
+
   const CpuModel* cpu_model() const override { return &model_; }
+
+  std::unique_ptr<ObservedDecoder> observed_decoder() override { return make_cpu_decoder(model_); }
 
  private:
   CpuModel model_;
@@ -45,8 +51,11 @@ class GpuEngine final : public Engine {
  public:
   GpuEngine(std::unique_ptr<GpuModel> model, std::string description)
       : model_(std::move(model)), description_(std::move(description)) {}
+
   const LlamaConfig& config() const override { return model_->config(); }
+
   std::string description() const override { return description_; }
+
   Result<MultiRun> generate(std::span<const int32_t> prompt,
                             const std::vector<CompressionConfig>& configs,
                             const std::vector<std::vector<int32_t>>& head_caps,
@@ -54,6 +63,8 @@ class GpuEngine final : public Engine {
                             const TokenCallback& on_token) override {
     return generate_multi_gpu(*model_, prompt, configs, head_caps, gen, on_token);
   }
+
+  std::unique_ptr<ObservedDecoder> observed_decoder() override { return make_gpu_decoder(*model_); }
 
  private:
   std::unique_ptr<GpuModel> model_;
@@ -84,8 +95,8 @@ Result<std::vector<std::string>> expand_devices(const std::string& spec) {
   if (spec == "all") {
     const int n = cuda_device_count();
     if (n == 0) {
-      return errorf(StatusCode::kFailedPrecondition,
-                    "--device all: no CUDA device is visible%s", HKV_HAVE_CUDA_STR);
+      return errorf(StatusCode::kFailedPrecondition, "--device all: no CUDA device is visible%s",
+                    HKV_HAVE_CUDA_STR);
     }
     std::vector<std::string> out;
     for (int i = 0; i < n; ++i)
@@ -111,12 +122,11 @@ Result<std::unique_ptr<Engine>> load_engine(const ModelSource& source,
   if (device == "cuda") {
     index = 0;
   } else if (device.rfind("cuda:", 0) == 0 && device.size() > 5 &&
-             device.find_first_not_of("0123456789", 5) == std::string::npos &&
-             device.size() < 9) {
+             device.find_first_not_of("0123456789", 5) == std::string::npos && device.size() < 9) {
     index = std::atoi(device.c_str() + 5);
   } else {
-    return errorf(StatusCode::kInvalidArgument,
-                  "device '%s', expected cpu, cuda, cuda:N or auto", options.device.c_str());
+    return errorf(StatusCode::kInvalidArgument, "device '%s', expected cpu, cuda, cuda:N or auto",
+                  options.device.c_str());
   }
 #if HKV_HAVE_CUDA
   GpuEngineOptions go;
@@ -139,8 +149,8 @@ Result<std::unique_ptr<Engine>> load_engine(const ModelSource& source,
   HKV_ASSIGN_OR_RETURN(std::unique_ptr<GpuModel> gpu, GpuModel::load(source, go));
   cudaDeviceProp prop{};
   std::string name = cudaGetDeviceProperties(&prop, index) == cudaSuccess ? prop.name : "?";
-  std::string desc = strformat("cuda:%d (%s, %s)", index, name.c_str(),
-                               kernels::dtype_name(go.dtype));
+  std::string desc =
+      strformat("cuda:%d (%s, %s)", index, name.c_str(), kernels::dtype_name(go.dtype));
   return std::unique_ptr<Engine>(new GpuEngine(std::move(gpu), std::move(desc)));
 #else
   (void)index;

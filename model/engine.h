@@ -13,6 +13,7 @@
 #include "model/config.h"
 #include "model/cpu_model.h"
 #include "model/generate.h"
+#include "model/observed_decoder.h"
 #include "model/weights.h"
 
 namespace hkv::model {
@@ -34,8 +35,12 @@ class Engine {
                                     const std::vector<std::vector<int32_t>>& head_caps,
                                     const GenerationConfig& gen,
                                     const TokenCallback& on_token = {}) = 0;
-  // The CPU model when this is the CPU engine (head detection needs its attention observer).
+
+  // The CPU model when this is the CPU engine.
   virtual const CpuModel* cpu_model() const { return nullptr; }
+
+  // A FullKV decoder that exposes attention rows (head detection); lives no longer than this.
+  virtual std::unique_ptr<ObservedDecoder> observed_decoder() = 0;
 };
 
 // Whether this build and host can run `cuda` (compiled with CUDA and >= 1 device visible).

@@ -34,12 +34,68 @@ Result<GpuBatch> GpuBatch::create(const LlamaConfig& config,
     }
     b.seg_offset_.push_back(base + segs);
   }
-  HKV_ASSIGN_OR_RETURN(b.query_segment_, kernels::DeviceBuffer<int32_t>::allocate(query_segment.size()));
-  HKV_ASSIGN_OR_RETURN(b.segment_src_row_, kernels::DeviceBuffer<int32_t>::allocate(src_row.size()));
+  HKV_ASSIGN_OR_RETURN(b.query_segment_,
+                       kernels::DeviceBuffer<int32_t>::allocate(query_segment.size()));
+  HKV_ASSIGN_OR_RETURN(b.segment_src_row_,
+                       kernels::DeviceBuffer<int32_t>::allocate(src_row.size()));
   HKV_RETURN_IF_ERROR(b.query_segment_.copy_from_host(query_segment.data(), stream));
   HKV_RETURN_IF_ERROR(b.segment_src_row_.copy_from_host(src_row.data(), stream));
   HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));  // the host vectors die here
   return b;
+}
+
+Result<GpuBatch> GpuBatch::merge(const LlamaConfig& config, std::vector<GpuBatch> parts) {
+  if (parts.empty()) {
+    return errorf(StatusCode::kInvalidArgument, "GpuBatch::merge: no batches");
+  }
+  if (parts.size() == 1) {
+    return std::move(parts[0]);
+  }
+  std::vector<CacheLayout> layouts;
+  for (const GpuBatch& p : parts) {
+    if (p.dtype_ != parts[0].dtype_ || p.num_layers() != parts[0].num_layers()) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "GpuBatch::merge: batches of dtype %s / %d layers and %s / %d layers",
+                    kernels::dtype_name(parts[0].dtype_), parts[0].num_layers(),
+                    kernels::dtype_name(p.dtype_), p.num_layers());
+    }
+    layouts.insert(layouts.end(), p.layouts_.begin(), p.layouts_.end());
+  }
+  cudaStream_t stream = parts[0].stream_;
+  HKV_ASSIGN_OR_RETURN(GpuBatch out, create(config, layouts, parts[0].dtype_, stream));
+  const size_t row_bytes = static_cast<size_t>(out.head_dim_) * kernels::dtype_size(out.dtype_);
+  for (int32_t l = 0; l < parts[0].num_layers(); ++l) {
+    std::vector<int32_t> rows, lens;
+    for (const GpuBatch& p : parts) {
+      const GpuCacheLayer& L = p.layers_[l];
+      for (size_t s = 0; s + 1 < L.host_cu_capacity.size(); ++s)
+        rows.push_back(L.host_cu_capacity[s + 1] - L.host_cu_capacity[s]);
+      lens.insert(lens.end(), L.compressed_lens.begin(), L.compressed_lens.end());
+    }
+    HKV_RETURN_IF_ERROR(out.allocate_layer(l, rows, std::move(lens)));
+    GpuCacheLayer& dst = out.layers_[l];
+    size_t row_off = 0, seg_off = 0;
+    for (GpuBatch& p : parts) {
+      GpuCacheLayer& src = p.layers_[l];
+      const size_t bytes = static_cast<size_t>(src.host_cu_capacity.back()) * row_bytes;
+      HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(dst.k.data() + row_off, src.k.data(), bytes,
+                                               cudaMemcpyDeviceToDevice, stream));
+      HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(dst.v.data() + row_off, src.v.data(), bytes,
+                                               cudaMemcpyDeviceToDevice, stream));
+      HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(dst.kv_lens.data() + seg_off, src.kv_lens.data(),
+                                               src.kv_lens.bytes(), cudaMemcpyDeviceToDevice,
+                                               stream));
+      row_off += bytes;
+      seg_off += src.kv_lens.size();
+    }
+    // The sources die with `parts`: finish this layer's copies first, bounding peak memory to
+    // one extra layer.
+    HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+    for (GpuBatch& p : parts) {
+      p.layers_[l] = GpuCacheLayer();
+    }
+  }
+  return out;
 }
 
 Status GpuBatch::allocate_layer(int32_t l,

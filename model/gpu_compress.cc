@@ -37,7 +37,7 @@ struct ScoreSlot {
   DeviceBuffer<uint8_t> ws_score;   // window-score scratch
   DeviceBuffer<uint8_t> ws_topk;    // top-k scratch
   int32_t computed_layer = -1;
-  std::vector<float> host_scores;   // [segments, n], filled for Ada-SnapKV only
+  std::vector<float> host_scores;  // [segments, n], filled for Ada-SnapKV only
   int32_t host_layer = -1;
 };
 
@@ -60,22 +60,25 @@ struct GpuCompressor::Impl {
   DeviceBuffer<uint16_t> k16;  // [L, kv, d] f16 copy when dtype != f16
   DeviceBuffer<uint16_t> q16;  // [window_rows, q_heads, d]
   int32_t converted_layer = -1;
-  DeviceBuffer<int32_t> zeros;      // [max segments + 1]
-  DeviceBuffer<int32_t> kept_lens;  // [configs * max segments]
+  DeviceBuffer<int32_t> zeros;       // [max segments + 1]
+  DeviceBuffer<int32_t> kept_lens;   // [configs * max segments]
   DeviceBuffer<int32_t> error_flag;  // [1]
 
   int32_t segments(const CompressionConfig& cc) const {
     return is_gqa(cc) ? config.num_kv_heads : config.num_q_heads;
   }
+
   // Entries kept before the window, or -1 for "no compression" (FullKV, short prompt).
   int64_t threshold(const CompressionConfig& cc, int32_t l) const {
     if (cc.method == Method::kPyramidKv)
       return pyramid_layer_budgets(cc.budget, cc.window, config.num_layers, L)[l];
     return cc.budget;
   }
+
   bool compresses(const CompressionConfig& cc, int32_t l) const {
     return cc.method != Method::kFullKv && L >= threshold(cc, l) && L - cc.window >= 1;
   }
+
   ScoreKey key(const CompressionConfig& cc) const {
     const bool sum = cc.method == Method::kSnapKv || cc.method == Method::kPyramidKv;
     return {sum, cc.kernel, cc.pooling == Pooling::kMax, cc.window, is_gqa(cc)};
@@ -90,9 +93,9 @@ struct GpuCompressor::Impl {
       HKV_ASSIGN_OR_RETURN(k16, DeviceBuffer<uint16_t>::allocate(kv_elems));
       HKV_ASSIGN_OR_RETURN(q16, DeviceBuffer<uint16_t>::allocate(q_elems));
     }
-    for (auto [in, out, count] : {std::tuple{view.k, static_cast<void*>(k16.data()), kv_elems},
-                                  std::tuple{view.window_q, static_cast<void*>(q16.data()),
-                                             q_elems}}) {
+    for (auto [in, out, count] :
+         {std::tuple{view.k, static_cast<void*>(k16.data()), kv_elems},
+          std::tuple{view.window_q, static_cast<void*>(q16.data()), q_elems}}) {
       kernels::ConvertParams p;
       p.in = in;
       p.out = out;
@@ -202,6 +205,7 @@ struct GpuCompressor::Impl {
 };
 
 GpuCompressor::GpuCompressor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
 GpuCompressor::~GpuCompressor() = default;
 
 Result<std::unique_ptr<GpuCompressor>> GpuCompressor::create(
@@ -223,9 +227,10 @@ Result<std::unique_ptr<GpuCompressor>> GpuCompressor::create(
   impl->reserve = reserve_rows;
   impl->stream = stream;
   if (num_tokens > 2147483647LL / std::max(config.num_q_heads, 1)) {
-    return errorf(StatusCode::kInvalidArgument, "GPU compression: %lld tokens x %d heads exceed "
-                  "the int32 position index", static_cast<long long>(num_tokens),
-                  config.num_q_heads);
+    return errorf(StatusCode::kInvalidArgument,
+                  "GPU compression: %lld tokens x %d heads exceed "
+                  "the int32 position index",
+                  static_cast<long long>(num_tokens), config.num_q_heads);
   }
   for (size_t i = 0; i < configs.size(); ++i) {
     const CompressionConfig& cc = configs[i];
@@ -245,8 +250,7 @@ Result<std::unique_ptr<GpuCompressor>> GpuCompressor::create(
   const int32_t max_seg = config.num_q_heads;
   HKV_ASSIGN_OR_RETURN(impl->zeros, DeviceBuffer<int32_t>::allocate(max_seg + 1));
   HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(impl->zeros.data(), 0, impl->zeros.bytes(), stream));
-  HKV_ASSIGN_OR_RETURN(impl->kept_lens,
-                       DeviceBuffer<int32_t>::allocate(configs.size() * max_seg));
+  HKV_ASSIGN_OR_RETURN(impl->kept_lens, DeviceBuffer<int32_t>::allocate(configs.size() * max_seg));
   HKV_ASSIGN_OR_RETURN(impl->error_flag, DeviceBuffer<int32_t>::allocate(1));
   HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(impl->error_flag.data(), 0, 4, stream));
   return std::unique_ptr<GpuCompressor>(new GpuCompressor(std::move(impl)));

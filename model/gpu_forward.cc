@@ -65,8 +65,7 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
                   "%.2f, one layer's KV %.2f, chunk %.2f, scores %.2f), %.2f GiB free",
                   static_cast<long long>(L), (plan.total() - plan.weights) / 1073741824.0,
                   plan.hidden_state / 1073741824.0, plan.layer_kv / 1073741824.0,
-                  plan.chunk / 1073741824.0, plan.scores / 1073741824.0,
-                  free_bytes / 1073741824.0);
+                  plan.chunk / 1073741824.0, plan.scores / 1073741824.0, free_bytes / 1073741824.0);
   }
   chunk = plan.chunk_tokens;
   HKV_RETURN_IF_ERROR(ensure_scratch(chunk, L, w_rows));
@@ -102,9 +101,8 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
   HKV_RETURN_IF_ERROR(kernels::launch_embedding(ep, stream()));
   GpuPrefillResult result{};
   HKV_ASSIGN_OR_RETURN(result.batch, GpuBatch::create(c, layouts, d, stream()));
-  HKV_ASSIGN_OR_RETURN(auto compressor,
-                       GpuCompressor::create(c, d, configs, head_caps, L, w_rows,
-                                             options.reserve_rows, stream()));
+  HKV_ASSIGN_OR_RETURN(auto compressor, GpuCompressor::create(c, d, configs, head_caps, L, w_rows,
+                                                              options.reserve_rows, stream()));
   LayerCall call{&cublas_, &c, d, stream()};
   double compress_ms = 0.0;
   for (int32_t l = 0; l < c.num_layers; ++l) {
@@ -123,10 +121,9 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
       HKV_RETURN_IF_ERROR(call.linear(s.q.data(), s.x.data(), W.wq, n, qd, h, d));
       HKV_RETURN_IF_ERROR(call.linear(k_c, s.x.data(), W.wk, n, kvd, h, d));
       HKV_RETURN_IF_ERROR(call.linear(v_c, s.x.data(), W.wv, n, kvd, h, d));
-      HKV_RETURN_IF_ERROR(call.rope(s.q.data(), pos_d.data() + c0, inv_freq_.data(), n,
-                                    c.num_q_heads));
-      HKV_RETURN_IF_ERROR(call.rope(k_c, pos_d.data() + c0, inv_freq_.data(), n,
-                                    c.num_kv_heads));
+      HKV_RETURN_IF_ERROR(
+          call.rope(s.q.data(), pos_d.data() + c0, inv_freq_.data(), n, c.num_q_heads));
+      HKV_RETURN_IF_ERROR(call.rope(k_c, pos_d.data() + c0, inv_freq_.data(), n, c.num_kv_heads));
       kernels::AttentionPrefillParams ap;
       ap.out = s.attn.data();
       ap.q = s.q.data();
@@ -145,12 +142,11 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
       if (w_begin < w_end) {
         HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(
             at(window_q.data(), (w_begin - (L - w_rows)) * qd, d),
-            at(s.q.data(), (w_begin - c0) * qd, d),
-            (w_end - w_begin) * qd * kernels::dtype_size(d), cudaMemcpyDeviceToDevice, stream()));
+            at(s.q.data(), (w_begin - c0) * qd, d), (w_end - w_begin) * qd * kernels::dtype_size(d),
+            cudaMemcpyDeviceToDevice, stream()));
       }
-      HKV_RETURN_IF_ERROR(call.attn_out_and_mlp(W, s.attn.data(), s.tmp.data(), resid_c,
-                                                s.x.data(), s.gate_up.data(), s.act.data(),
-                                                pending_c, n));
+      HKV_RETURN_IF_ERROR(call.attn_out_and_mlp(W, s.attn.data(), s.tmp.data(), resid_c, s.x.data(),
+                                                s.gate_up.data(), s.act.data(), pending_c, n));
     }
     auto tc = std::chrono::steady_clock::now();
     LayerKvView view{k_full.data(), v_full.data(), window_q.data(), L, w_rows};
@@ -158,8 +154,8 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
     compress_ms +=
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tc).count();
   }
-  HKV_RETURN_IF_ERROR(logits_rows(at(pending.data(), (L - 1) * h, d),
-                                  at(resid.data(), (L - 1) * h, d), 1));
+  HKV_RETURN_IF_ERROR(
+      logits_rows(at(pending.data(), (L - 1) * h, d), at(resid.data(), (L - 1) * h, d), 1));
   HKV_RETURN_IF_ERROR(t1.record(stream()));
   HKV_RETURN_IF_ERROR(copy_logits(1, &result.last_logits));
   HKV_ASSIGN_OR_RETURN(float ms, elapsed_ms(t0, t1));
@@ -173,23 +169,18 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
   HKV_RETURN_IF_ERROR(stream_.synchronize());
   if (flag != 0) {
     return errorf(StatusCode::kInvalidArgument,
-                  "GPU prefill: a prompt token id is outside the vocabulary of %d",
-                  c.vocab_size);
+                  "GPU prefill: a prompt token id is outside the vocabulary of %d", c.vocab_size);
   }
   return result;
 }
 
-Status GpuModel::decode_step(GpuBatch& batch,
-                             std::span<const int32_t> tokens,
-                             std::span<const int64_t> positions,
-                             std::span<const int32_t> banned,
-                             std::vector<int32_t>* next_tokens,
-                             std::vector<float>* logits) {
+Status GpuModel::prepare_decode(GpuBatch& batch,
+                                std::span<const int32_t> tokens,
+                                std::span<const int64_t> positions) {
   const LlamaConfig& c = config_;
-  const DType d = dtype();
   const int64_t B = batch.num_sequences();
   if (static_cast<int64_t>(tokens.size()) != B || static_cast<int64_t>(positions.size()) != B ||
-      batch.num_layers() != c.num_layers || batch.dtype() != d) {
+      batch.num_layers() != c.num_layers || batch.dtype() != dtype()) {
     return errorf(StatusCode::kInvalidArgument,
                   "GPU decode: %zu tokens / %zu positions for a batch of %lld sequences with "
                   "%d of %d layers built",
@@ -198,11 +189,104 @@ Status GpuModel::decode_step(GpuBatch& batch,
   }
   HKV_RETURN_IF_ERROR(ensure_scratch(B, 0, 0));
   Scratch& s = *scratch_;
-  const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim;
+  // Everything the step allocates is allocated before a capture: logits and the split-K scratch.
+  if (s.logits.size() < static_cast<size_t>(B * c.vocab_size * kernels::dtype_size(dtype()))) {
+    HKV_ASSIGN_OR_RETURN(s.logits, alloc_elems(B * c.vocab_size, dtype()));
+    HKV_ASSIGN_OR_RETURN(s.logits_f32, DeviceBuffer<float>::allocate(B * c.vocab_size));
+    ++s.generation;
+  }
+  int64_t ws = 0;
+  for (int32_t l = 0; l < c.num_layers; ++l) {
+    kernels::AttentionDecodeParams ap;
+    ap.num_queries = static_cast<int32_t>(B * c.num_q_heads);
+    ap.num_segments = batch.total_segments();
+    ap.head_dim = c.head_dim;
+    ap.max_kv_len = batch.layer(l).max_capacity;
+    ws = std::max(ws, kernels::attention_decode_workspace_bytes(ap));
+  }
+  if (static_cast<int64_t>(s.decode_ws.size()) < ws) {
+    HKV_ASSIGN_OR_RETURN(s.decode_ws, DeviceBytes::allocate(ws));
+    ++s.generation;
+  }
   HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(s.ids.data(), tokens.data(), B * sizeof(int32_t),
                                            cudaMemcpyHostToDevice, stream()));
   HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(s.positions.data(), positions.data(),
                                            B * sizeof(int64_t), cudaMemcpyHostToDevice, stream()));
+  return Status();
+}
+
+Status GpuModel::decode_step(GpuBatch& batch,
+                             std::span<const int32_t> tokens,
+                             std::span<const int64_t> positions,
+                             std::span<const int32_t> banned,
+                             std::vector<int32_t>* next_tokens,
+                             std::vector<float>* logits) {
+  HKV_RETURN_IF_ERROR(prepare_decode(batch, tokens, positions));
+  Scratch& s = *scratch_;
+  const int64_t B = batch.num_sequences();
+  if (options_.decode_graphs) {
+    if (!batch.decode_graph.valid() || batch.graph_generation != s.generation) {
+      HKV_ASSIGN_OR_RETURN(batch.decode_graph, kernels::CudaGraph::capture(
+                                                   stream(), [&] { return decode_body(batch); }));
+      batch.graph_generation = s.generation;
+    }
+    HKV_RETURN_IF_ERROR(batch.decode_graph.launch(stream()));
+  } else {
+    HKV_RETURN_IF_ERROR(decode_body(batch));
+  }
+  if (logits != nullptr) {
+    HKV_RETURN_IF_ERROR(copy_logits(B, logits));
+  }
+  return argmax_rows(B, banned, next_tokens);
+}
+
+Status GpuModel::decode_step_observed(GpuBatch& batch,
+                                      std::span<const int32_t> tokens,
+                                      std::span<const int64_t> positions,
+                                      const AttentionObserver& observer,
+                                      std::vector<int32_t>* next_tokens) {
+  HKV_RETURN_IF_ERROR(prepare_decode(batch, tokens, positions));
+  const LlamaConfig& c = config_;
+  const int64_t B = batch.num_sequences(), nq = B * c.num_q_heads;
+  int64_t stride = 1;
+  for (int32_t l = 0; l < c.num_layers; ++l)
+    stride = std::max(stride, batch.layer(l).max_capacity);
+  HKV_ASSIGN_OR_RETURN(auto probs, DeviceBuffer<float>::allocate(c.num_layers * nq * stride));
+  HKV_RETURN_IF_ERROR(decode_body(batch, probs.data(), stride));
+  HKV_RETURN_IF_ERROR(argmax_rows(B, {}, next_tokens));
+  std::vector<float> host(probs.size());
+  HKV_RETURN_IF_ERROR(probs.copy_to_host(host.data(), stream()));
+  std::vector<std::vector<int32_t>> lens(c.num_layers);
+  for (int32_t l = 0; l < c.num_layers; ++l) {
+    lens[l].resize(batch.total_segments());
+    HKV_RETURN_IF_ERROR(batch.layer(l).kv_lens.copy_to_host(lens[l].data(), stream()));
+  }
+  HKV_RETURN_IF_ERROR(stream_.synchronize());
+  std::vector<int32_t> query_segment(nq);
+  for (int64_t b = 0; b < B; ++b) {
+    const bool gqa = batch.layout(static_cast<int32_t>(b)) == CacheLayout::kGqa;
+    for (int32_t h = 0; h < c.num_q_heads; ++h) {
+      query_segment[b * c.num_q_heads + h] = batch.segment_offset(static_cast<int32_t>(b)) +
+                                             (gqa ? h / (c.num_q_heads / c.num_kv_heads) : h);
+    }
+  }
+  for (int32_t l = 0; l < c.num_layers; ++l) {
+    for (int64_t qi = 0; qi < nq; ++qi) {
+      const float* row = host.data() + (l * nq + qi) * stride;
+      observer(static_cast<size_t>(qi / c.num_q_heads), l, static_cast<int32_t>(qi % c.num_q_heads),
+               std::span<const float>(row, lens[l][query_segment[qi]]));
+    }
+  }
+  return Status();
+}
+
+Status GpuModel::decode_body(GpuBatch& batch, float* probs, int64_t probs_stride) {
+  const LlamaConfig& c = config_;
+  const DType d = dtype();
+  const int64_t B = batch.num_sequences();
+  Scratch& s = *scratch_;
+  const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
+                kvd = int64_t{c.num_kv_heads} * c.head_dim;
   kernels::EmbeddingParams ep;
   ep.out = s.resid.data();
   ep.table = weights_.token_embd.data();
@@ -222,14 +306,13 @@ Status GpuModel::decode_step(GpuBatch& batch,
     } else {
       HKV_RETURN_IF_ERROR(call.norm(s.x.data(), s.pending.data(), s.resid.data(), W.attn_norm, B));
     }
-    const int64_t kvd = int64_t{c.num_kv_heads} * c.head_dim;
     HKV_RETURN_IF_ERROR(call.linear(s.q.data(), s.x.data(), W.wq, B, qd, h, d));
     HKV_RETURN_IF_ERROR(call.linear(s.k.data(), s.x.data(), W.wk, B, kvd, h, d));
     HKV_RETURN_IF_ERROR(call.linear(s.v.data(), s.x.data(), W.wv, B, kvd, h, d));
-    HKV_RETURN_IF_ERROR(call.rope(s.q.data(), s.positions.data(), inv_freq_.data(), B,
-                                  c.num_q_heads));
-    HKV_RETURN_IF_ERROR(call.rope(s.k.data(), s.positions.data(), inv_freq_.data(), B,
-                                  c.num_kv_heads));
+    HKV_RETURN_IF_ERROR(
+        call.rope(s.q.data(), s.positions.data(), inv_freq_.data(), B, c.num_q_heads));
+    HKV_RETURN_IF_ERROR(
+        call.rope(s.k.data(), s.positions.data(), inv_freq_.data(), B, c.num_kv_heads));
     kernels::KvAppendParams kp;
     kp.k_cache = cache.k.data();
     kp.v_cache = cache.v.data();
@@ -259,22 +342,30 @@ Status GpuModel::decode_step(GpuBatch& batch,
     ap.max_kv_len = cache.max_capacity;
     ap.softmax_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
     ap.dtype = d;
-    const int64_t ws = kernels::attention_decode_workspace_bytes(ap);
-    if (static_cast<int64_t>(s.decode_ws.size()) < ws) {
-      HKV_ASSIGN_OR_RETURN(s.decode_ws, DeviceBytes::allocate(ws));
-    }
     ap.workspace = s.decode_ws.data();
     ap.workspace_bytes = static_cast<int64_t>(s.decode_ws.size());
     HKV_RETURN_IF_ERROR(kernels::launch_attention_decode(ap, stream()));
+    if (probs != nullptr) {
+      kernels::AttentionProbsParams pp;
+      pp.out = probs + int64_t{l} * B * c.num_q_heads * probs_stride;
+      pp.q = s.q.data();
+      pp.k = cache.k.data();
+      pp.cu_capacity = cache.cu_capacity.data();
+      pp.kv_lens = cache.kv_lens.data();
+      pp.query_segment = batch.query_segment();
+      pp.num_queries = static_cast<int32_t>(B * c.num_q_heads);
+      pp.head_dim = c.head_dim;
+      pp.q_row_stride = c.head_dim;
+      pp.out_row_stride = probs_stride;
+      pp.scale = ap.softmax_scale;
+      pp.dtype = d;
+      HKV_RETURN_IF_ERROR(kernels::launch_attention_probs(pp, stream()));
+    }
     HKV_RETURN_IF_ERROR(call.attn_out_and_mlp(W, s.attn.data(), s.tmp.data(), s.resid.data(),
                                               s.x.data(), s.gate_up.data(), s.act.data(),
                                               s.pending.data(), B));
   }
-  HKV_RETURN_IF_ERROR(logits_rows(s.pending.data(), s.resid.data(), B));
-  if (logits != nullptr) {
-    HKV_RETURN_IF_ERROR(copy_logits(B, logits));
-  }
-  return argmax_rows(B, banned, next_tokens);
+  return logits_rows(s.pending.data(), s.resid.data(), B);
 }
 
 }  // namespace hkv::model

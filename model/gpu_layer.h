@@ -20,6 +20,7 @@ using kernels::DType;
 inline void* at(void* base, int64_t elems, DType d) {
   return static_cast<uint8_t*>(base) + elems * static_cast<int64_t>(kernels::dtype_size(d));
 }
+
 inline const void* at(const void* base, int64_t elems, DType d) {
   return static_cast<const uint8_t*>(base) + elems * static_cast<int64_t>(kernels::dtype_size(d));
 }
@@ -36,7 +37,12 @@ struct LayerCall {
   DType d;
   cudaStream_t stream;
 
-  Status linear(void* out, const void* in, const DeviceBytes& w, int64_t m, int64_t n, int64_t k,
+  Status linear(void* out,
+                const void* in,
+                const DeviceBytes& w,
+                int64_t m,
+                int64_t n,
+                int64_t k,
                 DType out_dtype) const {
     kernels::LinearParams p;
     p.out = out;
@@ -49,6 +55,7 @@ struct LayerCall {
     p.out_dtype = out_dtype;
     return kernels::launch_linear(*blas, p);
   }
+
   Status norm(void* out, const void* in, void* residual, const DeviceBytes& w, int64_t rows) const {
     kernels::RmsNormParams p;
     p.out = out;
@@ -61,8 +68,9 @@ struct LayerCall {
     p.dtype = d;
     return kernels::launch_rms_norm(p, stream);
   }
-  Status rope(void* x, const int64_t* positions, const float* inv_freq, int64_t rows,
-              int32_t heads) const {
+
+  Status rope(
+      void* x, const int64_t* positions, const float* inv_freq, int64_t rows, int32_t heads) const {
     kernels::RopeParams p;
     p.x = x;
     p.positions = positions;
@@ -75,9 +83,17 @@ struct LayerCall {
     p.dtype = d;
     return kernels::launch_rope(p, stream);
   }
+
   // o-proj, post-attention norm (adds the attention output to resid), SwiGLU MLP into `pending`.
-  Status attn_out_and_mlp(const GpuLayerWeights& W, const void* attn, void* tmp, void* resid,
-                          void* x, void* gate_up, void* act, void* pending, int64_t rows) const {
+  Status attn_out_and_mlp(const GpuLayerWeights& W,
+                          const void* attn,
+                          void* tmp,
+                          void* resid,
+                          void* x,
+                          void* gate_up,
+                          void* act,
+                          void* pending,
+                          int64_t rows) const {
     const int64_t h = c->hidden_size, qd = int64_t{c->num_q_heads} * c->head_dim,
                   im = c->intermediate_size;
     HKV_RETURN_IF_ERROR(linear(tmp, attn, W.wo, rows, h, qd, d));
@@ -107,12 +123,13 @@ struct GpuModel::Scratch {
   DeviceBytes x, q, k, v, attn, tmp, gate_up, act;  // [rows, width] each
   DeviceBytes resid, pending;                       // [rows, hidden] (decode)
   DeviceBytes logits;                               // [rows, vocab], dtype
-  kernels::DeviceBuffer<float> logits_f32;                   // [rows, vocab]
-  kernels::DeviceBuffer<int32_t> ids, next;                  // [rows]
-  kernels::DeviceBuffer<int64_t> positions;                  // [rows]
-  kernels::DeviceBuffer<int32_t> banned;                     // [64]
-  kernels::DeviceBuffer<int32_t> error_flag;                 // [1]
+  kernels::DeviceBuffer<float> logits_f32;          // [rows, vocab]
+  kernels::DeviceBuffer<int32_t> ids, next;         // [rows]
+  kernels::DeviceBuffer<int64_t> positions;         // [rows]
+  kernels::DeviceBuffer<int32_t> banned;            // [64]
+  kernels::DeviceBuffer<int32_t> error_flag;        // [1]
   DeviceBytes decode_ws;
+  uint64_t generation = 0;  // bumped on every reallocation: captured decode graphs go stale
 };
 
 }  // namespace hkv::model

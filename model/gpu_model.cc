@@ -26,13 +26,8 @@ using namespace gpu_internal;  // NOLINT: the engine's own internal helpers
 using kernels::DeviceBuffer;
 using kernels::DType;
 
-
-
-GpuMemoryPlan plan_gpu_prefill(const LlamaConfig& c,
-                               DType dtype,
-                               int64_t num_tokens,
-                               int64_t chunk_tokens,
-                               int32_t window) {
+GpuMemoryPlan plan_gpu_prefill(
+    const LlamaConfig& c, DType dtype, int64_t num_tokens, int64_t chunk_tokens, int32_t window) {
   const int64_t e = static_cast<int64_t>(kernels::dtype_size(dtype));
   const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
                 kvd = int64_t{c.num_kv_heads} * c.head_dim, im = c.intermediate_size;
@@ -90,7 +85,9 @@ Status GpuModel::ensure_scratch(int64_t rows, int64_t /*kv_tokens*/, int32_t /*w
   const LlamaConfig& c = config_;
   const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
                 kvd = int64_t{c.num_kv_heads} * c.head_dim, im = c.intermediate_size;
+  const uint64_t generation = s.generation + 1;
   s = Scratch();
+  s.generation = generation;
   HKV_ASSIGN_OR_RETURN(s.x, alloc_elems(rows * h, d));
   HKV_ASSIGN_OR_RETURN(s.q, alloc_elems(rows * qd, d));
   HKV_ASSIGN_OR_RETURN(s.k, alloc_elems(rows * kvd, d));
@@ -111,7 +108,6 @@ Status GpuModel::ensure_scratch(int64_t rows, int64_t /*kv_tokens*/, int32_t /*w
   return Status();
 }
 
-
 Status GpuModel::logits_rows(const void* pending, void* resid, int64_t rows) {
   Scratch& s = *scratch_;
   const LlamaConfig& c = config_;
@@ -120,6 +116,7 @@ Status GpuModel::logits_rows(const void* pending, void* resid, int64_t rows) {
   if (s.logits.size() < static_cast<size_t>(rows * c.vocab_size * kernels::dtype_size(dtype()))) {
     HKV_ASSIGN_OR_RETURN(s.logits, alloc_elems(rows * c.vocab_size, dtype()));
     HKV_ASSIGN_OR_RETURN(s.logits_f32, DeviceBuffer<float>::allocate(rows * c.vocab_size));
+    ++s.generation;
   }
   kernels::LinearParams p;
   p.out = s.logits.data();
@@ -185,8 +182,8 @@ Status GpuModel::copy_logits(int64_t rows, std::vector<float>* out) {
     src = s.logits_f32.data();
   }
   out->resize(count);
-  HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(out->data(), src, count * sizeof(float),
-                                           cudaMemcpyDeviceToHost, stream()));
+  HKV_CUDA_RETURN_IF_ERROR(
+      cudaMemcpyAsync(out->data(), src, count * sizeof(float), cudaMemcpyDeviceToHost, stream()));
   return stream_.synchronize();
 }
 

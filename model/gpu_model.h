@@ -12,11 +12,13 @@
 #include <vector>
 
 #include "common/status.h"
+#include "kernels/cuda_graph.h"
 #include "kernels/cuda_utils.h"
 #include "kernels/device_buffer.h"
 #include "kernels/gemm.h"
 #include "model/compression_config.h"
 #include "model/config.h"
+#include "model/cpu_model.h"
 #include "model/gpu_batch.h"
 #include "model/gpu_weights.h"
 #include "model/weights.h"
@@ -27,6 +29,7 @@ struct GpuEngineOptions {
   int device = 0;
   kernels::DType dtype = kernels::DType::kBf16;
   int64_t prefill_chunk = 4096;  // query tokens per prefill GEMM/attention pass (shrunk to fit)
+  bool decode_graphs = true;     // capture the decode step once per batch as a CUDA graph
 };
 
 // Bytes of the prefill of `num_tokens` tokens besides the weights and the compressed caches.
@@ -37,6 +40,7 @@ struct GpuMemoryPlan {
   int64_t chunk = 0;         // per-chunk activations
   int64_t scores = 0;        // window scores, sorted positions, top-k scratch
   int64_t chunk_tokens = 0;
+
   int64_t total() const { return weights + hidden_state + layer_kv + chunk + scores; }
 };
 
@@ -72,8 +76,11 @@ class GpuModel {
   ~GpuModel();
 
   const LlamaConfig& config() const { return config_; }
+
   kernels::DType dtype() const { return weights_.dtype; }
+
   cudaStream_t stream() const { return stream_.get(); }
+
   const GpuWeights& weights() const { return weights_; }
 
   // Prefill of `ids` and compression for every config (`head_caps[i]` as in generate_multi).
@@ -92,6 +99,14 @@ class GpuModel {
                      std::vector<int32_t>* next_tokens,
                      std::vector<float>* logits);
 
+  // decode_step without graphs that also hands `observer` every query head's float32 softmax row
+  // over its segment, per sequence and layer (head detection on the GPU). No banned ids.
+  Status decode_step_observed(GpuBatch& batch,
+                              std::span<const int32_t> tokens,
+                              std::span<const int64_t> positions,
+                              const AttentionObserver& observer,
+                              std::vector<int32_t>* next_tokens);
+
  private:
   GpuModel() = default;
   struct Scratch;
@@ -101,6 +116,12 @@ class GpuModel {
   Status logits_rows(const void* pending, void* resid, int64_t rows);
   Status argmax_rows(int64_t rows, std::span<const int32_t> banned, std::vector<int32_t>* out);
   Status copy_logits(int64_t rows, std::vector<float>* out);
+  // The device work of one decode step (embedding .. logits) for the tokens and positions already
+  // in scratch: captured into the batch's graph or run directly.
+  Status decode_body(GpuBatch& batch, float* probs = nullptr, int64_t probs_stride = 0);
+  Status prepare_decode(GpuBatch& batch,
+                        std::span<const int32_t> tokens,
+                        std::span<const int64_t> positions);
 
   LlamaConfig config_;
   GpuEngineOptions options_;

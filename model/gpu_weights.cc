@@ -25,9 +25,8 @@ struct Uploader {
       HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
       HKV_ASSIGN_OR_RETURN(staging, kernels::DeviceBuffer<float>::allocate(t.numel()));
     }
-    HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(staging.data(), t.data.data(),
-                                             t.numel() * sizeof(float), cudaMemcpyHostToDevice,
-                                             stream));
+    HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(
+        staging.data(), t.data.data(), t.numel() * sizeof(float), cudaMemcpyHostToDevice, stream));
     kernels::ConvertParams p;
     p.in = staging.data();
     p.out = dst->data() + offset * static_cast<int64_t>(kernels::dtype_size(dtype));
@@ -72,8 +71,7 @@ int64_t gpu_weight_bytes(const LlamaConfig& c, DType dtype) {
   const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
                 kvd = int64_t{c.num_kv_heads} * c.head_dim, im = c.intermediate_size;
   const int64_t per_layer = 2 * h + qd * h + 2 * kvd * h + h * qd + 3 * im * h;
-  const int64_t global =
-      int64_t{c.vocab_size} * h * (c.tie_word_embeddings ? 1 : 2) + h;
+  const int64_t global = int64_t{c.vocab_size} * h * (c.tie_word_embeddings ? 1 : 2) + h;
   return (per_layer * c.num_layers + global) * static_cast<int64_t>(kernels::dtype_size(dtype));
 }
 
@@ -100,8 +98,8 @@ Result<GpuWeights> upload_weights(const ModelSource& source, DType dtype, cudaSt
     HKV_ASSIGN_OR_RETURN(L.wo, up.load(WeightId::kWo, l, h * qd));
     HKV_ASSIGN_OR_RETURN(L.ffn_norm, up.load(WeightId::kFfnNorm, l, h));
     HKV_ASSIGN_OR_RETURN(L.w_gate_up, up.alloc(2 * im * h));
-    for (auto [id, offset] : {std::pair{WeightId::kWGate, int64_t{0}},
-                              std::pair{WeightId::kWUp, im * h}}) {
+    for (auto [id, offset] :
+         {std::pair{WeightId::kWGate, int64_t{0}}, std::pair{WeightId::kWUp, im * h}}) {
       HKV_ASSIGN_OR_RETURN(HostTensor t, source.load(id, l));
       if (t.numel() != im * h) {
         return errorf(StatusCode::kInvalidArgument,

@@ -41,6 +41,14 @@ if [[ "$WHAT" == smol || "$WHAT" == all ]]; then
         --max-new-tokens 16 --out "$D/overlap_${dt}_$layout"
     done
   done
+  # Head detection on the GPU (bf16, as the reference), both kinds; R2 keeps every test (the
+  # SmolLM2 deviation of head_scores/data/PROVENANCE.md).
+  for kind in retrieval retrieval-reasoning; do
+    extra=(); [[ $kind == retrieval-reasoning ]] && extra=(--min-score -1)
+    run "$H" heads detect --model "$G" --kind "$kind" --device cuda:0 "${extra[@]}" \
+      --out "$D/smol_$kind.json" 2>&1 | tail -2
+  done
+  tar -C "$D" -cf "$OUT/detect.tar" smol_retrieval.json smol_retrieval-reasoning.json
   # A sweep through separate coordinator and worker processes (one worker per GPU).
   rm -f "$D/sweep.db"*
   "$H" coordinator --db "$D/sweep.db" --port 50071 --token m6 > "$D/coordinator.log" 2>&1 &
@@ -63,10 +71,12 @@ if [[ "$WHAT" == r8b || "$WHAT" == all ]]; then
   t0=$(date +%s)
   [[ -f /tmp/r8b/config.json ]] || run python3 tools/gpu/compare_transformers.py make-random8b /tmp/r8b
   log "random 8B model ready after $(( $(date +%s) - t0 )) s"
-  run "$H" gpu-compare --model /tmp/r8b --prompt-ids .gpu/ids/r8b.json --dtype bf16 \
-    --method FullKV,SnapKV,HeadKV-R2 --head-scores "${R8B_SCORES:-$HEADKV_DATA_DIR/head_scores/Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json}" \
-    --max-new-tokens 32 --out "$D/r8b_bf16"
-  run python3 tools/gpu/compare_transformers.py compare /tmp/r8b "$D/r8b_bf16"
-  cp "$D/r8b_bf16/compare.json" "$OUT/compare_r8b_bf16.json" 2>/dev/null
+  for dt in bf16 f16; do
+    run "$H" gpu-compare --model /tmp/r8b --prompt-ids .gpu/ids/r8b.json --dtype "$dt" \
+      --method FullKV,SnapKV,HeadKV-R2 --head-scores "${R8B_SCORES:-$HEADKV_DATA_DIR/head_scores/Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json}" \
+      --max-new-tokens 32 --out "$D/r8b_$dt"
+    run python3 tools/gpu/compare_transformers.py compare /tmp/r8b "$D/r8b_$dt"
+    cp "$D/r8b_$dt/compare.json" "$OUT/compare_r8b_$dt.json" 2>/dev/null
+  done
 fi
 log "== summary: ${summary[*]:-}"

@@ -100,7 +100,7 @@ std::vector<int32_t> insert_needle(const model::Tokenizer& tok,
 
 }  // namespace
 
-Result<DetectReport> detect_heads(const model::CpuModel& model,
+Result<DetectReport> detect_heads(model::ObservedDecoder& model,
                                   const model::Tokenizer& tok,
                                   const DetectOptions& o) {
   if (!o.success)
@@ -142,30 +142,20 @@ Result<DetectReport> detect_heads(const model::CpuModel& model,
                 ? head_scores::find_span_after_bos(ids, answer, *tok.spec().bos_id)
                 : head_scores::find_span_by_overlap(ids, answer);
         head_scores::HeadScoreAccumulator acc(o.kind, c.num_layers, c.num_q_heads, span, ids);
-        HKV_ASSIGN_OR_RETURN(
-            model::PrefillOutput pre,
-            model.prefill(std::span<const int32_t>(ids.data(), ids.size() - 1), 1, false));
-        model::CompressionConfig full;
         int32_t steps =
             r2 ? (o.reasoning_steps > 0 ? o.reasoning_steps : static_cast<int32_t>(answer.size()))
                : o.max_decode_steps;
-        HKV_ASSIGN_OR_RETURN(model::HeadKvCache cache,
-                             model::build_cache(pre, c, full, {}, {true, steps + 1}));
-        pre = model::PrefillOutput();
+        HKV_RETURN_IF_ERROR(
+            model.begin(std::span<const int32_t>(ids.data(), ids.size() - 1), steps));
         model::AttentionObserver observer = [&](size_t, int32_t layer, int32_t head,
                                                 std::span<const float> p) {
           acc.observe(layer, head, p);
         };
         std::vector<int32_t> generated;
-        std::vector<float> logits;
         int32_t input = ids.back();
         for (int32_t step = 0; step < steps; ++step) {
-          model::HeadKvCache* batch[] = {&cache};
           int64_t pos = static_cast<int64_t>(ids.size()) - 1 + step;
-          HKV_RETURN_IF_ERROR(model.decode(std::span<const int32_t>(&input, 1),
-                                           std::span<const int64_t>(&pos, 1), batch, &logits,
-                                           &observer));
-          input = model::greedy_token(logits, {});
+          HKV_ASSIGN_OR_RETURN(input, model.step(input, pos, observer));
           acc.end_step(input);
           generated.push_back(input);
           if (std::find(stops.begin(), stops.end(), input) != stops.end())

@@ -13,6 +13,7 @@
 #include "head_scores/detection.h"
 #include "head_scores/score_file.h"
 #include "model/cpu_model.h"
+#include "model/observed_decoder.h"
 #include "model/tokenizer.h"
 
 namespace hkv::worker {
@@ -50,7 +51,7 @@ struct DetectReport {
   double seconds = 0.0;
 };
 
-Result<DetectReport> detect_heads(const model::CpuModel& model,
+Result<DetectReport> detect_heads(model::ObservedDecoder& model,
                                   const model::Tokenizer& tokenizer,
                                   const DetectOptions& options);
 

@@ -1,5 +1,8 @@
 #include "kernels/reference/model_ops_ref.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "kernels/reference/reference_ops.h"
 
 namespace hkv::kernels::reference {
@@ -36,9 +39,11 @@ std::vector<float> embedding(const std::vector<float>& table,
   return out;
 }
 
-std::vector<float> score_pool(
-    const std::vector<float>& scores, int32_t num_q_heads, int32_t num_kv_heads, int64_t n,
-    DType dtype) {
+std::vector<float> score_pool(const std::vector<float>& scores,
+                              int32_t num_q_heads,
+                              int32_t num_kv_heads,
+                              int64_t n,
+                              DType dtype) {
   const int32_t group = num_q_heads / num_kv_heads;
   std::vector<float> out(static_cast<size_t>(num_kv_heads * n));
   for (int64_t g = 0; g < num_kv_heads; ++g) {
@@ -48,6 +53,38 @@ std::vector<float> score_pool(
         acc += scores[(g * group + i) * n + j];
       out[g * n + j] = round_to(acc / static_cast<float>(group), dtype);
     }
+  }
+  return out;
+}
+
+std::vector<std::vector<float>> attention_probs(const std::vector<float>& q,
+                                                const std::vector<float>& k,
+                                                const std::vector<int32_t>& cu_capacity,
+                                                const std::vector<int32_t>& kv_lens,
+                                                const std::vector<int32_t>& query_segment,
+                                                int32_t head_dim,
+                                                float scale) {
+  std::vector<std::vector<float>> out;
+  for (size_t qi = 0; qi < query_segment.size(); ++qi) {
+    const int32_t s = query_segment[qi];
+    std::vector<double> sc(kv_lens[s]);
+    double m = -INFINITY;
+    for (int32_t j = 0; j < kv_lens[s]; ++j) {
+      double dot = 0.0;
+      for (int32_t e = 0; e < head_dim; ++e)
+        dot += double(q[qi * head_dim + e]) * k[(int64_t(cu_capacity[s]) + j) * head_dim + e];
+      sc[j] = dot * scale;
+      m = std::max(m, sc[j]);
+    }
+    double sum = 0.0;
+    for (double& v : sc) {
+      v = std::exp(v - m);
+      sum += v;
+    }
+    std::vector<float> row;
+    for (double v : sc)
+      row.push_back(static_cast<float>(v / sum));
+    out.push_back(std::move(row));
   }
   return out;
 }

@@ -23,8 +23,19 @@ std::vector<float> embedding(const std::vector<float>& table,
                              int64_t hidden);
 
 // out[g, j] = round(float32 sum over the group's heads, in order, / G) to dtype.
-std::vector<float> score_pool(
-    const std::vector<float>& scores, int32_t num_q_heads, int32_t num_kv_heads, int64_t n,
-    DType dtype);
+std::vector<float> score_pool(const std::vector<float>& scores,
+                              int32_t num_q_heads,
+                              int32_t num_kv_heads,
+                              int64_t n,
+                              DType dtype);
+
+// Softmax rows of decode queries over their segments (double accumulation): [num_queries][kv_len].
+std::vector<std::vector<float>> attention_probs(const std::vector<float>& q,
+                                                const std::vector<float>& k,
+                                                const std::vector<int32_t>& cu_capacity,
+                                                const std::vector<int32_t>& kv_lens,
+                                                const std::vector<int32_t>& query_segment,
+                                                int32_t head_dim,
+                                                float scale);
 
 }  // namespace hkv::kernels::reference

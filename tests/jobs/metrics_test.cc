@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "common/json.h"
+#include "jobs/jieba.h"
 #include "jobs/levenshtein.h"
 #include "jobs/porter_stemmer.h"
 #include "jobs/py_unicode.h"
@@ -418,7 +419,8 @@ TEST(MetricBabilong, HandWritten) {
   EXPECT_EQ(babilong_task_labels("qa9").status().code(), StatusCode::kNotFound);
 }
 
-// ---- Chinese metrics: no jieba, structure checked with a per-code-point segmenter ----
+// ---- Chinese metrics: the structure around the segmenter, checked with a per-code-point one;
+// jieba itself and the real zh scores are in jieba_test.cc ----
 
 class CodePointSegmenter final : public WordSegmenter {
  public:
@@ -431,11 +433,15 @@ class CodePointSegmenter final : public WordSegmenter {
   }
 };
 
-TEST(MetricZh, UnimplementedWithoutJieba) {
-  EXPECT_EQ(qa_f1_zh_score("北京", "北京").status().code(), StatusCode::kUnimplemented);
-  EXPECT_EQ(rouge_zh_score("北京", "北京").status().code(), StatusCode::kUnimplemented);
-  EXPECT_EQ(longbench_metric_score(LongBenchMetric::kQaF1Zh, "a", "a").status().code(),
-            StatusCode::kUnimplemented);
+// The default segmenter is jieba: real values where python3-jieba's data is installed.
+TEST(MetricZh, DefaultSegmenterIsJieba) {
+  HKV_SKIP_UNLESS_EXISTS(jieba_data_dir() + "/dict.txt",
+                         "install python3-jieba or set HEADKV_JIEBA_DIR");
+  EXPECT_EQ(*qa_f1_zh_score("北京", "北京"), 1.0);
+  EXPECT_EQ(*rouge_zh_score("北京", "北京"), 0.999999995);  // pltrdy F has a 1e-8 epsilon
+  // jieba: 北京大学 | 的 | 学生 against 北京大学, so P = 1/3, R = 1 and F1 = 0.5.
+  EXPECT_EQ(*qa_f1_zh_score("北京大学的学生", "北京大学"), 0.5);
+  EXPECT_EQ(*longbench_metric_score(LongBenchMetric::kQaF1Zh, "a", "a"), 1.0);
 }
 
 TEST_F(MetricGolden, ZhStructureMatchesPythonWithSameSegmenter) {

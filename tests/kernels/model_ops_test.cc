@@ -1,13 +1,14 @@
 // The GPU engine's model-level kernels against their float32 references: cuBLAS linear (f32, f16,
 // bf16, f32 output), embedding (out-of-range ids flagged), GQA score pooling, argmax with banned
 // ids, and the batch maps of decode attention (query_segment) and append (segment_src_row).
+#include "kernels/model_ops.h"
+
 #include <gtest/gtest.h>
 
 #include "kernels/argmax.h"
 #include "kernels/attention_decode.h"
 #include "kernels/gemm.h"
 #include "kernels/kv_cache_ops.h"
-#include "kernels/model_ops.h"
 #include "kernels/reference/model_ops_ref.h"
 #include "kernels/reference/reference_ops.h"
 #include "tests/kernels/device_test_util.h"
@@ -28,14 +29,15 @@ TEST_P(ModelOpsGpuTest, LinearMatchesReference) {
   const DType d = GetParam();
   HKV_ASSERT_OK_AND_ASSIGN(CudaStream stream, CudaStream::create());
   HKV_ASSERT_OK_AND_ASSIGN(CublasHandle blas, CublasHandle::create(stream.get()));
-  for (auto [m, n, k] : {std::tuple{1, 96, 64}, std::tuple{7, 200, 136}, std::tuple{130, 64, 256}}) {
+  for (auto [m, n, k] :
+       {std::tuple{1, 96, 64}, std::tuple{7, 200, 136}, std::tuple{130, 64, 256}}) {
     for (DType out_dtype : {d, DType::kF32}) {
       auto in = testing::random_values(m * k, d, 1 + m);
       auto w = testing::random_values(n * k, d, 2 + n, 0.1f);
       HKV_ASSERT_OK_AND_ASSIGN(auto in_d, upload(in, d, stream.get()));
       HKV_ASSERT_OK_AND_ASSIGN(auto w_d, upload(w, d, stream.get()));
-      HKV_ASSERT_OK_AND_ASSIGN(auto out_d, upload(std::vector<float>(m * n, -7.0f), out_dtype,
-                                                   stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(auto out_d,
+                               upload(std::vector<float>(m * n, -7.0f), out_dtype, stream.get()));
       LinearParams p;
       p.out = out_d.data();
       p.in = in_d.data();
@@ -48,9 +50,8 @@ TEST_P(ModelOpsGpuTest, LinearMatchesReference) {
       HKV_ASSERT_OK(launch_linear(blas, p));
       HKV_ASSERT_OK_AND_ASSIGN(auto got, download(out_d, out_dtype, stream.get()));
       auto want = reference::linear(in, w, m, n, k, out_dtype);
-      EXPECT_TRUE(testing::all_close(got, want, testing::tolerance_for(d == DType::kF32
-                                                                            ? DType::kF32
-                                                                            : out_dtype)))
+      EXPECT_TRUE(testing::all_close(
+          got, want, testing::tolerance_for(d == DType::kF32 ? DType::kF32 : out_dtype)))
           << m << "x" << n << "x" << k;
     }
   }
@@ -65,11 +66,17 @@ TEST_P(ModelOpsGpuTest, EmbeddingAndScorePool) {
   std::vector<int32_t> ids = {0, 49, 7, 7, 23};
   HKV_ASSERT_OK_AND_ASSIGN(auto table_d, upload(table, d, stream.get()));
   HKV_ASSERT_OK_AND_ASSIGN(auto ids_d, upload_ints(ids, stream.get()));
-  HKV_ASSERT_OK_AND_ASSIGN(auto out_d, upload(std::vector<float>(ids.size() * hidden, 3.0f), d,
-                                               stream.get()));
+  HKV_ASSERT_OK_AND_ASSIGN(auto out_d,
+                           upload(std::vector<float>(ids.size() * hidden, 3.0f), d, stream.get()));
   HKV_ASSERT_OK_AND_ASSIGN(auto flag_d, upload_ints(std::vector<int32_t>{0}, stream.get()));
-  EmbeddingParams ep{out_d.data(), table_d.data(), ids_d.data(), flag_d.data(),
-                     static_cast<int64_t>(ids.size()), hidden, vocab, d};
+  EmbeddingParams ep{out_d.data(),
+                     table_d.data(),
+                     ids_d.data(),
+                     flag_d.data(),
+                     static_cast<int64_t>(ids.size()),
+                     hidden,
+                     vocab,
+                     d};
   HKV_ASSERT_OK(launch_embedding(ep, stream.get()));
   HKV_ASSERT_OK_AND_ASSIGN(auto got, download(out_d, d, stream.get()));
   EXPECT_EQ(got, reference::embedding(table, ids, hidden));
@@ -162,8 +169,8 @@ TEST_P(ModelOpsGpuTest, DecodeAndAppendFollowTheBatchMaps) {
   HKV_ASSERT_OK_AND_ASSIGN(auto lens_d, upload_ints(lens, stream.get()));
   HKV_ASSERT_OK_AND_ASSIGN(auto qs_d, upload_ints(query_segment, stream.get()));
   HKV_ASSERT_OK_AND_ASSIGN(auto src_d, upload_ints(src_row, stream.get()));
-  HKV_ASSERT_OK_AND_ASSIGN(auto out_d, upload(std::vector<float>(2 * H * D, 9.0f), d,
-                                               stream.get()));
+  HKV_ASSERT_OK_AND_ASSIGN(auto out_d,
+                           upload(std::vector<float>(2 * H * D, 9.0f), d, stream.get()));
   KvAppendParams ap;
   ap.k_cache = k_d.data();
   ap.v_cache = v_d.data();
@@ -216,6 +223,33 @@ TEST_P(ModelOpsGpuTest, DecodeAndAppendFollowTheBatchMaps) {
     want.insert(want.end(), o.begin(), o.end());
   }
   EXPECT_TRUE(testing::all_close(got, want, testing::tolerance_for(d)));
+
+  // The softmax rows themselves (head detection), float32 out.
+  const int64_t stride = 400;
+  HKV_ASSERT_OK_AND_ASSIGN(
+      auto probs_d, upload(std::vector<float>(2 * H * stride, -1.0f), DType::kF32, stream.get()));
+  AttentionProbsParams pp;
+  pp.out = static_cast<float*>(static_cast<void*>(probs_d.data()));
+  pp.q = q_d.data();
+  pp.k = k_d.data();
+  pp.cu_capacity = cu_d.data();
+  pp.kv_lens = lens_d.data();
+  pp.query_segment = qs_d.data();
+  pp.num_queries = 2 * H;
+  pp.head_dim = D;
+  pp.q_row_stride = D;
+  pp.out_row_stride = stride;
+  pp.scale = 0.125f;
+  pp.dtype = d;
+  HKV_ASSERT_OK(launch_attention_probs(pp, stream.get()));
+  HKV_ASSERT_OK_AND_ASSIGN(auto probs, download(probs_d, DType::kF32, stream.get()));
+  auto want_probs = reference::attention_probs(q, k, cu, new_lens, query_segment, D, 0.125f);
+  for (int32_t qi = 0; qi < 2 * H; ++qi) {
+    std::vector<float> row(probs.begin() + qi * stride,
+                           probs.begin() + qi * stride + want_probs[qi].size());
+    EXPECT_TRUE(testing::all_close(row, want_probs[qi], {1e-6, 1e-4})) << "query " << qi;
+    EXPECT_EQ(probs[qi * stride + want_probs[qi].size()], -1.0f) << "wrote past kv_len";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Dtypes,

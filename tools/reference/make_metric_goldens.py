@@ -17,9 +17,11 @@ LongBench's rouge_score turns into 0.0. That depends on the call depth, so the r
 computed from module level through scorer() -> rouge_score(), the frames LongBench's eval.py has,
 and the measured threshold is stored as meta.pltrdy_max_readout_steps.
 
-The zh metrics need jieba, which headkv does not have in C++: their section "zh_structure"
-replaces jieba.cut by a per-code-point split (the C++ test uses the same segmenter), which checks
-everything around the segmentation, not jieba itself.
+The zh metrics use jieba 0.42.1 (PyPI; its dict.txt and finalseg/prob_*.py are the files of
+Debian's python3-jieba 0.42.1-3, which the C++ port jobs/jieba.h reads; meta.sha256 pins them).
+Section "jieba" holds jieba.cut(text, cut_all=False) token lists and real qa_f1_zh_score /
+rouge_zh_score values. Section "zh_structure" replaces jieba.cut by a per-code-point split (the
+C++ test uses the same segmenter), which checks everything around the segmentation on its own.
 
 Usage: python3 tools/reference/make_metric_goldens.py --data-dir ../shared/data \
            --out tests/golden/metrics.json
@@ -27,11 +29,15 @@ Deterministic: fixed seeds and case order, no timestamps or absolute paths.
 """
 
 import argparse
+import hashlib
 import json
+import logging
+import os
 import random
 import re
 import string
 import sys
+import tempfile
 import unicodedata
 from collections import Counter
 
@@ -40,6 +46,7 @@ import jieba
 import Levenshtein
 import nltk
 from fuzzywuzzy import fuzz
+from jieba import finalseg
 from rouge import Rouge
 from rouge_score import rouge_scorer
 
@@ -639,6 +646,178 @@ def section_zh_structure():
     return cases, normalize
 
 
+# ---------------------------------------------------------------------------------------------
+# Real jieba 0.42.1 (jieba.cut(text, cut_all=False), the default HMM=True): token lists for the C++
+# port (jobs/jieba.h) and qa_f1_zh_score / rouge_zh_score over them.
+
+JIEBA_NEWS = [
+    "国家统计局10月16日发布数据显示，前三季度国内生产总值同比增长5.2%。",
+    "2024年1月1日起，新修订的《中华人民共和国公司法》正式施行。",
+    "据新华社报道，中国人民银行宣布下调金融机构存款准备金率0.5个百分点。",
+    "上海证券交易所的科创板股票今日收盘上涨1.27%，成交额达到856亿元。",
+    "北京时间昨晚，中国女排以3比1战胜巴西队，提前锁定小组第一。",
+    "受台风“杜苏芮”影响，福建、浙江等地出现强降雨，部分航班取消。",
+    "华为公司发布了新款Mate 60 Pro手机，搭载自研的麒麟9000S芯片。",
+    "特斯拉CEO埃隆·马斯克周三抵达北京，开始为期两天的访问。",
+    "世界卫生组织（WHO）表示，全球新冠肺炎确诊病例已超过7.6亿例。",
+    "教育部印发通知，要求各地中小学减轻学生课业负担，保证每天1小时体育活动。",
+    "张家口市2022年冬奥会场馆赛后利用方案已经获得批准。",
+    "今年春运期间，全国铁路累计发送旅客4.8亿人次，同比增长37.9%。",
+    "研究人员在《自然》杂志上发表论文，称发现了一种新的抗生素。",
+    "深圳市南山区科技园内，一家人工智能初创企业完成了B轮融资。",
+    "阿里巴巴集团宣布将分拆为六大业务集团，各自独立融资和上市。",
+    "中国空间站“天宫”迎来第三批航天员，神舟十六号飞船发射圆满成功。",
+    "工信部数据显示，截至6月底，我国5G基站总数达293.7万个。",
+    "联合国秘书长古特雷斯呼吁各方保持克制，尽快恢复和平谈判。",
+    "小李昨天在淘宝上买了一台MacBook Air，花了7999元。",
+    "中国队在东京奥运会上获得38枚金牌、32枚银牌和18枚铜牌。",
+    "李雷和韩梅梅是初中同学，他们经常一起去图书馆看书。",
+    "据路透社消息，美国联邦储备委员会宣布加息25个基点。",
+    "苹果公司股价周五收于189.98美元，市值约为2.95万亿美元。",
+    "本次会议由张伟主持，李娜、王芳、刘洋等十余位专家出席。",
+    "杭州亚运会将于2023年9月23日至10月8日举行，共设40个大项。",
+    "记者从市交通委获悉，地铁19号线预计年底开通运营。",
+    "这款产品的价格是¥1,299，比去年下降了约15%。",
+    "用户可以通过微信、支付宝或银联云闪付完成付款。",
+    "他说：“我们一定要把这件事情做好！”",
+    "《红楼梦》是中国古典四大名著之一，作者是曹雪芹。",
+    "请问明天北京的天气怎么样？会下雨吗？",
+    "据统计，该市常住人口为1,234.56万人，其中65岁及以上人口占14.2%。",
+    "第十四届全国人民代表大会第一次会议于3月5日在北京开幕。",
+    "美团、京东、拼多多等电商平台纷纷推出“双十一”促销活动。",
+    "OpenAI发布了GPT-4模型，ChatGPT的用户数突破1亿。",
+    "这部电影的票房突破了50亿元大关，成为年度冠军。",
+    "乌克兰总统泽连斯基会见了来访的德国总理朔尔茨。",
+    "马云、马化腾、李彦宏曾被称为中国互联网的三巨头。",
+    "昨天下午，闫晓岚在朝阳区遇见了老同学褚慕白。",
+    "阚泽霖和訾文博合作撰写了这篇关于气候变化的论文。",
+    "他叫艾克里斯·范德沃特，来自荷兰阿姆斯特丹。",
+    "第3季度营收同比增长12.5%，净利润为-3.2亿元。",
+    "1949年10月1日，中华人民共和国中央人民政府成立。",
+    "公元前221年，秦始皇统一六国，建立了中国历史上第一个大一统王朝。",
+    "长江是中国第一长河，全长约6300公里，流经11个省级行政区。",
+    "近日，多地发布高温红色预警，最高气温超过40℃。",
+    "该公司计划在未来三年内投资200亿元建设新能源汽车工厂。",
+    "专家指出，青少年近视率居高不下，与长时间使用电子产品有关。",
+    "比赛第89分钟，武磊接队友传球后破门，帮助球队1:0取胜。",
+    "这项研究由北京大学、复旦大学和浙江大学的科研团队共同完成。",
+    "警方提醒市民，不要轻信陌生电话，谨防电信网络诈骗。",
+    "国务院常务会议部署进一步优化营商环境、降低制度性交易成本。",
+    "某网红餐厅因食品安全问题被市场监管部门罚款5万元。",
+    "截至发稿时，比特币价格报26,543美元，24小时内下跌2.3%。",
+    "孙悟空、猪八戒和沙和尚保护唐僧去西天取经。",
+]
+
+JIEBA_CLASSICS = [
+    "我来到北京清华大学", "他来到了网易杭研大厦", "小明硕士毕业于中国科学院计算所，后在日本京都大学深造",
+    "工信处女干事每月经过下属科室都要亲口交代24口交换机等技术性器件的安装工作",
+    "结婚的和尚未结婚的", "南京市长江大桥", "乒乓球拍卖完了", "研究生命的起源",
+    "这个门把手坏了，请把手拿开", "欧阳娜娜、司马光、诸葛亮和上官婉儿都是复姓人物。",
+    "记者王晓东、实习生刘思彤报道", "王小明和李华强在上海见面", "特朗普与泽连斯基通话",
+    "张三丰、令狐冲、韦小宝是金庸小说中的人物", "永和服装饰品有限公司", "我爱北京天安门",
+    "吴国忠臣伍子胥", "人要是行，干一行行一行，一行行行行行", "下雨天留客天留我不留",
+]
+
+JIEBA_TRADITIONAL = [
+    "臺灣的經濟發展在過去十年中經歷了許多變化。", "香港特別行政區政府今日公佈了新一年度的財政預算案。",
+    "澳門回歸祖國已經二十多年了。", "我們應該尊重每一個人的選擇。", "東京奧運會於2021年7月23日開幕。",
+    "資訊科技產業對於國家競爭力非常重要。",
+]
+
+JIEBA_EDGE = [
+    "", " ", "\n", "\r\n", "\r", "\t", "第一行\r\n第二行\n第三行\r第四行", "  前后有空格  ",
+    "中文\t制表符\t分隔", "全角空格\u3000分隔", "不间断空格\u00a0分隔", "中文\r\r\n\n\r",
+    "中\x1c文\x1d字\x85符", "中\u2028文\u2029", "中\u200b文", "\ufeff中文", "中\x00文",
+    "😀", "今天天气真好😀😀，出去玩吧🎉", "👍👍👍点赞", "ＡＢＣ１２３全角字母数字", "２０２３年１２月３１日",
+    "AT&T和T-Mobile是美国的运营商", "C++、C#、F#和Node.js都是编程相关的名词", "__init__.py文件",
+    "50%以上的受访者表示满意", "3.14.15.92", "v1.2.3版本已发布", "1.5万元", "100%", "a-b-c", "---",
+    "。。。！！！", "…………", "——破折号——", "《》〈〉「」『』【】", "鿖鿗鿘超出范围的汉字", "㐀㐁扩展A区",
+    "𠀀𠀁扩展B区字符", "日本語のテキストと中文混合", "한국어와 중국어", "Привет мир 你好世界",
+    "café naïve 咖啡", "٣٤٥ 阿拉伯数字", "⑴⑵⑶①②③", "Ⅻ章", "x²+y²=z²", "E=mc²是爱因斯坦的质能方程",
+    "hello world", "Hello, World! 你好，世界！", "AI、IoT、VR/AR等新技术", "COVID-19疫情", "iPhone15在中国",
+    "一二三四五六七八九十", "二〇二三年", "百分之五十", "零点五", "三千五百万", "十月一日是国庆节",
+    "12:30开会，13:45结束", "2023-10-01", "2023/10/01", "温度从-10℃升到+5℃", "1e10", "0.001%",
+    "3.5%的增长率", "1,000,000", "$100", "#话题标签#", "@用户名 你好", "&&&", "%%%", "....", "a.b",
+    "_下划线_", "+86 138 0000 0000", "的的的的的的的的的的", "哈哈哈哈哈哈哈哈", "啊", "中", "a", "1",
+    "abcdefghijklmnopqrstuvwxyz", "ABCDEFG中文HIJKLMN", "他的邮箱是zhang.san@example.com，电话是010-12345678。",
+    "Python 3.11比3.10快10%~60%，详见https://docs.python.org。", "温度计显示-5.5℃，体感温度更低。",
+    "3.5.6%和7.8%%", "ab12.34%cd", "12.٣4", "12.ab", "中国abc123.45%def测试", "测试.5", "测试5.",
+]
+
+
+def jieba_generated_inputs():
+    """Seeded random texts: dictionary-word runs (the DAG) and rare-character runs (the HMM)."""
+    rng = random.Random(13)
+    words = sorted(w for w, f in jieba.dt.FREQ.items() if f > 0)
+    chars = sorted(finalseg.emit_P["S"])
+    fillers = ["，", "。", " ", "2023", "年", "%", "ABC", "3.5", "\n", "、", "-", "x"]
+    texts = []
+    for _ in range(40):
+        texts.append("".join(rng.choice(words) for _ in range(rng.randint(2, 10))))
+    for _ in range(30):
+        texts.append("".join(rng.choice(chars) for _ in range(rng.randint(2, 14))))
+    for _ in range(20):
+        parts = [rng.choice(words) if rng.random() < 0.4 else
+                 rng.choice(chars) if rng.random() < 0.6 else rng.choice(fillers)
+                 for _ in range(rng.randint(3, 16))]
+        texts.append("".join(parts))
+    texts.append("".join(JIEBA_NEWS[:12]))  # one long paragraph
+    texts.append("\n".join(JIEBA_CLASSICS))
+    return texts
+
+
+def jieba_metric_pairs():
+    """(prediction, answer) pairs: perturbations of the news sentences plus edge cases."""
+    def perturb(kind, gt, other):
+        if kind == 0:
+            return gt
+        if kind == 1:
+            return "答案是：" + gt
+        if kind == 2:
+            return gt[: len(gt) // 2]
+        if kind == 3:
+            return "，".join(reversed(gt.rstrip("。").split("，"))) + "。"
+        if kind == 4:
+            return "".join("的" if i % 5 == 4 else c for i, c in enumerate(gt))
+        if kind == 5:
+            return other
+        if kind == 6:
+            return gt + other
+        if kind == 7:
+            return " ".join(gt[i:i + 3] for i in range(0, len(gt), 3))
+        return gt.upper().replace("，", ",").replace("。", ".")
+
+    pairs = []
+    for i, gt in enumerate(JIEBA_NEWS):
+        other = JIEBA_NEWS[(i + 7) % len(JIEBA_NEWS)]
+        for kind in sorted({i % 9, (i + 4) % 9}):
+            pairs.append((perturb(kind, gt, other), gt))
+    pairs += [("", "北京"), ("北京", ""), ("", ""), ("。。。", "。"), ("北京", "北京"),
+              ("北京大学", "北京"), ("Apple公司", "apple公司"), ("😀😀", "😀"), ("王小明", "王晓明"),
+              ("臺灣經濟", "台湾经济"), ("答案：1949年10月1日", "1949年10月1日"),
+              ("约6300公里", "6300公里"), ("\n\n", "\n"), ("12.5%", "12.5")]
+    return pairs
+
+
+def section_jieba():
+    jieba.setLogLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:  # build FREQ from dict.txt, not a stale cache
+        jieba.dt.tmp_dir = tmp
+        jieba.dt.initialize()
+    package = os.path.dirname(jieba.__file__)
+    digests = {}
+    for name in ["dict.txt", "finalseg/prob_start.py", "finalseg/prob_trans.py",
+                 "finalseg/prob_emit.py"]:
+        with open(os.path.join(package, name), "rb") as f:
+            digests[name] = hashlib.sha256(f.read()).hexdigest()
+    inputs = JIEBA_NEWS + JIEBA_CLASSICS + JIEBA_TRADITIONAL + JIEBA_EDGE + jieba_generated_inputs()
+    cut = [{"s": s, "tokens": list(jieba.cut(s, cut_all=False))} for s in inputs]
+    qa = [{"pred": p, "gt": g, "value": qa_f1_zh_score(p, g)} for p, g in jieba_metric_pairs()]
+    meta = {"freq_entries": len(jieba.dt.FREQ), "total": jieba.dt.total,
+            "emit_entries": {s: len(finalseg.emit_P[s]) for s in "BMES"}, "sha256": digests}
+    return {"meta": meta, "cut": cut, "qa_f1_zh": qa}
+
+
 def build(args):
     qasper_rows, pairs = qasper_pairs(args.data_dir)
     qa_cases, qa_examples, normalize = section_qa_f1(qasper_rows, pairs)
@@ -649,6 +828,7 @@ def build(args):
     babilong, babilong_splits = section_babilong(args.data_dir)
     rounding, datasets = section_aggregate()
     zh_cases, zh_normalize = section_zh_structure()
+    jieba_section = section_jieba()
     return {
         "meta": {
             "python": sys.version.split()[0],
@@ -677,6 +857,7 @@ def build(args):
         "python_round": rounding,
         "dataset_score": datasets,
         "zh_structure": {"qa_f1_zh": zh_cases, "normalize_zh_answer": zh_normalize},
+        "jieba": jieba_section,
     }
 
 
@@ -705,6 +886,14 @@ if __name__ == "__main__":
     for PRED, GT in rouge_inputs(ARGS.data_dir) + rouge_recursion_inputs():
         ROUGE_CASES.append({"pred": PRED, "gt": GT, "value": scorer(rouge_score, PRED, [GT])})
     GOLDEN["rouge_l"] = ROUGE_CASES
+
+    # rouge_zh_score over the real jieba, from module level like rouge_l. The last pair is one
+    # pltrdy "sentence" (no ".") of well over 990 words: RecursionError, so 0.0.
+    JIEBA_ROUGE = []
+    LONG = "".join(JIEBA_NEWS).replace(".", "") * 2
+    for PRED, GT in jieba_metric_pairs() + [(LONG, LONG)]:
+        JIEBA_ROUGE.append({"pred": PRED, "gt": GT, "value": scorer(rouge_zh_score, PRED, [GT])})
+    GOLDEN["jieba"]["rouge_zh"] = JIEBA_ROUGE
 
     # rouge_zh_score over the per-code-point segmenter: one frame deeper than rouge_score.
     jieba.cut = lambda text, cut_all=False: iter(list(text))

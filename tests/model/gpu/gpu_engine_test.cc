@@ -4,6 +4,7 @@
 // both layouts. Label `gpu`: every test skips without a device.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include "model/gpu_compress.h"
 #include "model/gpu_generate.h"
 #include "model/kv_compressor.h"
+#include "model/observed_decoder.h"
 #include "tests/testing/gpu.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/tiny_model.h"
@@ -65,7 +67,7 @@ struct Models {
   std::unique_ptr<GpuModel> gpu;
 };
 
-void load_models(Models* m, uint32_t seed) {
+void load_models(Models* m, uint32_t seed, bool graphs = true) {
   testing::TinyModelOptions o;
   o.hidden = 256;
   o.heads = 4;
@@ -83,6 +85,7 @@ void load_models(Models* m, uint32_t seed) {
   GpuEngineOptions go;
   go.dtype = kernels::DType::kF32;
   go.prefill_chunk = 64;  // several chunks per prompt
+  go.decode_graphs = graphs;
   auto gpu = GpuModel::load(*source, go);
   ASSERT_TRUE(gpu.ok()) << gpu.status().to_string();
   m->gpu = std::move(*gpu);
@@ -120,8 +123,8 @@ TEST(GpuEngineTest, MatchesCpuEngineForEveryMethod) {
     double max_ref = 0, max_diff = 0;
     for (int i = 0; i < c.vocab_size; ++i) {
       max_ref = std::max(max_ref, std::abs(static_cast<double>(pre->last_logits[i])));
-      max_diff = std::max(max_diff, std::abs(static_cast<double>(pre->last_logits[i]) -
-                                             trace.logits[0][i]));
+      max_diff = std::max(max_diff,
+                          std::abs(static_cast<double>(pre->last_logits[i]) - trace.logits[0][i]));
     }
     EXPECT_LE(max_diff / max_ref, 1e-4);
     for (size_t i = 0; i < configs.size(); ++i) {
@@ -130,8 +133,8 @@ TEST(GpuEngineTest, MatchesCpuEngineForEveryMethod) {
       EXPECT_EQ(gpu_run->runs[i].cache_entries, cpu_run->runs[i].cache_entries) << label;
       // Kept positions, layer by layer, against the CPU selection on the CPU prefill.
       int64_t same = 0, total = 0;
-      const bool gqa = configs[i].layout == CacheLayout::kGqa ||
-                       configs[i].method == Method::kFullKv;
+      const bool gqa =
+          configs[i].layout == CacheLayout::kGqa || configs[i].method == Method::kFullKv;
       const int32_t S = gqa ? c.num_kv_heads : c.num_q_heads;
       for (int32_t l = 0; l < c.num_layers; ++l) {
         std::span<const int32_t> lc;
@@ -172,6 +175,103 @@ TEST(GpuEngineTest, BatchedDecodeEqualsSingleConfigRuns) {
   }
 }
 
+TEST(GpuEngineTest, DecodeGraphsChangeNothing) {
+  HKV_SKIP_IF_NO_GPU();
+  Models with, without;
+  ASSERT_NO_FATAL_FAILURE(load_models(&with, 9, true));
+  ASSERT_NO_FATAL_FAILURE(load_models(&without, 9, false));
+  const std::vector<int32_t> ids = random_ids(150, with.cpu->config().vocab_size, 2);
+  auto configs = all_methods(CacheLayout::kGqa, 64);
+  auto caps = caps_for(configs, with.cpu->config());
+  GenerationConfig gen;
+  gen.max_new_tokens = 9;
+  GpuTrace a, b;
+  a.keep_logits = b.keep_logits = true;
+  auto ra = generate_multi_gpu(*with.gpu, ids, configs, caps, gen, {}, &a);
+  auto rb = generate_multi_gpu(*without.gpu, ids, configs, caps, gen, {}, &b);
+  ASSERT_TRUE(ra.ok()) << ra.status().to_string();
+  ASSERT_TRUE(rb.ok()) << rb.status().to_string();
+  for (size_t i = 0; i < configs.size(); ++i)
+    EXPECT_EQ(ra->runs[i].tokens, rb->runs[i].tokens) << configs[i].label();
+  EXPECT_EQ(a.logits, b.logits);  // same kernels, same order: bit-identical
+}
+
+// Several samples (different lengths, configs and max_new_tokens) decoded as one merged batch give
+// what each gives alone.
+TEST(GpuEngineTest, SeveralSamplesDecodeAsOneBatch) {
+  HKV_SKIP_IF_NO_GPU();
+  Models m;
+  ASSERT_NO_FATAL_FAILURE(load_models(&m, 4));
+  const LlamaConfig& c = m.cpu->config();
+  std::vector<std::vector<int32_t>> prompts = {random_ids(90, c.vocab_size, 1),
+                                               random_ids(260, c.vocab_size, 2),
+                                               random_ids(33, c.vocab_size, 3)};
+  std::vector<std::vector<CompressionConfig>> configs = {
+      all_methods(CacheLayout::kReference, 48),
+      all_methods(CacheLayout::kGqa, 64),
+      {all_methods(CacheLayout::kReference, 16)[1]}};
+  std::vector<std::vector<std::vector<int32_t>>> caps;
+  std::vector<GpuSampleRequest> requests;
+  for (size_t k = 0; k < prompts.size(); ++k)
+    caps.push_back(caps_for(configs[k], c));
+  for (size_t k = 0; k < prompts.size(); ++k) {
+    GenerationConfig gen;
+    gen.max_new_tokens = 6 + 3 * static_cast<int32_t>(k);
+    gen.stop_ids = {7};
+    requests.push_back({prompts[k], &configs[k], &caps[k], gen});
+  }
+  auto merged = generate_samples_gpu(*m.gpu, requests);
+  ASSERT_TRUE(merged.ok()) << merged.status().to_string();
+  for (size_t k = 0; k < prompts.size(); ++k) {
+    auto alone = generate_multi_gpu(*m.gpu, prompts[k], configs[k], caps[k], requests[k].gen);
+    ASSERT_TRUE(alone.ok()) << alone.status().to_string();
+    for (size_t i = 0; i < configs[k].size(); ++i) {
+      EXPECT_EQ((*merged)[k].runs[i].tokens, alone->runs[i].tokens)
+          << "sample " << k << " " << configs[k][i].label();
+    }
+  }
+  requests[1].gen.min_new_tokens = 2;  // bans must be shared
+  EXPECT_EQ(generate_samples_gpu(*m.gpu, requests).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Head detection's view: the GPU observed decoder shows the same softmax rows (float32 engines)
+// and picks the same tokens as the CPU one.
+TEST(GpuEngineTest, ObservedDecoderMatchesCpu) {
+  HKV_SKIP_IF_NO_GPU();
+  Models m;
+  ASSERT_NO_FATAL_FAILURE(load_models(&m, 12));
+  const LlamaConfig& c = m.cpu->config();
+  const std::vector<int32_t> ids = random_ids(120, c.vocab_size, 8);
+  auto cpu = make_cpu_decoder(*m.cpu);
+  auto gpu = make_gpu_decoder(*m.gpu);
+  const int32_t steps = 5;
+  ASSERT_TRUE(cpu->begin(ids, steps).ok());
+  ASSERT_TRUE(gpu->begin(ids, steps).ok());
+  int32_t tc = 3, tg = 3;
+  for (int32_t step = 0; step < steps; ++step) {
+    std::map<std::pair<int32_t, int32_t>, std::vector<float>> rows_cpu, rows_gpu;
+    auto keep = [](auto* rows) {
+      return AttentionObserver([rows](size_t, int32_t l, int32_t h, std::span<const float> p) {
+        (*rows)[{l, h}] = std::vector<float>(p.begin(), p.end());
+      });
+    };
+    auto nc = cpu->step(tc, 120 + step, keep(&rows_cpu));
+    auto ng = gpu->step(tg, 120 + step, keep(&rows_gpu));
+    ASSERT_TRUE(nc.ok() && ng.ok());
+    EXPECT_EQ(*nc, *ng) << "step " << step;
+    ASSERT_EQ(rows_cpu.size(), static_cast<size_t>(c.num_layers * c.num_q_heads));
+    for (const auto& [key, row] : rows_cpu) {
+      const std::vector<float>& g = rows_gpu[key];
+      ASSERT_EQ(g.size(), row.size()) << "layer " << key.first << " head " << key.second;
+      ASSERT_EQ(row.size(), 121u + step);
+      for (size_t j = 0; j < row.size(); ++j)
+        ASSERT_NEAR(g[j], row[j], 1e-5) << "layer " << key.first << " head " << key.second;
+    }
+    tc = *nc;
+    tg = *ng;
+  }
+}
+
 // Identical fp16 inputs on both sides: the GPU window-score + sort + count path keeps exactly the
 // positions of the CPU selection, ties included (maxpool plateaus make them common).
 TEST(GpuCompressorTest, KeepsExactlyTheCpuPositionsOnIdenticalInputs) {
@@ -202,7 +302,8 @@ TEST(GpuCompressorTest, KeepsExactlyTheCpuPositionsOnIdenticalInputs) {
   for (int64_t g = 0; g < c.num_kv_heads; ++g)
     for (int64_t t = 0; t < L; ++t)
       for (int64_t e = 0; e < c.head_dim; ++e) {
-        const int64_t src = (g * L + t) * c.head_dim + e, dst = (t * c.num_kv_heads + g) * c.head_dim + e;
+        const int64_t src = (g * L + t) * c.head_dim + e,
+                      dst = (t * c.num_kv_heads + g) * c.head_dim + e;
         k_dev[dst] = float_to_f16(layer.k[src]);
         v_dev[dst] = float_to_f16(layer.v[src]);
       }
@@ -236,8 +337,8 @@ TEST(GpuCompressorTest, KeepsExactlyTheCpuPositionsOnIdenticalInputs) {
                               : CacheLayout::kReference);
       auto batch = GpuBatch::create(c, layouts, kernels::DType::kF16, stream->get());
       ASSERT_TRUE(batch.ok());
-      auto comp = GpuCompressor::create(c, kernels::DType::kF16, configs, caps, L, W, 0,
-                                        stream->get());
+      auto comp =
+          GpuCompressor::create(c, kernels::DType::kF16, configs, caps, L, W, 0, stream->get());
       ASSERT_TRUE(comp.ok()) << comp.status().to_string();
       std::vector<std::vector<std::vector<std::vector<int32_t>>>> kept;
       for (int32_t l = 0; l < c.num_layers; ++l) {

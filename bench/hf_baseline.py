@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""HF transformers baseline on the GPU host, same shapes as `headkv bench`:
+    hf_baseline.py MODEL_DIR OUT.json [--tokens 8192] [--new-tokens 128] [--runs 5]
+Times (CUDA events / synchronised clock, one warm-up, median of --runs): prefill of TOKENS random
+ids; a hand-written greedy decode loop over a DynamicCache (ms per token); generate() of NEW_TOKENS
+tokens with no early stop (one config = FullKV; a 12-config sweep costs 12 of these)."""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+from transformers import AutoModelForCausalLM, DynamicCache
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("model")
+    ap.add_argument("out")
+    ap.add_argument("--tokens", type=int, default=8192)
+    ap.add_argument("--new-tokens", type=int, default=128)
+    ap.add_argument("--runs", type=int, default=5)
+    a = ap.parse_args()
+    model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.bfloat16).to("cuda").eval()
+    g = torch.Generator().manual_seed(7)
+    ids = torch.randint(0, model.config.vocab_size, (1, a.tokens), generator=g).to("cuda")
+
+    def timed(fn):
+        fn()
+        torch.cuda.synchronize()
+        out = []
+        for _ in range(a.runs):
+            t0 = time.perf_counter()
+            fn()
+            torch.cuda.synchronize()
+            out.append((time.perf_counter() - t0) * 1e3)
+        return statistics.median(out)
+
+    with torch.no_grad():
+        prefill_ms = timed(lambda: model(ids, use_cache=True))
+
+        def loop():
+            cache = DynamicCache()
+            logits = model(ids, past_key_values=cache, use_cache=True).logits[:, -1]
+            tok = logits.argmax(-1, keepdim=True)
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            for _ in range(a.new_tokens - 1):
+                logits = model(tok, past_key_values=cache, use_cache=True).logits[:, -1]
+                tok = logits.argmax(-1, keepdim=True)
+            torch.cuda.synchronize()
+            return (time.perf_counter() - t0) * 1e3 / (a.new_tokens - 1)
+        loop()
+        loop_ms = statistics.median([loop() for _ in range(a.runs)])
+        generate_ms = timed(lambda: model.generate(ids, max_new_tokens=a.new_tokens,
+                                                   min_new_tokens=a.new_tokens, do_sample=False,
+                                                   eos_token_id=None, pad_token_id=0))
+    res = {"card": torch.cuda.get_device_name(0), "torch": torch.__version__,
+           "transformers": __import__("transformers").__version__, "tokens": a.tokens,
+           "new_tokens": a.new_tokens, "prefill_ms": prefill_ms, "loop_ms_per_token": loop_ms,
+           "generate_ms_per_config": generate_ms, "sweep12_generate_ms": 12 * generate_ms}
+    json.dump(res, open(a.out, "w"), indent=1)
+    print(f"HF {res['transformers']} on {res['card']}: prefill {a.tokens} {prefill_ms:.0f} ms;"
+          f" decode loop {loop_ms:.1f} ms/token; generate() {generate_ms:.0f} ms per config"
+          f" ({a.new_tokens} tokens) -> 12 configs {12 * generate_ms / 1e3:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+// `headkv bench`: the M7 measurements on one GPU, all with CUDA events or a synchronised host
+// clock, warm-up first and the median of --runs repetitions: the card's ceilings (bf16 GEMM rate,
+// device copy bandwidth), prefill, batch-1 decode, a 12-config sweep on one sample (shared
+// prefill + batched decode) against the same configs run one by one, and cache sizes against the
+// entries formula. Prints a table and writes JSON.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace hkv::cli {
+
+struct BenchOptions {
+  std::string model;             // HF folder or .gguf (a random Llama-3-8B-shaped model for M7)
+  std::string dtype = "bf16";
+  int64_t tokens = 8192;         // prompt length
+  int32_t new_tokens = 128;      // decode steps per config (no early stop)
+  int32_t runs = 5;              // timed repetitions (median reported)
+  std::string head_scores;       // HeadKV-R2 score file for the sweep (else the sweep has none)
+  std::string what = "all";      // all | ceilings | prefill | decode | sweep
+  std::string out = "bench.json";
+};
+
+int run_bench(const BenchOptions& options);
+
+}  // namespace hkv::cli

@@ -1,0 +1,258 @@
+// Flash-attention-2 style causal GQA prefill on the tensor cores. Block = 4 warps = 64 query rows
+// of one query head; each warp owns 16 rows. Per 64-key tile: S = Q.K^T with mma.sync m16n8k16
+// (fp32 accumulate), causal mask, online softmax in fp32 (exp2 with log2(e) folded into the
+// scale), P rounded to the input dtype (as FA2 / SDPA do), O += P.V with mma. Q, K, V tiles sit in
+// shared memory with rows padded by 16 bytes (conflict-free ldmatrix); tiles are loaded with
+// 16-byte vectors. Output O / l rounded to the dtype.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include "kernels/attention_prefill_tc.cuh"
+#include "kernels/cuda_utils.h"
+
+namespace hkv::kernels::internal {
+namespace {
+
+constexpr int kWarps = 4;
+constexpr int kBlockM = 16 * kWarps;  // query rows per block
+constexpr int kBlockN = 64;           // keys per tile
+
+template <typename T>
+struct MmaOp;
+
+template <>
+struct MmaOp<__half> {
+  __device__ static void run(float* c, const uint32_t* a, const uint32_t* b) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+  }
+  __device__ static uint32_t pack(float lo, float hi) {
+    __half2 h = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&h);
+  }
+};
+
+template <>
+struct MmaOp<__nv_bfloat16> {
+  __device__ static void run(float* c, const uint32_t* a, const uint32_t* b) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+  }
+  __device__ static uint32_t pack(float lo, float hi) {
+    __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&h);
+  }
+};
+
+__device__ __forceinline__ uint32_t smem_addr(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+__device__ __forceinline__ void ldmatrix_x4(uint32_t* r, const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_addr(p)));
+}
+
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t* r, const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_addr(p)));
+}
+
+// Copies rows [row0, row0 + rows) of a [*, stride] global matrix (D halves per row) into a
+// [rows, D + 8] shared tile; rows at or past `limit` are zero-filled.
+template <typename T, int D>
+__device__ __forceinline__ void load_tile(T* tile, const T* g, int64_t row0, int rows,
+                                          int64_t limit, int64_t stride) {
+  constexpr int kVecs = D / 8;  // 16-byte vectors per row
+  for (int i = threadIdx.x; i < rows * kVecs; i += kWarps * 32) {
+    const int r = i / kVecs, c = (i % kVecs) * 8;
+    uint4 val = make_uint4(0, 0, 0, 0);
+    if (row0 + r < limit) {
+      val = *reinterpret_cast<const uint4*>(g + (row0 + r) * stride + c);
+    }
+    *reinterpret_cast<uint4*>(tile + r * (D + 8) + c) = val;
+  }
+}
+
+template <typename T, int D>
+__global__ void __launch_bounds__(kWarps * 32)
+    attention_prefill_tc_kernel(T* __restrict__ out,      // [num_q_tokens, num_q_heads, D]
+                                const T* __restrict__ q,  // [num_q_tokens, num_q_heads, D]
+                                const T* __restrict__ k,  // [kv_len, num_kv_heads, D]
+                                const T* __restrict__ v,  // [kv_len, num_kv_heads, D]
+                                int64_t num_q_tokens,
+                                int64_t kv_len,
+                                int num_q_heads,
+                                int num_kv_heads,
+                                float scale_log2) {  // softmax scale * log2(e)
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  T* qs = reinterpret_cast<T*>(smem_raw);  // [kBlockM, D + 8]
+  T* ks = qs + kBlockM * (D + 8);          // [kBlockN, D + 8]
+  T* vs = ks + kBlockN * (D + 8);          // [kBlockN, D + 8]
+  const int head = blockIdx.y;
+  const int kv_head = head / (num_q_heads / num_kv_heads);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int g = lane / 4, t = lane % 4;
+  // Heavy (late) query tiles first: they have the most keys.
+  const int64_t m0 = static_cast<int64_t>(gridDim.x - 1 - blockIdx.x) * kBlockM;
+  const int64_t offset = kv_len - num_q_tokens;
+  const int64_t q_stride = static_cast<int64_t>(num_q_heads) * D;
+  const int64_t kv_stride = static_cast<int64_t>(num_kv_heads) * D;
+
+  load_tile<T, D>(qs, q + head * D, m0, kBlockM, num_q_tokens, q_stride);
+  __syncthreads();
+  uint32_t qf[D / 16][4];
+#pragma unroll
+  for (int kc = 0; kc < D / 16; ++kc) {
+    const int r = warp * 16 + (lane % 16);
+    ldmatrix_x4(qf[kc], qs + r * (D + 8) + kc * 16 + (lane / 16) * 8);
+  }
+  float o[D / 8][4];
+#pragma unroll
+  for (int i = 0; i < D / 8; ++i) {
+    o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.0f;
+  }
+  float row_max[2] = {-INFINITY, -INFINITY};
+  float row_sum[2] = {0.0f, 0.0f};
+  const int64_t my_row[2] = {m0 + warp * 16 + g, m0 + warp * 16 + g + 8};
+  const int64_t block_last = min(m0 + kBlockM, num_q_tokens) - 1;
+  const int64_t key_end = min(kv_len, block_last + offset + 1);
+
+  for (int64_t n0 = 0; n0 < key_end; n0 += kBlockN) {
+    __syncthreads();  // the previous tile's readers are done
+    load_tile<T, D>(ks, k + kv_head * D, n0, kBlockN, kv_len, kv_stride);
+    load_tile<T, D>(vs, v + kv_head * D, n0, kBlockN, kv_len, kv_stride);
+    __syncthreads();
+    float s[kBlockN / 8][4];
+#pragma unroll
+    for (int nt = 0; nt < kBlockN / 8; ++nt) {
+      s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
+    }
+#pragma unroll
+    for (int nt = 0; nt < kBlockN / 8; ++nt) {
+#pragma unroll
+      for (int kc = 0; kc < D / 16; kc += 2) {
+        uint32_t b[4];
+        ldmatrix_x4(b, ks + (nt * 8 + lane % 8) * (D + 8) + kc * 16 + (lane / 8) * 8);
+        MmaOp<T>::run(s[nt], qf[kc], b);
+        MmaOp<T>::run(s[nt], qf[kc + 1], b + 2);
+      }
+    }
+    // Mask (causal and past kv_len), then the online softmax per row (rows g and g + 8; each row's
+    // 64 values are spread over the 4 lanes of a quad).
+    const bool needs_mask = n0 + kBlockN - 1 > m0 + offset || n0 + kBlockN > kv_len;
+    float tile_max[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+    for (int nt = 0; nt < kBlockN / 8; ++nt) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int hr = e / 2;
+        const int64_t key = n0 + nt * 8 + 2 * t + (e % 2);
+        float val = s[nt][e] * scale_log2;
+        if (needs_mask && (key > my_row[hr] + offset || key >= kv_len)) {
+          val = -INFINITY;
+        }
+        s[nt][e] = val;
+        tile_max[hr] = fmaxf(tile_max[hr], val);
+      }
+    }
+    float correction[2];
+#pragma unroll
+    for (int hr = 0; hr < 2; ++hr) {
+      tile_max[hr] = fmaxf(tile_max[hr], __shfl_xor_sync(0xffffffffu, tile_max[hr], 1));
+      tile_max[hr] = fmaxf(tile_max[hr], __shfl_xor_sync(0xffffffffu, tile_max[hr], 2));
+      const float new_max = fmaxf(row_max[hr], tile_max[hr]);
+      // A row with every key masked so far keeps max -inf: use 0 to avoid inf - inf.
+      const float base = new_max == -INFINITY ? 0.0f : new_max;
+      correction[hr] = exp2f(row_max[hr] - base);
+      row_max[hr] = new_max;
+      row_sum[hr] *= correction[hr];
+#pragma unroll
+      for (int nt = 0; nt < kBlockN / 8; ++nt) {
+        s[nt][2 * hr] = exp2f(s[nt][2 * hr] - base);
+        s[nt][2 * hr + 1] = exp2f(s[nt][2 * hr + 1] - base);
+        row_sum[hr] += s[nt][2 * hr] + s[nt][2 * hr + 1];
+      }
+    }
+#pragma unroll
+    for (int i = 0; i < D / 8; ++i) {
+      o[i][0] *= correction[0];
+      o[i][1] *= correction[0];
+      o[i][2] *= correction[1];
+      o[i][3] *= correction[1];
+    }
+    // O += P.V: P's accumulator layout is the A-fragment layout of the next mma.
+#pragma unroll
+    for (int kc = 0; kc < kBlockN / 16; ++kc) {
+      uint32_t a[4];
+      a[0] = MmaOp<T>::pack(s[2 * kc][0], s[2 * kc][1]);
+      a[1] = MmaOp<T>::pack(s[2 * kc][2], s[2 * kc][3]);
+      a[2] = MmaOp<T>::pack(s[2 * kc + 1][0], s[2 * kc + 1][1]);
+      a[3] = MmaOp<T>::pack(s[2 * kc + 1][2], s[2 * kc + 1][3]);
+#pragma unroll
+      for (int dt = 0; dt < D / 8; dt += 2) {
+        uint32_t b[4];
+        const int r = kc * 16 + (lane % 8) + ((lane / 8) % 2) * 8;
+        ldmatrix_x4_trans(b, vs + r * (D + 8) + dt * 8 + (lane / 16) * 8);
+        MmaOp<T>::run(o[dt], a, b);
+        MmaOp<T>::run(o[dt + 1], a, b + 2);
+      }
+    }
+  }
+  // Row sums: combine the quad's partial sums, normalise, store.
+#pragma unroll
+  for (int hr = 0; hr < 2; ++hr) {
+    row_sum[hr] += __shfl_xor_sync(0xffffffffu, row_sum[hr], 1);
+    row_sum[hr] += __shfl_xor_sync(0xffffffffu, row_sum[hr], 2);
+  }
+#pragma unroll
+  for (int hr = 0; hr < 2; ++hr) {
+    if (my_row[hr] >= num_q_tokens) {
+      continue;
+    }
+    const float inv = 1.0f / row_sum[hr];
+    T* dst = out + my_row[hr] * q_stride + head * D;
+#pragma unroll
+    for (int dt = 0; dt < D / 8; ++dt) {
+      const uint32_t packed = MmaOp<T>::pack(o[dt][2 * hr] * inv, o[dt][2 * hr + 1] * inv);
+      *reinterpret_cast<uint32_t*>(dst + dt * 8 + 2 * t) = packed;
+    }
+  }
+}
+
+template <typename T, int D>
+Status launch(const AttentionPrefillParams& p, cudaStream_t stream) {
+  constexpr int kSmem = (kBlockM + 2 * kBlockN) * (D + 8) * static_cast<int>(sizeof(T));
+  // Every launch: the attribute belongs to the current device, and workers drive one GPU each.
+  HKV_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(attention_prefill_tc_kernel<T, D>,
+                                                cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                kSmem));
+  const dim3 grid(static_cast<unsigned>((p.num_q_tokens + kBlockM - 1) / kBlockM),
+                  static_cast<unsigned>(p.num_q_heads));
+  attention_prefill_tc_kernel<T, D><<<grid, kWarps * 32, kSmem, stream>>>(
+      static_cast<T*>(p.out), static_cast<const T*>(p.q), static_cast<const T*>(p.k),
+      static_cast<const T*>(p.v), p.num_q_tokens, p.kv_len, p.num_q_heads, p.num_kv_heads,
+      p.scale * 1.4426950408889634f);
+  HKV_CUDA_CHECK_LAUNCH(stream);
+  return Status();
+}
+
+}  // namespace
+
+Status launch_attention_prefill_tc(const AttentionPrefillParams& p, cudaStream_t stream) {
+  const bool half = p.dtype == DType::kF16;
+  if (p.head_dim == 64) {
+    return half ? launch<__half, 64>(p, stream) : launch<__nv_bfloat16, 64>(p, stream);
+  }
+  return half ? launch<__half, 128>(p, stream) : launch<__nv_bfloat16, 128>(p, stream);
+}
+
+}  // namespace hkv::kernels::internal

@@ -6,8 +6,9 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <random>
+
+#include <nlohmann/json.hpp>
 
 #include "common/strings.h"
 #include "model/weights.h"
@@ -95,12 +96,12 @@ Result<Ceilings> measure_ceilings(int runs) {
   HKV_ASSIGN_OR_RETURN(auto src, kernels::DeviceBuffer<uint8_t>::allocate(bytes));
   HKV_ASSIGN_OR_RETURN(auto dst, kernels::DeviceBuffer<uint8_t>::allocate(bytes));
   HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(src.data(), 1, bytes, stream.get()));
-  HKV_ASSIGN_OR_RETURN(double copy_ms, time_events(stream.get(), std::max(runs, 10), [&] {
-                         HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(dst.data(), src.data(), bytes,
-                                                                  cudaMemcpyDeviceToDevice,
-                                                                  stream.get()));
-                         return Status();
-                       }));
+  HKV_ASSIGN_OR_RETURN(
+      double copy_ms, time_events(stream.get(), std::max(runs, 10), [&] {
+        HKV_CUDA_RETURN_IF_ERROR(
+            cudaMemcpyAsync(dst.data(), src.data(), bytes, cudaMemcpyDeviceToDevice, stream.get()));
+        return Status();
+      }));
   c.copy_tbps = 2.0 * bytes / (copy_ms * 1e-3) / 1e12;
   return c;
 }
@@ -183,8 +184,11 @@ int run_bench(const BenchOptions& o) {
     }
     const double t = median(ms), flops = prefill_flops(c, o.tokens);
     const double rate = flops / (t * 1e-3) / 1e12;
-    out["prefill"] = {{"tokens", o.tokens}, {"ms", t}, {"tflops", rate},
-                      {"fraction_of_gemm", rate / ceil.gemm_tflops}, {"flops", flops}};
+    out["prefill"] = {{"tokens", o.tokens},
+                      {"ms", t},
+                      {"tflops", rate},
+                      {"fraction_of_gemm", rate / ceil.gemm_tflops},
+                      {"flops", flops}};
     std::printf("prefill %lld tokens: %.1f ms, %.0f TFLOP/s = %.0f%% of the GEMM rate\n",
                 static_cast<long long>(o.tokens), t, rate, 100 * rate / ceil.gemm_tflops);
   }
@@ -198,15 +202,19 @@ int run_bench(const BenchOptions& o) {
         step_ms.push_back(run->decode_ms / std::max(run->decode_steps, 1));
     }
     const double t = median(step_ms);
-    const double bytes = decode_weight_bytes(c, elem) +
-                         double(o.tokens + o.new_tokens / 2) * c.num_layers * c.num_kv_heads *
-                             kv_bytes_per_entry(c, elem);
+    const double bytes = decode_weight_bytes(c, elem) + double(o.tokens + o.new_tokens / 2) *
+                                                            c.num_layers * c.num_kv_heads *
+                                                            kv_bytes_per_entry(c, elem);
     const double bw = bytes / (t * 1e-3) / 1e12;
-    out["decode"] = {{"context", o.tokens}, {"ms_per_step", t}, {"bytes_per_step", bytes},
-                     {"tbps", bw}, {"fraction_of_copy_bw", bw / ceil.copy_tbps}};
-    std::printf("decode batch 1, full cache at %lld: %.2f ms/step, %.2f GB/step, %.2f TB/s = "
-                "%.0f%% of the copy bandwidth\n",
-                static_cast<long long>(o.tokens), t, bytes / 1e9, bw, 100 * bw / ceil.copy_tbps);
+    out["decode"] = {{"context", o.tokens},
+                     {"ms_per_step", t},
+                     {"bytes_per_step", bytes},
+                     {"tbps", bw},
+                     {"fraction_of_copy_bw", bw / ceil.copy_tbps}};
+    std::printf(
+        "decode batch 1, full cache at %lld: %.2f ms/step, %.2f GB/step, %.2f TB/s = "
+        "%.0f%% of the copy bandwidth\n",
+        static_cast<long long>(o.tokens), t, bytes / 1e9, bw, 100 * bw / ceil.copy_tbps);
     // The step's weight GEMMs alone (M = 1 through cuBLAS): what they get of the bandwidth.
     {
       auto stream = kernels::CudaStream::create();
@@ -218,7 +226,7 @@ int run_bench(const BenchOptions& o) {
       const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
                     kvd = int64_t{c.num_kv_heads} * c.head_dim, im = c.intermediate_size;
       auto x = kernels::DeviceBuffer<uint16_t>::allocate(2 * im);
-      auto y = kernels::DeviceBuffer<uint16_t>::allocate(2 * im);
+      auto y = kernels::DeviceBuffer<uint16_t>::allocate(std::max<int64_t>(2 * im, c.vocab_size));
       if (!x.ok() || !y.ok())
         return fail(x.ok() ? y.status() : x.status());
       HKV_CUDA_CHECK(cudaMemsetAsync(x->data(), 0, x->bytes(), stream->get()));
@@ -304,24 +312,30 @@ int run_bench(const BenchOptions& o) {
       const bool gqa = run.config.method == model::Method::kFullKv ||
                        run.config.layout == model::CacheLayout::kGqa;
       const int64_t segments = int64_t{c.num_layers} * (gqa ? c.num_kv_heads : c.num_q_heads);
-      step_bytes += double(run.cache_entries + segments * o.new_tokens / 2) *
-                    kv_bytes_per_entry(c, elem);
-      mem.push_back({{"config", run.config.label()}, {"entries", run.cache_entries},
+      step_bytes +=
+          double(run.cache_entries + segments * o.new_tokens / 2) * kv_bytes_per_entry(c, elem);
+      mem.push_back({{"config", run.config.label()},
+                     {"entries", run.cache_entries},
                      {"bytes", run.cache_entries * kv_bytes_per_entry(c, elem)}});
     }
     const double floor_ms = prefill_flops(c, o.tokens) / (ceil.gemm_tflops * 1e12) * 1e3 +
                             (o.new_tokens - 1) * step_bytes / (ceil.copy_tbps * 1e12) * 1e3;
     const double shared = median(shared_ms), alone = median(alone_ms);
-    out["sweep"] = {{"configs", configs.size()}, {"shared_ms", shared}, {"one_by_one_ms", alone},
-                    {"floor_ms", floor_ms}, {"vs_floor", shared / floor_ms},
-                    {"speedup_vs_one_by_one", alone / shared}, {"prefill_ms", last.prefill_ms},
-                    {"decode_ms", last.decode_ms}, {"memory", mem}};
-    std::printf("sweep, %zu configs x %d new tokens on one %lld-token sample: %.0f ms "
-                "(prefill %.0f, decode %.0f); floor %.0f ms -> %.2fx the floor; one by one %.0f "
-                "ms -> %.1fx faster shared\n",
-                configs.size(), o.new_tokens, static_cast<long long>(o.tokens), shared,
-                last.prefill_ms, last.decode_ms, floor_ms, shared / floor_ms, alone,
-                alone / shared);
+    out["sweep"] = {{"configs", configs.size()},
+                    {"shared_ms", shared},
+                    {"one_by_one_ms", alone},
+                    {"floor_ms", floor_ms},
+                    {"vs_floor", shared / floor_ms},
+                    {"speedup_vs_one_by_one", alone / shared},
+                    {"prefill_ms", last.prefill_ms},
+                    {"decode_ms", last.decode_ms},
+                    {"memory", mem}};
+    std::printf(
+        "sweep, %zu configs x %d new tokens on one %lld-token sample: %.0f ms "
+        "(prefill %.0f, decode %.0f); floor %.0f ms -> %.2fx the floor; one by one %.0f "
+        "ms -> %.1fx faster shared\n",
+        configs.size(), o.new_tokens, static_cast<long long>(o.tokens), shared, last.prefill_ms,
+        last.decode_ms, floor_ms, shared / floor_ms, alone, alone / shared);
     for (const auto& m : mem) {
       std::printf("  %-34s %10lld entries %10.1f MiB\n", m["config"].get<std::string>().c_str(),
                   static_cast<long long>(m["entries"].get<int64_t>()),

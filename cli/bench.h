@@ -11,13 +11,13 @@
 namespace hkv::cli {
 
 struct BenchOptions {
-  std::string model;             // HF folder or .gguf (a random Llama-3-8B-shaped model for M7)
+  std::string model;  // HF folder or .gguf (a random Llama-3-8B-shaped model for M7)
   std::string dtype = "bf16";
-  int64_t tokens = 8192;         // prompt length
-  int32_t new_tokens = 128;      // decode steps per config (no early stop)
-  int32_t runs = 5;              // timed repetitions (median reported)
-  std::string head_scores;       // HeadKV-R2 score file for the sweep (else the sweep has none)
-  std::string what = "all";      // all | ceilings | prefill | decode | sweep
+  int64_t tokens = 8192;     // prompt length
+  int32_t new_tokens = 128;  // decode steps per config (no early stop)
+  int32_t runs = 5;          // timed repetitions (median reported)
+  std::string head_scores;   // HeadKV-R2 score file for the sweep (else the sweep has none)
+  std::string what = "all";  // all | ceilings | prefill | decode | sweep
   std::string out = "bench.json";
 };
 

@@ -29,6 +29,7 @@ struct MmaOp<__half> {
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
   }
+
   __device__ static uint32_t pack(float lo, float hi) {
     __half2 h = __floats2half2_rn(lo, hi);
     return *reinterpret_cast<uint32_t*>(&h);
@@ -44,6 +45,7 @@ struct MmaOp<__nv_bfloat16> {
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
   }
+
   __device__ static uint32_t pack(float lo, float hi) {
     __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
     return *reinterpret_cast<uint32_t*>(&h);
@@ -69,8 +71,8 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t* r, const void* p) {
 // Copies rows [row0, row0 + rows) of a [*, stride] global matrix (D halves per row) into a
 // [rows, D + 8] shared tile; rows at or past `limit` are zero-filled.
 template <typename T, int D>
-__device__ __forceinline__ void load_tile(T* tile, const T* g, int64_t row0, int rows,
-                                          int64_t limit, int64_t stride) {
+__device__ __forceinline__ void load_tile(
+    T* tile, const T* g, int64_t row0, int rows, int64_t limit, int64_t stride) {
   constexpr int kVecs = D / 8;  // 16-byte vectors per row
   for (int i = threadIdx.x; i < rows * kVecs; i += kWarps * 32) {
     const int r = i / kVecs, c = (i % kVecs) * 8;
@@ -232,9 +234,8 @@ template <typename T, int D>
 Status launch(const AttentionPrefillParams& p, cudaStream_t stream) {
   constexpr int kSmem = (kBlockM + 2 * kBlockN) * (D + 8) * static_cast<int>(sizeof(T));
   // Every launch: the attribute belongs to the current device, and workers drive one GPU each.
-  HKV_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(attention_prefill_tc_kernel<T, D>,
-                                                cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                kSmem));
+  HKV_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(
+      attention_prefill_tc_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem));
   const dim3 grid(static_cast<unsigned>((p.num_q_tokens + kBlockM - 1) / kBlockM),
                   static_cast<unsigned>(p.num_q_heads));
   attention_prefill_tc_kernel<T, D><<<grid, kWarps * 32, kSmem, stream>>>(

@@ -23,6 +23,7 @@ class CudaGraph {
   ~CudaGraph();
 
   bool valid() const { return exec_ != nullptr; }
+
   Status launch(cudaStream_t stream) const;
 
  private:

@@ -15,14 +15,19 @@ namespace {
 class CpuDecoder final : public ObservedDecoder {
  public:
   explicit CpuDecoder(const CpuModel& model) : model_(model) {}
+
   const LlamaConfig& config() const override { return model_.config(); }
+
   Status begin(std::span<const int32_t> prefix, int32_t steps) override {
     HKV_ASSIGN_OR_RETURN(PrefillOutput pre, model_.prefill(prefix, 1, false));
     HKV_ASSIGN_OR_RETURN(cache_, build_cache(pre, model_.config(), CompressionConfig{}, {},
                                              CompressionOptions{true, steps + 1}));
     return Status();
   }
-  Result<int32_t> step(int32_t token, int64_t position, const AttentionObserver& observer) override {
+
+  Result<int32_t> step(int32_t token,
+                       int64_t position,
+                       const AttentionObserver& observer) override {
     HeadKvCache* batch[] = {&cache_};
     HKV_RETURN_IF_ERROR(model_.decode(std::span<const int32_t>(&token, 1),
                                       std::span<const int64_t>(&position, 1), batch, &logits_,
@@ -40,7 +45,9 @@ class CpuDecoder final : public ObservedDecoder {
 class GpuDecoder final : public ObservedDecoder {
  public:
   explicit GpuDecoder(GpuModel& model) : model_(model) {}
+
   const LlamaConfig& config() const override { return model_.config(); }
+
   Status begin(std::span<const int32_t> prefix, int32_t steps) override {
     GpuPrefillOptions po;
     po.reserve_rows = steps + 1;
@@ -50,7 +57,10 @@ class GpuDecoder final : public ObservedDecoder {
     batch_ = std::make_unique<GpuBatch>(std::move(pre.batch));
     return Status();
   }
-  Result<int32_t> step(int32_t token, int64_t position, const AttentionObserver& observer) override {
+
+  Result<int32_t> step(int32_t token,
+                       int64_t position,
+                       const AttentionObserver& observer) override {
     if (batch_ == nullptr) {
       return errorf(StatusCode::kFailedPrecondition, "GPU observed decoder: step before begin");
     }

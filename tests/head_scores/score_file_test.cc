@@ -142,6 +142,22 @@ INSTANTIATE_TEST_SUITE_P(
       return out;
     });
 
+// The SmolLM2 files headkv ships (computed by `headkv heads detect`) load, have SmolLM2's shape and
+// every head's list of the same length, and re-save byte for byte.
+TEST(ShippedScoreFileTest, SmolLm2FilesLoadBackIdentically) {
+  for (const char* name : {"SmolLM2-135M-Instruct_retrieval_heads.json",
+                           "SmolLM2-135M-Instruct_retrieval_reasoning_heads.json"}) {
+    const std::string path = std::string(HKV_SOURCE_DIR) + "/head_scores/data/" + name;
+    auto table = load_score_file(path);
+    ASSERT_TRUE(table.ok()) << table.status().to_string();
+    EXPECT_EQ(table->num_layers, 30) << name;
+    EXPECT_EQ(table->num_heads, 9) << name;
+    auto original = read_file_to_string(path);
+    ASSERT_TRUE(original.ok());
+    EXPECT_TRUE(format_score_json(*table) == *original) << name;
+  }
+}
+
 TEST(ScoreFileTest, ParsesSmallTableInFileOrder) {
   auto table = parse_score_json(
       R"({"0-0": [1, 0], "0-1": [0.5, 0.25], "0-2": [0, 0], "1-0": [2, 2], "1-1": [0, 1],)"

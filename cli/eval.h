@@ -24,8 +24,8 @@ struct EvalOptions {
   std::string layout = "reference";
   int32_t max_new_tokens = 0;
   std::string out_dir = "headkv-eval";
-  std::string device = "cpu";  // cpu | cuda:N | auto
-  std::string dtype = "f16";   // GPU compute dtype
+  std::string device = "auto";  // auto (cuda:0 when a GPU is visible, else cpu) | cpu | cuda:N
+  std::string dtype = "f16";    // GPU compute dtype
 };
 
 int run_eval(const EvalOptions& options);

@@ -45,7 +45,7 @@ struct HeadsDetectOptions {
   int32_t max_decode_steps = 50;
   int32_t reasoning_steps = 0;  // 0: the answer's length (the reference)
   double min_score = 50.0;      // keep tests scoring above this (the reference: 50)
-  std::string device = "cpu";   // cpu | cuda:N | auto
+  std::string device = "auto";  // auto (cuda:0 when a GPU is visible) | cpu | cuda:N
   std::string dtype = "bf16";   // GPU dtype: detection runs in bf16 in the reference (§9)
   std::string out;
 };

@@ -30,7 +30,8 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
 
   s->worker_cmd = app.add_subcommand("worker", "Run one worker per device against a coordinator");
   add_connection(s->worker_cmd, &s->worker.conn);
-  s->worker_cmd->add_option("--device", s->worker.device, "cpu | cuda:N | all");
+  s->worker_cmd->add_option("--device", s->worker.device,
+                            "auto (GPUs if any, else cpu) | cpu | cuda:N | all");
   s->worker_cmd->add_option("--dtype", s->worker.dtype, "GPU compute dtype: f16 | bf16 | f32");
   s->worker_cmd->add_flag("--exit-when-idle", s->worker.exit_when_idle,
                           "Exit when no task is pending");
@@ -62,7 +63,8 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
   s->run_cmd->add_option("sweep", s->run.sweep_file, "Sweep file")->required();
   s->run_cmd->add_option("--out", s->run.out_dir, "Output directory (state DB and tables)");
   s->run_cmd->add_option("--workers", s->run.workers, "Local CPU workers");
-  s->run_cmd->add_option("--device", s->run.device, "cpu | cuda:N | all (one worker per GPU)");
+  s->run_cmd->add_option("--device", s->run.device,
+                         "auto | cpu | cuda:N | all (one worker per GPU)");
   s->run_cmd->add_option("--dtype", s->run.dtype, "GPU compute dtype: f16 | bf16 | f32");
 }
 

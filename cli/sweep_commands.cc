@@ -228,6 +228,12 @@ int run_local_sweep(const RunOptions& o) {
   auto text = read_file_to_string(o.sweep_file);
   if (!text.ok())
     return fail("run", text.status());
+  auto resolved = model::expand_devices(o.device);
+  if (!resolved.ok())
+    return fail("run", resolved.status());
+  std::vector<std::string> devices = *resolved;
+  if (devices == std::vector<std::string>{"cpu"})  // CPU: --workers threads
+    devices.assign(static_cast<size_t>(std::max(o.workers, 1)), "cpu");
   std::filesystem::create_directories(o.out_dir);
   coordinator::ServerOptions so;
   so.db_path = o.out_dir + "/sweep.db";
@@ -246,16 +252,9 @@ int run_local_sweep(const RunOptions& o) {
     return fail("run", sub.status());
   std::printf("sweep %lld: %lld tasks x %lld configs, %d local worker(s), state in %s\n",
               static_cast<long long>(sub->sweep_id()), static_cast<long long>(sub->num_tasks()),
-              static_cast<long long>(sub->num_configs()), o.device == "cpu" ? o.workers : 0,
+              static_cast<long long>(sub->num_configs()), static_cast<int>(devices.size()),
               so.db_path.c_str());
   std::signal(SIGINT, on_signal);
-  std::vector<std::string> devices(static_cast<size_t>(std::max(o.workers, 1)), "cpu");
-  if (o.device != "cpu") {
-    auto d = model::expand_devices(o.device);
-    if (!d.ok())
-      return fail("run", d.status());
-    devices = *d;
-  }
   std::vector<std::thread> threads;
   std::vector<std::unique_ptr<worker::TaskRunner>> runners;
   for (size_t i = 0; i < devices.size(); ++i) {

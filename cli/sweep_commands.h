@@ -28,8 +28,9 @@ struct CoordinatorOptions {
 
 struct WorkerCliOptions {
   ConnectionOptions conn;
-  std::string device = "cpu";  // cpu | cuda:N | all (one worker thread per GPU)
-  std::string dtype = "f16";   // GPU compute dtype
+  // auto: every visible GPU (one worker thread each), else the CPU; cpu | cuda:N | all.
+  std::string device = "auto";
+  std::string dtype = "f16";  // GPU compute dtype
   bool exit_when_idle = false;
 };
 
@@ -43,8 +44,8 @@ struct ResultsOptions {
 struct RunOptions {
   std::string sweep_file;
   std::string out_dir = "headkv-out";
-  int workers = 1;             // local CPU workers (--device cpu)
-  std::string device = "cpu";  // cpu | cuda:N | all: one worker per GPU
+  int workers = 1;              // local CPU workers (--device cpu)
+  std::string device = "auto";  // auto | cpu | cuda:N | all: one worker per GPU (auto: CPU without)
   std::string dtype = "f16";
 };
 

@@ -92,6 +92,10 @@ bool gpu_available() {
 }
 
 Result<std::vector<std::string>> expand_devices(const std::string& spec) {
+  if (spec == "auto") {
+    return gpu_available() ? expand_devices("all")
+                           : Result<std::vector<std::string>>(std::vector<std::string>{"cpu"});
+  }
   if (spec == "all") {
     const int n = cuda_device_count();
     if (n == 0) {

@@ -48,7 +48,7 @@ bool gpu_available();
 // CUDA devices visible (0 without CUDA).
 int cuda_device_count();
 // The worker devices of a spec: "cpu" -> {cpu}; "cuda" / "cuda:N" -> itself; "all" -> every
-// visible GPU (FailedPrecondition when there is none).
+// visible GPU (FailedPrecondition when there is none); "auto" -> every visible GPU, else {cpu}.
 Result<std::vector<std::string>> expand_devices(const std::string& spec);
 
 // Resolves `auto`, validates the device string and loads the model on it.

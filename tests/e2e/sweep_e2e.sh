@@ -105,7 +105,7 @@ echo "result rows: $rows (expected 4 tasks x 6 configs = 24)"
 # --- the same configs one at a time with headkv eval ----------------------------------------------
 for m in SnapKV PyramidKV Ada-SnapKV; do
   for b in 64 128; do
-    "$HKV" eval --model "$MODEL" --benchmark babilong --datasets qa1,qa2 --splits 0k --limit 2 \
+    "$HKV" eval --device cpu --model "$MODEL" --benchmark babilong --datasets qa1,qa2 --splits 0k --limit 2 \
       --method "$m" --budget "$b" --out "$W/eval_${m}_$b" > /dev/null 2>> "$W/eval.log" || fail "eval $m $b"
     cat "$W/eval_${m}_$b/predictions.jsonl" >> "$W/eval_all.jsonl"
   done

@@ -68,7 +68,7 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
                   plan.chunk / 1073741824.0, plan.scores / 1073741824.0, free_bytes / 1073741824.0);
   }
   chunk = plan.chunk_tokens;
-  HKV_RETURN_IF_ERROR(ensure_scratch(chunk, L, w_rows));
+  HKV_RETURN_IF_ERROR(ensure_scratch(chunk));
   Scratch& s = *scratch_;
   const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
                 kvd = int64_t{c.num_kv_heads} * c.head_dim;
@@ -187,7 +187,7 @@ Status GpuModel::prepare_decode(GpuBatch& batch,
                   tokens.size(), positions.size(), static_cast<long long>(B), batch.num_layers(),
                   c.num_layers);
   }
-  HKV_RETURN_IF_ERROR(ensure_scratch(B, 0, 0));
+  HKV_RETURN_IF_ERROR(ensure_scratch(B));
   Scratch& s = *scratch_;
   // Everything the step allocates is allocated before a capture: logits and the split-K scratch.
   if (s.logits.size() < static_cast<size_t>(B * c.vocab_size * kernels::dtype_size(dtype()))) {

@@ -77,7 +77,7 @@ Result<std::unique_ptr<GpuModel>> GpuModel::load(const ModelSource& source,
   return m;
 }
 
-Status GpuModel::ensure_scratch(int64_t rows, int64_t /*kv_tokens*/, int32_t /*window*/) {
+Status GpuModel::ensure_scratch(int64_t rows) {
   Scratch& s = *scratch_;
   if (s.rows >= rows)
     return Status();

@@ -111,7 +111,8 @@ class GpuModel {
   GpuModel() = default;
   struct Scratch;
 
-  Status ensure_scratch(int64_t rows, int64_t kv_tokens, int32_t window);
+  // Activation buffers for `rows` token rows (grown, never shrunk; growth stales decode graphs).
+  Status ensure_scratch(int64_t rows);
   // Final norm + lm head over `rows` hidden rows; logits in the compute dtype into scratch.
   Status logits_rows(const void* pending, void* resid, int64_t rows);
   Status argmax_rows(int64_t rows, std::span<const int32_t> banned, std::vector<int32_t>* out);

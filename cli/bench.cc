@@ -155,7 +155,13 @@ int run_bench(const BenchOptions& o) {
     return fail(source.status());
   const model::LlamaConfig& c = source->config();
   model::GpuEngineOptions go;
-  go.dtype = o.dtype == "f16" ? DType::kF16 : DType::kBf16;
+  auto dtype = model::parse_compute_dtype(o.dtype);
+  if (!dtype.ok() || *dtype == DType::kF32)
+    return fail(dtype.ok() ? errorf(StatusCode::kInvalidArgument,
+                                    "bench --dtype %s: the targets are for 16-bit compute",
+                                    o.dtype.c_str())
+                           : dtype.status());
+  go.dtype = *dtype;
   const int64_t elem = 2;
   auto t_load = std::chrono::steady_clock::now();
   auto gpu = model::GpuModel::load(*source, go);
@@ -309,8 +315,7 @@ int run_bench(const BenchOptions& o) {
     double step_bytes = decode_weight_bytes(c, elem);
     nlohmann::json mem = nlohmann::json::array();
     for (const model::ConfigRun& run : last.runs) {
-      const bool gqa = run.config.method == model::Method::kFullKv ||
-                       run.config.layout == model::CacheLayout::kGqa;
+      const bool gqa = run.config.storage_layout() == model::CacheLayout::kGqa;
       const int64_t segments = int64_t{c.num_layers} * (gqa ? c.num_kv_heads : c.num_q_heads);
       step_bytes +=
           double(run.cache_entries + segments * o.new_tokens / 2) * kv_bytes_per_entry(c, elem);

@@ -75,7 +75,7 @@ Status cpu_overlap(const model::ModelSource& source,
   std::printf("%-28s %10s %10s %12s\n", "config", "mean", "min", "identical");
   for (size_t i = 0; i < configs.size(); ++i) {
     const auto& cc = configs[i];
-    const bool gqa = cc.layout == model::CacheLayout::kGqa || cc.method == model::Method::kFullKv;
+    const bool gqa = cc.storage_layout() == model::CacheLayout::kGqa;
     const int32_t S = gqa ? c.num_kv_heads : c.num_q_heads;
     Overlap o;
     for (int32_t l = 0; l < c.num_layers; ++l) {
@@ -136,9 +136,10 @@ int run_gpu_compare(const GpuCompareOptions& o) {
     return fail(caps.status());
   model::GpuEngineOptions go;
   go.device = o.device.rfind("cuda:", 0) == 0 ? std::atoi(o.device.c_str() + 5) : 0;
-  go.dtype = o.dtype == "bf16"  ? kernels::DType::kBf16
-             : o.dtype == "f32" ? kernels::DType::kF32
-                                : kernels::DType::kF16;
+  auto dtype = model::parse_compute_dtype(o.dtype);
+  if (!dtype.ok())
+    return fail(dtype.status());
+  go.dtype = *dtype;
   auto gpu = model::GpuModel::load(*source, go);
   if (!gpu.ok())
     return fail(gpu.status());

@@ -38,6 +38,12 @@ struct CompressionConfig {
   Status validate() const;
   // "HeadKV-R2 B=128 beta=1.01 reference" (only the fields the method uses).
   std::string label() const;
+
+  // The layout the cache is stored in: `layout`, except FullKV, which always keeps one segment
+  // per KV head (the reference keeps HF's KV-head cache for it).
+  CacheLayout storage_layout() const {
+    return method == Method::kFullKv ? CacheLayout::kGqa : layout;
+  }
 };
 
 }  // namespace hkv::model

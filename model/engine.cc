@@ -136,16 +136,7 @@ Result<std::unique_ptr<Engine>> load_engine(const ModelSource& source,
   GpuEngineOptions go;
   go.device = index;
   go.prefill_chunk = options.prefill_chunk;
-  if (options.dtype == "f16" || options.dtype == "fp16" || options.dtype == "float16") {
-    go.dtype = kernels::DType::kF16;
-  } else if (options.dtype == "bf16" || options.dtype == "bfloat16") {
-    go.dtype = kernels::DType::kBf16;
-  } else if (options.dtype == "f32" || options.dtype == "float32") {
-    go.dtype = kernels::DType::kF32;
-  } else {
-    return errorf(StatusCode::kInvalidArgument, "dtype '%s', expected f16, bf16 or f32",
-                  options.dtype.c_str());
-  }
+  HKV_ASSIGN_OR_RETURN(go.dtype, parse_compute_dtype(options.dtype));
   if (!gpu_available()) {
     return errorf(StatusCode::kFailedPrecondition,
                   "device '%s': no CUDA device is visible on this host", device.c_str());

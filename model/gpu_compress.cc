@@ -42,7 +42,7 @@ struct ScoreSlot {
 };
 
 bool is_gqa(const CompressionConfig& cc) {
-  return cc.layout == CacheLayout::kGqa || cc.method == Method::kFullKv;
+  return cc.storage_layout() == CacheLayout::kGqa;
 }
 
 }  // namespace

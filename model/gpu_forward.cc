@@ -46,8 +46,7 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
   std::vector<CacheLayout> layouts;
   for (const CompressionConfig& cc : configs) {
     window = std::max(window, cc.window);
-    const bool gqa = cc.layout == CacheLayout::kGqa || cc.method == Method::kFullKv;
-    layouts.push_back(gqa ? CacheLayout::kGqa : CacheLayout::kReference);
+    layouts.push_back(cc.storage_layout());
   }
   const int32_t w_rows = static_cast<int32_t>(std::min<int64_t>(window, L));
   // Memory plan: shrink the chunk until the plan fits the free memory (weights are resident).

@@ -26,6 +26,17 @@ using namespace gpu_internal;  // NOLINT: the engine's own internal helpers
 using kernels::DeviceBuffer;
 using kernels::DType;
 
+Result<DType> parse_compute_dtype(std::string_view name) {
+  if (name == "f16" || name == "fp16" || name == "float16")
+    return DType::kF16;
+  if (name == "bf16" || name == "bfloat16")
+    return DType::kBf16;
+  if (name == "f32" || name == "float32")
+    return DType::kF32;
+  return errorf(StatusCode::kInvalidArgument, "dtype '%.*s', expected f16, bf16 or f32",
+                static_cast<int>(name.size()), name.data());
+}
+
 GpuMemoryPlan plan_gpu_prefill(
     const LlamaConfig& c, DType dtype, int64_t num_tokens, int64_t chunk_tokens, int32_t window) {
   const int64_t e = static_cast<int64_t>(kernels::dtype_size(dtype));

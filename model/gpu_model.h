@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -31,6 +32,9 @@ struct GpuEngineOptions {
   int64_t prefill_chunk = 4096;  // query tokens per prefill GEMM/attention pass (shrunk to fit)
   bool decode_graphs = true;     // capture the decode step once per batch as a CUDA graph
 };
+
+// "f16" / "fp16" / "float16", "bf16" / "bfloat16", "f32" / "float32"; InvalidArgument otherwise.
+Result<kernels::DType> parse_compute_dtype(std::string_view name);
 
 // Bytes of the prefill of `num_tokens` tokens besides the weights and the compressed caches.
 struct GpuMemoryPlan {

@@ -95,7 +95,7 @@ std::vector<std::vector<int32_t>> select_positions(const PrefillLayer& layer,
                                                    int32_t window_rows,
                                                    std::span<const int32_t> head_caps,
                                                    bool fp16_scores) {
-  const bool gqa = cc.layout == CacheLayout::kGqa || cc.method == Method::kFullKv;
+  const bool gqa = cc.storage_layout() == CacheLayout::kGqa;
   const int32_t segments = gqa ? config.num_kv_heads : config.num_q_heads;
   const int64_t L = num_tokens, w = cc.window, n = L - w;
   int64_t threshold = cc.budget;  // no compression when L < threshold
@@ -146,7 +146,7 @@ Result<HeadKvCache> build_cache(const PrefillOutput& prefill,
                                 std::span<const int32_t> head_caps,
                                 const CompressionOptions& options) {
   HKV_RETURN_IF_ERROR(cc.validate());
-  const bool gqa = cc.layout == CacheLayout::kGqa || cc.method == Method::kFullKv;
+  const bool gqa = cc.storage_layout() == CacheLayout::kGqa;
   const int32_t segments = gqa ? config.num_kv_heads : config.num_q_heads;
   if (uses_head_scores(cc.method) &&
       head_caps.size() != static_cast<size_t>(config.num_layers) * segments) {

@@ -52,7 +52,7 @@ std::vector<std::vector<int32_t>> caps_for(const std::vector<CompressionConfig>&
                                            const LlamaConfig& c) {
   std::vector<std::vector<int32_t>> caps;
   for (const auto& cc : cs) {
-    const bool gqa = cc.layout == CacheLayout::kGqa || cc.method == Method::kFullKv;
+    const bool gqa = cc.storage_layout() == CacheLayout::kGqa;
     caps.push_back(uses_head_scores(cc.method)
                        ? test_caps(c.num_layers, gqa ? c.num_kv_heads : c.num_q_heads)
                        : std::vector<int32_t>());
@@ -133,8 +133,7 @@ TEST(GpuEngineTest, MatchesCpuEngineForEveryMethod) {
       EXPECT_EQ(gpu_run->runs[i].cache_entries, cpu_run->runs[i].cache_entries) << label;
       // Kept positions, layer by layer, against the CPU selection on the CPU prefill.
       int64_t same = 0, total = 0;
-      const bool gqa =
-          configs[i].layout == CacheLayout::kGqa || configs[i].method == Method::kFullKv;
+      const bool gqa = configs[i].storage_layout() == CacheLayout::kGqa;
       const int32_t S = gqa ? c.num_kv_heads : c.num_q_heads;
       for (int32_t l = 0; l < c.num_layers; ++l) {
         std::span<const int32_t> lc;
@@ -332,9 +331,7 @@ TEST(GpuCompressorTest, KeepsExactlyTheCpuPositionsOnIdenticalInputs) {
       auto caps = caps_for(configs, c);
       std::vector<CacheLayout> layouts;
       for (const auto& cc : configs)
-        layouts.push_back(cc.layout == CacheLayout::kGqa || cc.method == Method::kFullKv
-                              ? CacheLayout::kGqa
-                              : CacheLayout::kReference);
+        layouts.push_back(cc.storage_layout());
       auto batch = GpuBatch::create(c, layouts, kernels::DType::kF16, stream->get());
       ASSERT_TRUE(batch.ok());
       auto comp =

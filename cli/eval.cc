@@ -34,6 +34,11 @@ Result<jobs::SweepSpec> spec_from_flags(const EvalOptions& o) {
   spec.max_new_tokens = o.max_new_tokens;
   jobs::BenchmarkSpec b;
   HKV_ASSIGN_OR_RETURN(b.benchmark, jobs::parse_benchmark(o.benchmark));
+  if (b.benchmark == jobs::Benchmark::kHeads) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "--benchmark heads: detection runs with `headkv heads detect` or as a sweep "
+                  "(`benchmark: heads` in a sweep file), not with eval");
+  }
   b.datasets = o.datasets;
   b.limit = o.limit;
   if (b.benchmark == jobs::Benchmark::kBabilong)

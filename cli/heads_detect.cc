@@ -5,9 +5,8 @@
 #include "cli/heads.h"
 #include "common/paths.h"
 #include "head_scores/score_file.h"
-#include "jobs/metrics.h"
+#include "jobs/heads_spec.h"
 #include "jobs/needle.h"
-#include "jobs/rouge.h"
 #include "model/engine.h"
 #include "model/model_files.h"
 #include "worker/head_detect.h"
@@ -21,24 +20,13 @@ int run_heads_detect(const HeadsDetectOptions& o) {
     return 1;
   };
   worker::DetectOptions d;
-  if (o.kind == "retrieval") {
-    d.kind = head_scores::DetectionKind::kRetrieval;
-    d.success = [](const std::string& response, const std::string& needle) {
-      return 100.0 * jobs::google_rouge1(needle, response).recall;
-    };
-  } else if (o.kind == "retrieval-reasoning") {
-    d.kind = head_scores::DetectionKind::kRetrievalReasoning;
-    d.success = [](const std::string& response, const std::string& answer) {
-      return 100.0 * jobs::qa_f1_score(response, answer);
-    };
-  } else {
-    return fail(errorf(StatusCode::kInvalidArgument,
-                       "--kind '%s', expected retrieval or retrieval-reasoning", o.kind.c_str()));
-  }
+  auto kind = worker::parse_detection_kind(o.kind);
+  if (!kind.ok())
+    return fail(kind.status().with_context("--kind"));
+  d.kind = *kind;
+  d.success = worker::detection_success_score(d.kind);
   d.haystack_dir = o.haystack_dir.empty()
-                       ? data_dir() + (d.kind == head_scores::DetectionKind::kRetrieval
-                                           ? "/retrieval_haystack/haystack_for_detect"
-                                           : "/retrieval_haystack/haystack_for_detect_r2")
+                       ? data_dir() + "/retrieval_haystack/" + jobs::heads_haystack_folder(o.kind)
                        : o.haystack_dir;
   d.lengths = o.lengths;
   auto depths = jobs::needle_depth_percents(0, 100, o.depths);
@@ -76,15 +64,10 @@ int run_heads_detect(const HeadsDetectOptions& o) {
   auto family = model::chat_family_for(*tok, o.model, std::nullopt);
   if (!family.ok())
     return fail(family.status());
-  if (*family == model::ChatFamily::kChatMl) {
-    d.render_chat = [&](const std::string& text) {
-      return model::render_user_prompt(*tok, *family, text);
-    };
-  }
   auto periods = jobs::derive_period_ids(adapter);
   if (!periods.ok())
     return fail(periods.status());
-  d.period_ids = *periods;
+  worker::set_detection_prompting(&d, &*tok, *family, *periods);
   auto report = worker::detect_heads(*decoder, *tok, d);
   if (!report.ok())
     return fail(report.status());

@@ -21,9 +21,11 @@ std::string heat_color(double v, double max) {
   return strformat("#%02x%02x%02x", r, g, g);
 }
 
-std::string heatmap_svg(const head_scores::HeadScoreTable& t,
-                        const std::vector<double>& p,
-                        const std::string& title) {
+}  // namespace
+
+std::string head_heatmap_svg(const head_scores::HeadScoreTable& t,
+                             const std::vector<double>& p,
+                             const std::string& title) {
   const int cell = 14, left = 40, top = 40;
   int width = left + t.num_heads * cell + 20, height = top + t.num_layers * cell + 40;
   double max = *std::max_element(p.begin(), p.end());
@@ -48,8 +50,6 @@ std::string heatmap_svg(const head_scores::HeadScoreTable& t,
   }
   return svg + "</svg>\n";
 }
-
-}  // namespace
 
 int run_heads_show(const HeadsShowOptions& o) {
   auto path = head_scores::resolve_score_path(o.scores, o.model);
@@ -89,7 +89,7 @@ int run_heads_show(const HeadsShowOptions& o) {
   }
   if (!o.svg.empty()) {
     std::ofstream out(o.svg);
-    out << heatmap_svg(t, *p, o.scores);
+    out << head_heatmap_svg(t, *p, o.scores);
     if (!out) {
       std::fprintf(stderr, "headkv heads show: cannot write %s\n", o.svg.c_str());
       return 1;

@@ -146,8 +146,9 @@ RenderedTables render_tables(const std::vector<ResultRecord>& records) {
     table("Needle-in-a-haystack", needle_summary, false, &out, &json);
   int i = 0;
   for (const auto& [config, cells] : needle_cells) {
-    out.svgs.emplace_back(strformat("needle_%d.svg", i++), needle_svg(config, cells));
+    out.files.emplace_back(strformat("needle_%d.svg", i++), needle_svg(config, cells));
   }
+  render_head_scores(records, &out, &json);
   out.csv = "table,config,column,score\n" + out.csv;
   out.json = dump_json(json, 2);
   return out;
@@ -163,8 +164,12 @@ Status write_tables(const RenderedTables& t, const std::string& dir) {
            {"tables.md", t.markdown}, {"tables.csv", t.csv}, {"tables.json", t.json}}) {
     std::ofstream(dir + "/" + name) << text;
   }
-  for (const auto& [name, svg] : t.svgs)
-    std::ofstream(dir + "/" + name) << svg;
+  for (const auto& [name, text] : t.files) {
+    std::ofstream out(dir + "/" + name);
+    out << text;
+    if (!out)
+      return errorf(StatusCode::kDataLoss, "cannot write %s/%s", dir.c_str(), name.c_str());
+  }
   return Status();
 }
 

@@ -1,33 +1,46 @@
 // Aggregates per-sample results into the paper's tables: LongBench (rows = configs, columns =
 // datasets + Avg), needle (per config: length x depth heatmap scores, SVG, overall), BABILong
-// (per config: task x split). Every row names its full run parameters (the config label).
+// (per config: task x split). Every row names its full run parameters (the config label). Head
+// detection results become one score file per kind (heads_<kind>.json, the HeadKV format) with
+// its heatmap, and a table of tests run and kept.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/json.h"
 #include "common/status.h"
+#include "jobs/heads_spec.h"
 
 namespace hkv::cli {
 
 struct ResultRecord {
-  std::string benchmark;  // "longbench" | "needle" | "babilong"
+  std::string benchmark;  // "longbench" | "needle" | "babilong" | "heads"
   std::string dataset;
   std::string sample_key;
   std::string config;  // label with every run parameter
   std::string prediction;
   double score = 0.0;
   int64_t cache_bytes = 0;
+  std::optional<jobs::HeadTestScores> head_scores;  // heads records
 };
 
 struct RenderedTables {
   std::string markdown;
   std::string csv;
   std::string json;
-  std::vector<std::pair<std::string, std::string>> svgs;  // file name, contents
+  // file name, contents: needle heatmaps, head score files and their heatmaps
+  std::vector<std::pair<std::string, std::string>> files;
 };
 
 RenderedTables render_tables(const std::vector<ResultRecord>& records);
+
+// The heads part of render_tables: per kind, the kept tests' scores in needle-major order (the
+// order `headkv heads detect` appends them) as a score file. Adds the "Head detection" table to
+// `out->markdown`/`csv`, files heads_<kind>.json and heads_<kind>.svg, and `json["Head
+// detection"]`.
+void render_head_scores(const std::vector<ResultRecord>& records, RenderedTables* out, Json* json);
 
 // Writes tables.md, tables.csv, tables.json and the heatmaps into `dir` (created).
 Status write_tables(const RenderedTables& tables, const std::string& dir);

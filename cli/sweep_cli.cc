@@ -32,7 +32,8 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
   add_connection(s->worker_cmd, &s->worker.conn);
   s->worker_cmd->add_option("--device", s->worker.device,
                             "auto (GPUs if any, else cpu) | cpu | cuda:N | all");
-  s->worker_cmd->add_option("--dtype", s->worker.dtype, "GPU compute dtype: f16 | bf16 | f32");
+  s->worker_cmd->add_option("--dtype", s->worker.dtype,
+                            "GPU compute dtype for sweeps that name none: f16 | bf16 | f32");
   s->worker_cmd->add_flag("--exit-when-idle", s->worker.exit_when_idle,
                           "Exit when no task is pending");
 
@@ -65,7 +66,8 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
   s->run_cmd->add_option("--workers", s->run.workers, "Local CPU workers");
   s->run_cmd->add_option("--device", s->run.device,
                          "auto | cpu | cuda:N | all (one worker per GPU)");
-  s->run_cmd->add_option("--dtype", s->run.dtype, "GPU compute dtype: f16 | bf16 | f32");
+  s->run_cmd->add_option("--dtype", s->run.dtype,
+                         "GPU compute dtype when the sweep names none: f16 | bf16 | f32");
 }
 
 std::optional<int> dispatch_sweep_commands(const SweepCli& s) {

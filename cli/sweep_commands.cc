@@ -12,6 +12,7 @@
 #include "cli/result_tables.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
+#include "coordinator/proto_convert.h"
 #include "coordinator/server.h"
 #include "model/engine.h"
 #include "worker/coordinator_client.h"
@@ -50,15 +51,16 @@ std::vector<ResultRecord> to_records(const v1::GetResultsResponse& r) {
   std::vector<ResultRecord> out;
   for (const v1::ResultRow& row : r.rows()) {
     ResultRecord rec;
-    rec.benchmark = row.benchmark() == v1::BENCHMARK_NEEDLE     ? "needle"
-                    : row.benchmark() == v1::BENCHMARK_BABILONG ? "babilong"
-                                                                : "longbench";
+    rec.benchmark = jobs::benchmark_name(coordinator::from_proto(row.benchmark()));
     rec.dataset = row.dataset();
     rec.sample_key = row.sample_key();
     rec.config = config_label(row.config());
     rec.prediction = row.result().prediction();
     rec.score = row.result().score();
     rec.cache_bytes = row.result().cache_bytes();
+    if (row.result().has_head_scores()) {
+      rec.head_scores = coordinator::from_proto(row.result().head_scores());
+    }
     out.push_back(std::move(rec));
   }
   return out;
@@ -291,8 +293,9 @@ int run_local_sweep(const RunOptions& o) {
     print_progress(*p);
   ResultsOptions ro{conn, sub->sweep_id(), "md", o.out_dir};
   int rc = run_results(ro);
-  std::printf("tables written to %s/ (tables.md, tables.csv, tables.json, needle_*.svg)\n",
-              o.out_dir.c_str());
+  std::printf(
+      "tables written to %s/ (tables.md, tables.csv, tables.json, needle_*.svg, heads_*.json)\n",
+      o.out_dir.c_str());
   return rc;
 }
 

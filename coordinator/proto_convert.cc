@@ -11,6 +11,8 @@ v1::Benchmark to_proto(jobs::Benchmark b) {
       return v1::BENCHMARK_NEEDLE;
     case jobs::Benchmark::kBabilong:
       return v1::BENCHMARK_BABILONG;
+    case jobs::Benchmark::kHeads:
+      return v1::BENCHMARK_HEADS;
   }
   return v1::BENCHMARK_UNSPECIFIED;
 }
@@ -21,6 +23,8 @@ jobs::Benchmark from_proto(v1::Benchmark b) {
       return jobs::Benchmark::kNeedle;
     case v1::BENCHMARK_BABILONG:
       return jobs::Benchmark::kBabilong;
+    case v1::BENCHMARK_HEADS:
+      return jobs::Benchmark::kHeads;
     default:
       return jobs::Benchmark::kLongBench;
   }
@@ -65,6 +69,25 @@ void to_proto(const TaskAssignment& in, v1::Task* out) {
     to_proto(c, out->add_configs());
   out->set_lease_deadline_ms(in.lease_deadline_ms);
   out->set_max_new_tokens(in.max_new_tokens);
+  out->set_unit_options(in.unit.options);
+}
+
+void to_proto(const jobs::HeadTestScores& in, v1::HeadScores* out) {
+  out->set_num_layers(in.num_layers);
+  out->set_num_heads(in.num_heads);
+  *out->mutable_scores() = {in.scores.begin(), in.scores.end()};
+  out->set_span_found(in.span_found);
+  out->set_kept(in.kept);
+}
+
+jobs::HeadTestScores from_proto(const v1::HeadScores& in) {
+  jobs::HeadTestScores s;
+  s.num_layers = in.num_layers();
+  s.num_heads = in.num_heads();
+  s.scores.assign(in.scores().begin(), in.scores().end());
+  s.span_found = in.span_found();
+  s.kept = in.kept();
+  return s;
 }
 
 void to_proto(const SweepProgress& in, v1::SweepProgress* out) {
@@ -126,6 +149,9 @@ void to_proto(const ResultRow& in, v1::ResultRow* out) {
   r->set_cache_entries(in.result.cache_entries);
   r->set_decode_ms(in.result.decode_ms);
   r->set_new_tokens(in.result.new_tokens);
+  if (in.result.head_scores) {
+    to_proto(*in.result.head_scores, r->mutable_head_scores());
+  }
 }
 
 void to_proto(const TaskSummary& in, v1::TaskSummary* out) {
@@ -178,6 +204,9 @@ TaskReport from_proto(const v1::ReportResultRequest& in) {
     x.cache_entries = c.cache_entries();
     x.decode_ms = c.decode_ms();
     x.new_tokens = c.new_tokens();
+    if (c.has_head_scores()) {
+      x.head_scores = from_proto(c.head_scores());
+    }
     r.results.push_back(std::move(x));
   }
   return r;

@@ -16,6 +16,8 @@ void to_proto(const SweepProgress& in, v1::SweepProgress* out);
 void to_proto(const WorkerStatus& in, v1::WorkerStatus* out);
 void to_proto(const ResultRow& in, v1::ResultRow* out);
 void to_proto(const TaskSummary& in, v1::TaskSummary* out);
+void to_proto(const jobs::HeadTestScores& in, v1::HeadScores* out);
+jobs::HeadTestScores from_proto(const v1::HeadScores& in);
 WorkerInfo from_proto(const v1::WorkerInfo& in);
 Heartbeat from_proto(const v1::HeartbeatRequest& in);
 TaskReport from_proto(const v1::ReportResultRequest& in);

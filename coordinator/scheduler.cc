@@ -3,6 +3,7 @@
 // Read-only queries live in scheduler_queries.cc.
 #include "coordinator/scheduler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -60,7 +61,7 @@ Result<std::optional<Scheduler::TaskRow>> Scheduler::load_task(int64_t task_id) 
   HKV_ASSIGN_OR_RETURN(
       Statement stmt,
       store_.query(R"sql(SELECT sweep_id, state, attempts, max_attempts, worker_id, benchmark,
-                                dataset, sample_key FROM tasks WHERE id = ?)sql",
+                                dataset, sample_key, options FROM tasks WHERE id = ?)sql",
                    task_id));
   HKV_ASSIGN_OR_RETURN(bool found, stmt.step());
   if (!found) {
@@ -76,6 +77,7 @@ Result<std::optional<Scheduler::TaskRow>> Scheduler::load_task(int64_t task_id) 
   HKV_ASSIGN_OR_RETURN(t.unit.benchmark, jobs::parse_benchmark(stmt.column_text(5)));
   t.unit.dataset = stmt.column_text(6);
   t.unit.sample_key = stmt.column_text(7);
+  t.unit.options = stmt.column_text(8);
   return std::optional<TaskRow>(std::move(t));
 }
 
@@ -83,14 +85,22 @@ Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text, std::st
   // Parsing and expansion are pure: done before taking the lock.
   HKV_ASSIGN_OR_RETURN(jobs::SweepSpec spec, jobs::parse_sweep_spec(spec_text, source));
   jobs::ExpandedSweep expanded = jobs::expand_sweep(spec);
-  std::vector<std::string> config_json;
-  for (const jobs::CompressionConfig& config : expanded.configs) {
-    config_json.push_back(dump_json(jobs::config_to_json(config)));
+  std::vector<std::vector<std::string>> unit_configs;  // per unit, config JSON by index
+  std::vector<jobs::CompressionConfig> distinct;
+  for (const jobs::WorkUnit& unit : expanded.units) {
+    std::vector<std::string> json;
+    for (const jobs::CompressionConfig& config : expanded.configs_for(unit)) {
+      json.push_back(dump_json(jobs::config_to_json(config)));
+      if (std::find(distinct.begin(), distinct.end(), config) == distinct.end()) {
+        distinct.push_back(config);
+      }
+    }
+    unit_configs.push_back(std::move(json));
   }
   std::lock_guard<std::mutex> lock(mu_);
   SubmitResult out;
   out.num_tasks = static_cast<int64_t>(expanded.units.size());
-  out.num_configs = static_cast<int64_t>(expanded.configs.size());
+  out.num_configs = static_cast<int64_t>(distinct.size());
   HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
     HKV_RETURN_IF_ERROR(store_.execute(
         R"sql(INSERT INTO sweeps (name, spec_text, model, dtype, max_new_tokens, state, priority,
@@ -100,18 +110,20 @@ Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text, std::st
     out.sweep_id = store_.last_insert_rowid();
     HKV_ASSIGN_OR_RETURN(Statement insert_task,
                          store_.prepare(R"sql(INSERT INTO tasks (sweep_id, benchmark, dataset,
-                             sample_key, state, max_attempts) VALUES (?, ?, ?, ?, 'pending', ?))sql"));
+                             sample_key, options, state, max_attempts)
+                             VALUES (?, ?, ?, ?, ?, 'pending', ?))sql"));
     HKV_ASSIGN_OR_RETURN(Statement insert_config,
                          store_.prepare("INSERT INTO task_configs VALUES (?, ?, ?)"));
-    for (const jobs::WorkUnit& unit : expanded.units) {
+    for (size_t u = 0; u < expanded.units.size(); ++u) {
+      const jobs::WorkUnit& unit = expanded.units[u];
       HKV_RETURN_IF_ERROR(insert_task.bind_all(out.sweep_id, jobs::benchmark_name(unit.benchmark),
-                                               unit.dataset, unit.sample_key,
+                                               unit.dataset, unit.sample_key, unit.options,
                                                options_.max_attempts));
       HKV_RETURN_IF_ERROR(insert_task.run());
       int64_t task_id = store_.last_insert_rowid();
-      for (size_t i = 0; i < config_json.size(); ++i) {
+      for (size_t i = 0; i < unit_configs[u].size(); ++i) {
         HKV_RETURN_IF_ERROR(
-            insert_config.bind_all(task_id, static_cast<int64_t>(i), config_json[i]));
+            insert_config.bind_all(task_id, static_cast<int64_t>(i), unit_configs[u][i]));
         HKV_RETURN_IF_ERROR(insert_config.run());
       }
     }
@@ -286,6 +298,13 @@ Status Scheduler::record_success(const TaskRow& task, const TaskReport& report) 
                     static_cast<long long>(num_configs));
     }
     seen[r.config_index] = true;
+    if (r.head_scores.has_value() != (task.unit.benchmark == jobs::Benchmark::kHeads)) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "task %lld attempt %d: config %d %s head scores; heads tasks, and only they, "
+                    "report them",
+                    static_cast<long long>(task.id), report.attempt, r.config_index,
+                    r.head_scores ? "carries" : "lacks");
+    }
   }
   if (static_cast<int64_t>(report.results.size()) != num_configs) {
     return errorf(StatusCode::kInvalidArgument,
@@ -299,13 +318,17 @@ Status Scheduler::record_success(const TaskRow& task, const TaskReport& report) 
                 prompt_tokens = ?, prefill_ms = ? WHERE task_id = ? AND attempt = ?)sql",
       now_ms_(), report.prompt_tokens, report.prefill_ms, task.id, report.attempt));
   // OR IGNORE with the (task_id, config_index) key: a replayed success never duplicates rows.
-  HKV_ASSIGN_OR_RETURN(Statement insert,
-                       store_.prepare("INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, "
-                                      "?, ?)"));
+  HKV_ASSIGN_OR_RETURN(Statement insert, store_.prepare(R"sql(INSERT OR IGNORE INTO results
+      (task_id, attempt, config_index, prediction, score, cache_bytes, cache_entries, decode_ms,
+       new_tokens, head_scores) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql"));
   for (const ConfigResult& r : report.results) {
+    std::optional<std::string> heads;
+    if (r.head_scores) {
+      heads = jobs::head_test_scores_to_json(*r.head_scores);
+    }
     HKV_RETURN_IF_ERROR(insert.bind_all(task.id, report.attempt, r.config_index, r.prediction,
                                         r.score, r.cache_bytes, r.cache_entries, r.decode_ms,
-                                        r.new_tokens));
+                                        r.new_tokens, heads));
     HKV_RETURN_IF_ERROR(insert.run());
   }
   HKV_RETURN_IF_ERROR(store_.execute(

@@ -17,6 +17,7 @@
 #include "coordinator/store.h"
 #include "coordinator/task_state.h"
 #include "coordinator/worker_registry.h"
+#include "jobs/heads_spec.h"
 #include "jobs/sweep_spec.h"
 
 namespace hkv::coordinator {
@@ -76,6 +77,7 @@ struct ConfigResult {
   int64_t cache_entries = 0;
   double decode_ms = 0.0;
   int32_t new_tokens = 0;
+  std::optional<jobs::HeadTestScores> head_scores;  // heads units (required there); else unset
 };
 
 struct TaskReport {

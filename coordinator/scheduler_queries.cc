@@ -19,6 +19,7 @@ Result<SweepState> parse_sweep_state(const std::string& name) {
   return errorf(StatusCode::kDataLoss, "unknown sweep state '%s' in the store", name.c_str());
 }
 
+// benchmark, dataset, sample_key; listings leave the heads settings (tasks.options) out.
 Result<jobs::WorkUnit> unit_from_columns(const Statement& stmt, int first_column) {
   jobs::WorkUnit unit;
   HKV_ASSIGN_OR_RETURN(unit.benchmark, jobs::parse_benchmark(stmt.column_text(first_column)));
@@ -160,7 +161,7 @@ Result<std::vector<ResultRow>> Scheduler::results(int64_t sweep_id) {
       store_.query(
           R"sql(SELECT t.id, t.benchmark, t.dataset, t.sample_key, r.attempt, r.config_index,
                        c.config_json, r.prediction, r.score, r.cache_bytes, r.cache_entries,
-                       r.decode_ms, r.new_tokens
+                       r.decode_ms, r.new_tokens, r.head_scores
                 FROM results r JOIN tasks t ON t.id = r.task_id
                 JOIN task_configs c ON c.task_id = r.task_id AND c.config_index = r.config_index
                 WHERE t.sweep_id = ? ORDER BY t.id, r.config_index)sql",
@@ -185,6 +186,12 @@ Result<std::vector<ResultRow>> Scheduler::results(int64_t sweep_id) {
     r.result.cache_entries = stmt.column_int64(10);
     r.result.decode_ms = stmt.column_double(11);
     r.result.new_tokens = static_cast<int32_t>(stmt.column_int64(12));
+    if (!stmt.column_is_null(13)) {
+      std::string heads_source =
+          strformat("task %lld head scores", static_cast<long long>(r.task_id));
+      HKV_ASSIGN_OR_RETURN(r.result.head_scores,
+                           jobs::head_test_scores_from_json(stmt.column_text(13), heads_source));
+    }
     out.push_back(std::move(r));
   }
 }

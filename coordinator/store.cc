@@ -91,6 +91,12 @@ CREATE TABLE results (
   FOREIGN KEY (task_id, attempt) REFERENCES attempts(task_id, attempt) ON DELETE CASCADE
 ) WITHOUT ROWID;
 )sql",
+    // 2: head detection as sweep work: a task's detection settings (jobs/heads_spec.h, JSON; ''
+    // for other benchmarks) and a result's per-head scores (JSON; NULL for other benchmarks).
+    R"sql(
+ALTER TABLE tasks ADD COLUMN options TEXT NOT NULL DEFAULT '';
+ALTER TABLE results ADD COLUMN head_scores TEXT;
+)sql",
 };
 
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,

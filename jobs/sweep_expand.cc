@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/strings.h"
+#include "jobs/heads_spec.h"
 #include "jobs/sweep_spec.h"
 
 namespace hkv::jobs {
@@ -143,6 +144,9 @@ Status validate_benchmark(const BenchmarkSpec& bench,
   if (bench.benchmark == Benchmark::kNeedle) {
     return validate_needle_grid(bench, path);
   }
+  if (bench.benchmark == Benchmark::kHeads) {
+    return validate_heads_block(bench, path);
+  }
   if (bench.benchmark == Benchmark::kBabilong) {
     if (bench.babilong_splits.empty()) {
       return invalid(path + ".splits", "at least one split is required");
@@ -255,9 +259,13 @@ void expand_method(const SweepSpec& spec,
 }
 
 void expand_benchmark(const BenchmarkSpec& bench, std::vector<WorkUnit>* units) {
+  if (bench.benchmark == Benchmark::kHeads) {
+    expand_heads_block(bench, units);
+    return;
+  }
   for (const std::string& dataset : bench.datasets) {
     auto add = [&](std::string key) {
-      units->push_back({bench.benchmark, dataset, std::move(key)});
+      units->push_back({bench.benchmark, dataset, std::move(key), ""});
     };
     if (bench.benchmark == Benchmark::kNeedle) {
       for (int32_t length : bench.needle_lengths_tokens) {
@@ -343,8 +351,10 @@ Status validate_sweep_spec(const SweepSpec& spec) {
   if (spec.model.empty()) {
     return invalid("model", "required field is missing");
   }
-  if (!one_of(spec.dtype, {"fp16", "bf16", "fp32"})) {
-    return invalid("dtype", "unknown dtype '%s' (expected fp16, bf16 or fp32)", spec.dtype.c_str());
+  if (!one_of(spec.dtype, {"", "fp16", "bf16", "fp32"})) {
+    return invalid("dtype",
+                   "unknown dtype '%s' (expected fp16, bf16 or fp32; absent = the worker's)",
+                   spec.dtype.c_str());
   }
   if (spec.window < 1) {
     return invalid("window", "%d, expected >= 1", spec.window);
@@ -362,8 +372,11 @@ Status validate_sweep_spec(const SweepSpec& spec) {
   if (spec.benchmarks.empty()) {
     return invalid("benchmarks", "at least one benchmark is required");
   }
-  if (spec.methods.empty()) {
-    return invalid("methods", "at least one method is required");
+  bool heads_only =
+      std::all_of(spec.benchmarks.begin(), spec.benchmarks.end(),
+                  [](const BenchmarkSpec& b) { return b.benchmark == Benchmark::kHeads; });
+  if (spec.methods.empty() && !heads_only) {
+    return invalid("methods", "at least one method is required (only heads benchmarks need none)");
   }
   std::set<std::pair<Benchmark, std::string>> seen;
   for (size_t i = 0; i < spec.benchmarks.size(); ++i) {
@@ -377,6 +390,10 @@ Status validate_sweep_spec(const SweepSpec& spec) {
 
 ExpandedSweep expand_sweep(const SweepSpec& spec) {
   ExpandedSweep out;
+  out.detection.method = "FullKV";
+  out.detection.window = spec.window;
+  out.detection.kernel = spec.kernel;
+  out.detection.pooling = spec.pooling;
   for (const MethodSpec& method : spec.methods) {
     expand_method(spec, method, &out.configs);
   }

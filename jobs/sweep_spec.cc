@@ -1,113 +1,18 @@
-// Sweep spec parsing: YAML is converted to the same Json tree as JSON input, so one reader with
-// path-aware errors serves both; semantic checks (validate_sweep_spec) run on the typed struct.
-// yaml-cpp throws, so every yaml-cpp call stays inside parse_document's try block.
+// Sweep spec parsing: YAML is converted to the same Json tree as JSON input (jobs/yaml_json.h), so
+// one reader with path-aware errors serves both; semantic checks (validate_sweep_spec) run on the
+// typed struct.
 #include "jobs/sweep_spec.h"
 
-#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <initializer_list>
-#include <yaml-cpp/yaml.h>
 
 #include "common/strings.h"
+#include "jobs/heads_spec.h"
+#include "jobs/yaml_json.h"
 
 namespace hkv::jobs {
 namespace {
-
-constexpr int kMaxYamlDepth = 64;  // sweep files are shallow; this bounds the recursion
-
-// YAML 1.2 core-schema resolution of a plain (unquoted) scalar: null, bool, int, float, string.
-Json plain_scalar(const std::string& text) {
-  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
-    return Json(nullptr);
-  }
-  if (text == "true" || text == "True" || text == "TRUE") {
-    return Json(true);
-  }
-  if (text == "false" || text == "False" || text == "FALSE") {
-    return Json(false);
-  }
-  const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
-  const char* end = text.data() + text.size();
-  int64_t integer = 0;
-  auto [int_end, int_ec] = std::from_chars(begin, end, integer);
-  if (int_ec == std::errc() && int_end == end) {
-    return Json(integer);
-  }
-  // A float must contain a digit, so names like "nan" or "inf" stay strings.
-  double real = 0.0;
-  auto [real_end, real_ec] = std::from_chars(begin, end, real);
-  if (real_ec == std::errc() && real_end == end && text.find_first_of("0123456789") != text.npos) {
-    return Json(real);
-  }
-  return Json(text);
-}
-
-Result<Json> yaml_to_json(const YAML::Node& node, const std::string& path, int depth) {
-  if (depth > kMaxYamlDepth) {
-    return errorf(StatusCode::kInvalidArgument, "%s: nested deeper than %d levels", path.c_str(),
-                  kMaxYamlDepth);
-  }
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      return Json(nullptr);
-    case YAML::NodeType::Scalar: {
-      // Quoted scalars carry the tag "!", explicit !!str the full tag: both stay strings.
-      const std::string& tag = node.Tag();
-      if (tag == "!" || tag == "tag:yaml.org,2002:str") {
-        return Json(node.Scalar());
-      }
-      return plain_scalar(node.Scalar());
-    }
-    case YAML::NodeType::Sequence: {
-      Json out = Json::array();
-      for (size_t i = 0; i < node.size(); ++i) {
-        HKV_ASSIGN_OR_RETURN(
-            Json item, yaml_to_json(node[i], path + "[" + std::to_string(i) + "]", depth + 1));
-        out.push_back(std::move(item));
-      }
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      Json out = Json::object();
-      for (const auto& entry : node) {
-        if (!entry.first.IsScalar()) {
-          return errorf(StatusCode::kInvalidArgument, "%s: map keys must be scalars", path.c_str());
-        }
-        const std::string& key = entry.first.Scalar();
-        std::string child = path.empty() ? key : path + "." + key;
-        if (out.contains(key)) {
-          return errorf(StatusCode::kInvalidArgument, "%s: duplicate key", child.c_str());
-        }
-        HKV_ASSIGN_OR_RETURN(out[key], yaml_to_json(entry.second, child, depth + 1));
-      }
-      return out;
-    }
-  }
-  return errorf(StatusCode::kInternal, "%s: unknown YAML node type", path.c_str());
-}
-
-Result<Json> parse_document(std::string_view text, std::string_view source) {
-  size_t first = text.find_first_not_of(" \t\r\n");
-  if (first != text.npos && text[first] == '{') {
-    return parse_json(text, source);
-  }
-  try {
-    YAML::Node root = YAML::Load(std::string(text));
-    Result<Json> json = yaml_to_json(root, "", 0);
-    if (!json.ok()) {
-      return json.status().with_context("%.*s", static_cast<int>(source.size()), source.data());
-    }
-    return json;
-  } catch (const YAML::Exception& e) {
-    return errorf(StatusCode::kInvalidArgument, "%.*s: malformed YAML at line %d, column %d: %s",
-                  static_cast<int>(source.size()), source.data(), e.mark.line + 1,
-                  e.mark.column + 1, e.msg.c_str());
-  } catch (const std::exception& e) {
-    return errorf(StatusCode::kInvalidArgument, "%.*s: cannot read YAML: %s",
-                  static_cast<int>(source.size()), source.data(), e.what());
-  }
-}
 
 // Rejects members outside `allowed`, so a typo ("budget:") is an error rather than a default.
 Status check_keys(const JsonRef& object, std::initializer_list<std::string_view> allowed) {
@@ -192,9 +97,55 @@ Result<std::vector<int32_t>> parse_needle_depths(const JsonRef& block) {
   return needle_depths_from_count(count);
 }
 
+// heads lengths: a list (0 = needle only) or the reference's {start, stop, count} linspace.
+Result<std::vector<int32_t>> parse_heads_lengths(const JsonRef& block) {
+  if (!block.has("lengths")) {
+    return default_heads_lengths();
+  }
+  HKV_ASSIGN_OR_RETURN(JsonRef node, block.at("lengths"));
+  if (node.is_array()) {
+    return node.as_vector<int32_t>();
+  }
+  HKV_RETURN_IF_ERROR(check_keys(node, {"start", "stop", "count"}));
+  HKV_ASSIGN_OR_RETURN(int32_t start, node.get<int32_t>("start"));
+  HKV_ASSIGN_OR_RETURN(int32_t stop, node.get<int32_t>("stop"));
+  HKV_ASSIGN_OR_RETURN(int32_t count, node.get<int32_t>("count"));
+  if (start < 0 || stop <= start || count < 2 || count > 1000) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "%s: expected 0 <= start < stop and 2 <= count <= 1000, got start=%d stop=%d "
+                  "count=%d",
+                  node.path().c_str(), start, stop, count);
+  }
+  std::vector<int32_t> lengths;
+  for (int32_t i = 0; i < count; ++i) {
+    // round(linspace(start, stop, count)), numpy's round-half-even.
+    double v = start + (static_cast<double>(stop) - start) * i / (count - 1);
+    lengths.push_back(static_cast<int32_t>(std::nearbyint(v)));
+  }
+  return lengths;
+}
+
+Status parse_heads_fields(const JsonRef& block, BenchmarkSpec* out) {
+  HKV_ASSIGN_OR_RETURN(out->datasets,
+                       get_list_or<std::string>(block, "datasets", {kHeadsRetrieval}));
+  HKV_ASSIGN_OR_RETURN(out->needle_lengths_tokens, parse_heads_lengths(block));
+  HKV_ASSIGN_OR_RETURN(out->needle_depths_percent, parse_needle_depths(block));
+  HKV_ASSIGN_OR_RETURN(out->heads_haystack_root, block.get_or<std::string>("haystack_dir", ""));
+  HKV_ASSIGN_OR_RETURN(out->heads_needles, block.get_or<int32_t>("needles", 0));
+  if (block.has("needles") && out->heads_needles < 1) {
+    return errorf(StatusCode::kInvalidArgument, "%s.needles: %d, expected >= 1",
+                  block.path().c_str(), out->heads_needles);
+  }
+  HKV_ASSIGN_OR_RETURN(out->heads_min_score, block.get_or<double>("min_score", 50.0));
+  HKV_ASSIGN_OR_RETURN(out->heads_max_decode_steps, block.get_or<int32_t>("max_decode_steps", 50));
+  HKV_ASSIGN_OR_RETURN(out->heads_reasoning_steps, block.get_or<int32_t>("reasoning_steps", 0));
+  return Status();
+}
+
 Result<BenchmarkSpec> parse_benchmark_block(const JsonRef& block) {
-  HKV_RETURN_IF_ERROR(
-      check_keys(block, {"benchmark", "datasets", "limit", "lengths", "depths", "splits"}));
+  HKV_RETURN_IF_ERROR(check_keys(
+      block, {"benchmark", "datasets", "limit", "lengths", "depths", "splits", "haystack_dir",
+              "needles", "min_score", "max_decode_steps", "reasoning_steps"}));
   BenchmarkSpec out;
   HKV_ASSIGN_OR_RETURN(std::string kind, block.get<std::string>("benchmark"));
   Result<Benchmark> benchmark = parse_benchmark(kind);
@@ -209,6 +160,16 @@ Result<BenchmarkSpec> parse_benchmark_block(const JsonRef& block) {
     return errorf(StatusCode::kInvalidArgument, "%s.%.*s: not a field of %s benchmarks",
                   block.path().c_str(), static_cast<int>(key.size()), key.data(), kind.c_str());
   };
+  if (out.benchmark == Benchmark::kHeads) {
+    HKV_RETURN_IF_ERROR(reject("limit"));
+    HKV_RETURN_IF_ERROR(reject("splits"));
+    HKV_RETURN_IF_ERROR(parse_heads_fields(block, &out));
+    return out;
+  }
+  for (std::string_view key :
+       {"haystack_dir", "needles", "min_score", "max_decode_steps", "reasoning_steps"}) {
+    HKV_RETURN_IF_ERROR(reject(key));
+  }
   if (out.benchmark == Benchmark::kNeedle) {
     HKV_RETURN_IF_ERROR(reject("limit"));
     HKV_RETURN_IF_ERROR(reject("splits"));
@@ -295,7 +256,9 @@ Result<SweepSpec> spec_from_json(const Json& json) {
   HKV_ASSIGN_OR_RETURN(spec.pooling, root.get_or<std::string>("pooling", spec.pooling));
   HKV_ASSIGN_OR_RETURN(spec.max_new_tokens, root.get_or<int32_t>("max_new_tokens", 0));
   HKV_RETURN_IF_ERROR(parse_blocks(root, "benchmarks", &spec.benchmarks, parse_benchmark_block));
-  HKV_RETURN_IF_ERROR(parse_blocks(root, "methods", &spec.methods, parse_method_block));
+  if (root.has("methods")) {  // a sweep of heads blocks only needs none (validate_sweep_spec)
+    HKV_RETURN_IF_ERROR(parse_blocks(root, "methods", &spec.methods, parse_method_block));
+  }
   return spec;
 }
 
@@ -318,18 +281,21 @@ const char* benchmark_name(Benchmark benchmark) {
       return "needle";
     case Benchmark::kBabilong:
       return "babilong";
+    case Benchmark::kHeads:
+      return "heads";
   }
   return "?";
 }
 
 Result<Benchmark> parse_benchmark(std::string_view name) {
-  for (Benchmark b : {Benchmark::kLongBench, Benchmark::kNeedle, Benchmark::kBabilong}) {
+  for (Benchmark b :
+       {Benchmark::kLongBench, Benchmark::kNeedle, Benchmark::kBabilong, Benchmark::kHeads}) {
     if (name == benchmark_name(b)) {
       return b;
     }
   }
   return errorf(StatusCode::kInvalidArgument,
-                "unknown benchmark '%.*s' (expected longbench, needle or babilong)",
+                "unknown benchmark '%.*s' (expected longbench, needle, babilong or heads)",
                 static_cast<int>(name.size()), name.data());
 }
 
@@ -342,7 +308,7 @@ std::string expand_home(const std::string& path, const std::string& home) {
 
 Result<SweepSpec> parse_sweep_spec(std::string_view text, std::string_view source) {
   const int source_len = static_cast<int>(source.size());
-  HKV_ASSIGN_OR_RETURN(Json json, parse_document(text, source));
+  HKV_ASSIGN_OR_RETURN(Json json, parse_yaml_or_json(text, source));
   Result<SweepSpec> spec = spec_from_json(json);
   if (!spec.ok()) {
     return spec_error(spec.status()).with_context("%.*s", source_len, source.data());
@@ -353,6 +319,9 @@ Result<SweepSpec> parse_sweep_spec(std::string_view text, std::string_view sourc
     spec->model = expand_home(spec->model, home);
     for (MethodSpec& method : spec->methods) {
       method.head_scores = expand_home(method.head_scores, home);
+    }
+    for (BenchmarkSpec& bench : spec->benchmarks) {
+      bench.heads_haystack_root = expand_home(bench.heads_haystack_root, home);
     }
   }
   Status valid = validate_sweep_spec(*spec);

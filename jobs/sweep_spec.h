@@ -14,23 +14,31 @@
 
 namespace hkv::jobs {
 
-enum class Benchmark { kLongBench, kNeedle, kBabilong };
+// kHeads: head-importance detection (ALGORITHMS.md §9) run as sweep work; see jobs/heads_spec.h.
+enum class Benchmark { kLongBench, kNeedle, kBabilong, kHeads };
 
-// "longbench", "needle", "babilong".
+// "longbench", "needle", "babilong", "heads".
 const char* benchmark_name(Benchmark benchmark);
 Result<Benchmark> parse_benchmark(std::string_view name);
 
 // One benchmark block. Only the fields of its kind are set; the others stay empty.
 struct BenchmarkSpec {
   Benchmark benchmark = Benchmark::kLongBench;
-  // LongBench: dataset files; BABILong: tasks (qa1..qa5); needle: haystack names.
+  // LongBench: dataset files; BABILong: tasks (qa1..qa5); needle: haystack names; heads: the
+  // detection kinds (retrieval, retrieval-reasoning).
   std::vector<std::string> datasets;
   // First `limit` samples per dataset (LongBench) or per (task, split) (BABILong). 0 = all, which
   // needs a known dataset size (LongBench v1 English sizes; BABILong's 100 per split).
   int32_t limit = 0;
-  std::vector<int32_t> needle_lengths_tokens;  // context lengths, ascending
+  std::vector<int32_t> needle_lengths_tokens;  // needle and heads: context lengths, ascending
   std::vector<int32_t> needle_depths_percent;  // round(linspace(0, 100, depths))
   std::vector<std::string> babilong_splits;    // "0k", "1k", ..., "32k"
+  // heads only. needles = 0: each kind's published count (3 retrieval, 2 retrieval-reasoning).
+  std::string heads_haystack_root;  // holds haystack_for_detect(_r2); "": <data>/retrieval_haystack
+  int32_t heads_needles = 0;
+  double heads_min_score = 50.0;        // keep tests scoring > this (the reference: 50)
+  int32_t heads_max_decode_steps = 50;  // retrieval decode steps (the reference: 50)
+  int32_t heads_reasoning_steps = 0;    // 0: the answer's length (the reference)
 };
 
 // One method block: the cross product budgets x betas x temps of one method.
@@ -45,9 +53,11 @@ struct MethodSpec {
 
 struct SweepSpec {
   std::string name;
-  std::string model;           // path or name; a leading "~/" is expanded to $HOME
-  std::string dtype = "fp16";  // fp16 | bf16 | fp32 (fp16 is the reference's dtype)
-  int32_t priority = 0;        // higher runs first
+  std::string model;  // path or name; a leading "~/" is expanded to $HOME
+  // GPU compute dtype: fp16 (the reference's inference dtype) | bf16 | fp32; "" = each worker's
+  // own --dtype. The CPU engine computes in float32 whatever this says.
+  std::string dtype;
+  int32_t priority = 0;  // higher runs first
   std::vector<BenchmarkSpec> benchmarks;
   std::vector<MethodSpec> methods;
   int32_t window = 8;               // observation window w (ALGORITHMS.md §0.4)
@@ -74,11 +84,12 @@ struct CompressionConfig {
 
 // One sample of one dataset: the unit the scheduler hands out (prefilled once, decoded with every
 // config). sample_key: LongBench "17" (line index), needle "1000:11" (length:depth), BABILong
-// "0k:17" (split:index).
+// "0k:17" (split:index), heads "1:2500:11" (needle:length:depth).
 struct WorkUnit {
   Benchmark benchmark = Benchmark::kLongBench;
   std::string dataset;
   std::string sample_key;
+  std::string options;  // heads: the block's detection settings as JSON; "" for the others
 
   friend bool operator==(const WorkUnit&, const WorkUnit&) = default;
 };
@@ -86,6 +97,11 @@ struct WorkUnit {
 struct ExpandedSweep {
   std::vector<CompressionConfig> configs;  // distinct, in method-block order
   std::vector<WorkUnit> units;             // benchmark-block order, then dataset, then sample
+  CompressionConfig detection;             // the FullKV cache head detection observes
+
+  // The configs a unit is decoded with: every config of the grid, or for a heads unit only
+  // `detection` (detection decodes one greedy sequence over the full cache).
+  std::vector<CompressionConfig> configs_for(const WorkUnit& unit) const;
 };
 
 // Parses YAML, or JSON when the text starts with '{'. `source` names the input in messages

@@ -31,7 +31,7 @@ Result<DType> parse_compute_dtype(std::string_view name) {
     return DType::kF16;
   if (name == "bf16" || name == "bfloat16")
     return DType::kBf16;
-  if (name == "f32" || name == "float32")
+  if (name == "f32" || name == "fp32" || name == "float32")
     return DType::kF32;
   return errorf(StatusCode::kInvalidArgument, "dtype '%.*s', expected f16, bf16 or f32",
                 static_cast<int>(name.size()), name.data());

@@ -9,36 +9,14 @@
 #include "common/json.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
+#include "jobs/metrics.h"
+#include "jobs/rouge.h"
 #include "model/generate.h"
 #include "model/kv_compressor.h"
+#include "model/model_files.h"
 
 namespace hkv::worker {
 namespace {
-
-struct Needle {
-  std::string needle, question, real_needle, answer;
-};
-
-Result<std::vector<Needle>> read_needles(const std::string& dir) {
-  std::string path = dir + "/needles.jsonl";
-  HKV_ASSIGN_OR_RETURN(std::string text, read_file_to_string(path));
-  std::vector<Needle> out;
-  for (const std::string& line : split(text, '\n')) {
-    if (trim(line).empty())
-      continue;
-    HKV_ASSIGN_OR_RETURN(Json j, parse_json(line, path));
-    JsonRef r(j, path + ":" + std::to_string(out.size() + 1));
-    Needle n;
-    HKV_ASSIGN_OR_RETURN(n.needle, r.get<std::string>("needle"));
-    HKV_ASSIGN_OR_RETURN(n.question, r.get<std::string>("question"));
-    HKV_ASSIGN_OR_RETURN(n.real_needle, r.get<std::string>("real_needle"));
-    HKV_ASSIGN_OR_RETURN(n.answer, r.get_or<std::string>("answer", n.real_needle));
-    out.push_back(std::move(n));
-  }
-  if (out.empty())
-    return errorf(StatusCode::kNotFound, "%s holds no needles", path.c_str());
-  return out;
-}
 
 // Needle k's haystack: the .txt files of part{k+offset} in name order, repeated until the word
 // count reaches `words` (the files are raw JSON dumps, used verbatim as the reference does).
@@ -98,16 +76,89 @@ std::vector<int32_t> insert_needle(const model::Tokenizer& tok,
   return out;
 }
 
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
 }  // namespace
 
-Result<DetectReport> detect_heads(model::ObservedDecoder& model,
-                                  const model::Tokenizer& tok,
-                                  const DetectOptions& o) {
+SuccessScore detection_success_score(head_scores::DetectionKind kind) {
+  if (kind == head_scores::DetectionKind::kRetrieval) {
+    return [](const std::string& response, const std::string& needle) {
+      return 100.0 * jobs::google_rouge1(needle, response).recall;
+    };
+  }
+  return [](const std::string& response, const std::string& answer) {
+    return 100.0 * jobs::qa_f1_score(response, answer);
+  };
+}
+
+Result<head_scores::DetectionKind> parse_detection_kind(std::string_view name) {
+  if (name == "retrieval")
+    return head_scores::DetectionKind::kRetrieval;
+  if (name == "retrieval-reasoning")
+    return head_scores::DetectionKind::kRetrievalReasoning;
+  return errorf(StatusCode::kInvalidArgument,
+                "detection kind '%.*s', expected retrieval or retrieval-reasoning",
+                static_cast<int>(name.size()), name.data());
+}
+
+void set_detection_prompting(DetectOptions* o,
+                             const model::Tokenizer* tok,
+                             model::ChatFamily family,
+                             std::vector<int32_t> period_ids) {
+  o->render_chat = nullptr;
+  if (family == model::ChatFamily::kChatMl) {
+    o->render_chat = [tok, family](const std::string& text) {
+      return model::render_user_prompt(*tok, family, text);
+    };
+  }
+  o->period_ids = std::move(period_ids);
+}
+
+Result<std::vector<DetectNeedle>> read_detect_needles(const std::string& dir) {
+  std::string path = dir + "/needles.jsonl";
+  HKV_ASSIGN_OR_RETURN(std::string text, read_file_to_string(path));
+  std::vector<DetectNeedle> out;
+  for (const std::string& line : split(text, '\n')) {
+    if (trim(line).empty())
+      continue;
+    HKV_ASSIGN_OR_RETURN(Json j, parse_json(line, path));
+    JsonRef r(j, path + ":" + std::to_string(out.size() + 1));
+    DetectNeedle n;
+    HKV_ASSIGN_OR_RETURN(n.needle, r.get<std::string>("needle"));
+    HKV_ASSIGN_OR_RETURN(n.question, r.get<std::string>("question"));
+    HKV_ASSIGN_OR_RETURN(n.real_needle, r.get<std::string>("real_needle"));
+    HKV_ASSIGN_OR_RETURN(n.answer, r.get_or<std::string>("answer", n.real_needle));
+    out.push_back(std::move(n));
+  }
+  if (out.empty())
+    return errorf(StatusCode::kNotFound, "%s holds no needles", path.c_str());
+  return out;
+}
+
+Result<std::vector<int32_t>> detect_haystack_ids(const model::Tokenizer& tok,
+                                                 const DetectOptions& o,
+                                                 size_t needle,
+                                                 int64_t words) {
+  const bool r2 = o.kind == head_scores::DetectionKind::kRetrievalReasoning;
+  HKV_ASSIGN_OR_RETURN(
+      std::string haystack,
+      read_haystack(o.haystack_dir, static_cast<int>(r2 ? needle : needle + 1), words));
+  return tok.encode(haystack, true);
+}
+
+Result<DetectTestResult> run_detect_test(model::ObservedDecoder& model,
+                                         const model::Tokenizer& tok,
+                                         const DetectOptions& o,
+                                         const DetectNeedle& nd,
+                                         const std::vector<int32_t>& haystack_ids,
+                                         int64_t length,
+                                         int32_t depth) {
   if (!o.success)
-    return errorf(StatusCode::kInvalidArgument, "detect_heads: no success scorer");
+    return errorf(StatusCode::kInvalidArgument, "run_detect_test: no success scorer");
   const model::LlamaConfig& c = model.config();
   const bool r2 = o.kind == head_scores::DetectionKind::kRetrievalReasoning;
-  HKV_ASSIGN_OR_RETURN(std::vector<Needle> needles, read_needles(o.haystack_dir));
   // The reference stops after a token whose string is "<0x0A>" (SentencePiece byte fallback);
   // byte-level vocabularies spell newline "Ċ", so they never stop on it (Llama-3 runs all steps).
   std::vector<int32_t> stops;
@@ -115,67 +166,85 @@ Result<DetectReport> detect_heads(model::ObservedDecoder& model,
     stops.push_back(*nl);
   if (r2 && tok.spec().eos_id)
     stops.push_back(*tok.spec().eos_id);
+  std::vector<int32_t> ctx = insert_needle(tok, haystack_ids, nd.needle, length, depth, o);
+  HKV_ASSIGN_OR_RETURN(std::string context, tok.decode(ctx, false));
+  std::string prompt =
+      context + "Based on the content of the book, Question: " + nd.question + "\nAnswer:";
+  bool chat = static_cast<bool>(o.render_chat);
+  if (chat) {
+    HKV_ASSIGN_OR_RETURN(prompt, o.render_chat(prompt));
+  }
+  std::vector<int32_t> ids = tok.encode(prompt, !chat);
+  const std::string& expected = r2 ? nd.answer : nd.real_needle;
+  std::vector<int32_t> answer = tok.encode(expected, false);
+  head_scores::TokenSpan span =
+      r2 && tok.spec().bos_id && tok.spec().add_bos
+          ? head_scores::find_span_after_bos(ids, answer, *tok.spec().bos_id)
+          : head_scores::find_span_by_overlap(ids, answer);
+  head_scores::HeadScoreAccumulator acc(o.kind, c.num_layers, c.num_q_heads, span, ids);
+  int32_t steps =
+      r2 ? (o.reasoning_steps > 0 ? o.reasoning_steps : static_cast<int32_t>(answer.size()))
+         : o.max_decode_steps;
+  DetectTestResult out;
+  auto t0 = std::chrono::steady_clock::now();
+  HKV_RETURN_IF_ERROR(model.begin(std::span<const int32_t>(ids.data(), ids.size() - 1), steps));
+  out.prefill_ms = ms_since(t0);
+  t0 = std::chrono::steady_clock::now();
+  model::AttentionObserver observer = [&](size_t, int32_t layer, int32_t head,
+                                          std::span<const float> p) {
+    acc.observe(layer, head, p);
+  };
+  std::vector<int32_t> generated;
+  int32_t input = ids.back();
+  for (int32_t step = 0; step < steps; ++step) {
+    int64_t pos = static_cast<int64_t>(ids.size()) - 1 + step;
+    HKV_ASSIGN_OR_RETURN(input, model.step(input, pos, observer));
+    acc.end_step(input);
+    generated.push_back(input);
+    if (std::find(stops.begin(), stops.end(), input) != stops.end())
+      break;
+  }
+  out.decode_ms = ms_since(t0);
+  HKV_ASSIGN_OR_RETURN(std::string response, tok.decode(generated, true));
+  out.response = std::string(trim(response));
+  out.score = o.success(out.response, expected);
+  out.span_found = span.found();
+  out.kept = out.span_found && out.score > o.min_score;
+  out.scores = acc.scores();
+  out.prompt_tokens = static_cast<int64_t>(ids.size());
+  out.new_tokens = static_cast<int32_t>(generated.size());
+  return out;
+}
+
+Result<DetectReport> detect_heads(model::ObservedDecoder& model,
+                                  const model::Tokenizer& tok,
+                                  const DetectOptions& o) {
+  if (!o.success)
+    return errorf(StatusCode::kInvalidArgument, "detect_heads: no success scorer");
+  const model::LlamaConfig& c = model.config();
+  HKV_ASSIGN_OR_RETURN(std::vector<DetectNeedle> needles, read_detect_needles(o.haystack_dir));
   int64_t max_len = *std::max_element(o.lengths.begin(), o.lengths.end());
   std::vector<std::vector<double>> lists(static_cast<size_t>(c.num_layers) * c.num_q_heads);
   DetectReport report;
   auto t0 = std::chrono::steady_clock::now();
   for (size_t k = 0; k < needles.size(); ++k) {
-    const Needle& nd = needles[k];
-    HKV_ASSIGN_OR_RETURN(std::string haystack,
-                         read_haystack(o.haystack_dir, static_cast<int>(r2 ? k : k + 1), max_len));
-    const std::vector<int32_t> haystack_ids = tok.encode(haystack, true);
+    HKV_ASSIGN_OR_RETURN(std::vector<int32_t> haystack_ids,
+                         detect_haystack_ids(tok, o, k, max_len));
     for (int64_t length : o.lengths) {
       for (int32_t depth : o.depths) {
-        std::vector<int32_t> ctx = insert_needle(tok, haystack_ids, nd.needle, length, depth, o);
-        auto context = tok.decode(ctx, false);
-        HKV_RETURN_IF_ERROR(context.status());
-        std::string prompt =
-            *context + "Based on the content of the book, Question: " + nd.question + "\nAnswer:";
-        bool chat = static_cast<bool>(o.render_chat);
-        if (chat) {
-          HKV_ASSIGN_OR_RETURN(prompt, o.render_chat(prompt));
-        }
-        std::vector<int32_t> ids = tok.encode(prompt, !chat);
-        std::vector<int32_t> answer = tok.encode(r2 ? nd.answer : nd.real_needle, false);
-        head_scores::TokenSpan span =
-            r2 && tok.spec().bos_id && tok.spec().add_bos
-                ? head_scores::find_span_after_bos(ids, answer, *tok.spec().bos_id)
-                : head_scores::find_span_by_overlap(ids, answer);
-        head_scores::HeadScoreAccumulator acc(o.kind, c.num_layers, c.num_q_heads, span, ids);
-        int32_t steps =
-            r2 ? (o.reasoning_steps > 0 ? o.reasoning_steps : static_cast<int32_t>(answer.size()))
-               : o.max_decode_steps;
-        HKV_RETURN_IF_ERROR(
-            model.begin(std::span<const int32_t>(ids.data(), ids.size() - 1), steps));
-        model::AttentionObserver observer = [&](size_t, int32_t layer, int32_t head,
-                                                std::span<const float> p) {
-          acc.observe(layer, head, p);
-        };
-        std::vector<int32_t> generated;
-        int32_t input = ids.back();
-        for (int32_t step = 0; step < steps; ++step) {
-          int64_t pos = static_cast<int64_t>(ids.size()) - 1 + step;
-          HKV_ASSIGN_OR_RETURN(input, model.step(input, pos, observer));
-          acc.end_step(input);
-          generated.push_back(input);
-          if (std::find(stops.begin(), stops.end(), input) != stops.end())
-            break;
-        }
-        auto response = tok.decode(generated, true);
-        HKV_RETURN_IF_ERROR(response.status());
-        double score = o.success(std::string(trim(*response)), r2 ? nd.answer : nd.real_needle);
-        bool ok = span.found() && score > o.min_score;
+        HKV_ASSIGN_OR_RETURN(DetectTestResult t, run_detect_test(model, tok, o, needles[k],
+                                                                 haystack_ids, length, depth));
         ++report.tests_run;
-        if (ok) {
+        if (t.kept) {
           ++report.tests_succeeded;
           for (size_t i = 0; i < lists.size(); ++i)
-            lists[i].push_back(acc.scores()[i]);
+            lists[i].push_back(t.scores[i]);
         }
         if (o.progress) {
           o.progress(strformat("needle %zu length %lld depth %d: %lld tokens, score %.1f %s -> %s",
                                k, static_cast<long long>(length), depth,
-                               static_cast<long long>(ids.size()), score, ok ? "kept" : "dropped",
-                               std::string(trim(*response)).substr(0, 60).c_str()));
+                               static_cast<long long>(t.prompt_tokens), t.score,
+                               t.kept ? "kept" : "dropped", t.response.substr(0, 60).c_str()));
         }
       }
     }

@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
 #include "head_scores/detection.h"
 #include "head_scores/score_file.h"
+#include "model/chat_template.h"
 #include "model/cpu_model.h"
 #include "model/observed_decoder.h"
 #include "model/tokenizer.h"
@@ -43,6 +45,54 @@ struct DetectOptions {
   SuccessScore success;                              // required
   std::function<void(const std::string&)> progress;  // one line per test, may be empty
 };
+
+// The reference's success score for a kind: ROUGE-1 recall x 100 (retrieval), qa_f1 x 100
+// (retrieval-reasoning).
+SuccessScore detection_success_score(head_scores::DetectionKind kind);
+// "retrieval" | "retrieval-reasoning".
+Result<head_scores::DetectionKind> parse_detection_kind(std::string_view name);
+// The model-dependent prompt settings: ChatML models get the question as a user turn (as the
+// reference does for Qwen), the others the raw prompt; `period_ids` from jobs::derive_period_ids.
+// `tokenizer` must outlive `options`.
+void set_detection_prompting(DetectOptions* options,
+                             const model::Tokenizer* tokenizer,
+                             model::ChatFamily family,
+                             std::vector<int32_t> period_ids);
+
+// One needle of a haystack folder's needles.jsonl.
+struct DetectNeedle {
+  std::string needle, question, real_needle, answer;
+};
+
+// Reads the needles of a haystack folder, and needle k's haystack text (part k+1 for retrieval,
+// part k for retrieval-reasoning) repeated until it holds `words` words (the grid's longest
+// length), encoded with special tokens.
+Result<std::vector<DetectNeedle>> read_detect_needles(const std::string& haystack_dir);
+Result<std::vector<int32_t>> detect_haystack_ids(const model::Tokenizer& tokenizer,
+                                                 const DetectOptions& options,
+                                                 size_t needle,
+                                                 int64_t words);
+
+// One test: build the prompt, prefill, decode while scoring every head.
+struct DetectTestResult {
+  std::vector<double> scores;  // [layers * heads], layer-major
+  bool span_found = false;
+  bool kept = false;     // span found and success score > min_score
+  double score = 0.0;    // success score in [0, 100]
+  std::string response;  // decoded, trimmed
+  int64_t prompt_tokens = 0;
+  int32_t new_tokens = 0;
+  double prefill_ms = 0.0;
+  double decode_ms = 0.0;
+};
+
+Result<DetectTestResult> run_detect_test(model::ObservedDecoder& model,
+                                         const model::Tokenizer& tokenizer,
+                                         const DetectOptions& options,
+                                         const DetectNeedle& needle,
+                                         const std::vector<int32_t>& haystack_ids,
+                                         int64_t length,
+                                         int32_t depth);
 
 struct DetectReport {
   head_scores::HeadScoreTable table;

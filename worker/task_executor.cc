@@ -7,11 +7,23 @@ RunRequest to_run_request(const v1::Task& t) {
   RunRequest r;
   r.model = t.model();
   r.max_new_tokens = t.max_new_tokens();
+  r.dtype = t.dtype();
   r.unit.dataset = t.dataset();
   r.unit.sample_key = t.sample_key();
-  r.unit.benchmark = t.benchmark() == v1::BENCHMARK_NEEDLE     ? jobs::Benchmark::kNeedle
-                     : t.benchmark() == v1::BENCHMARK_BABILONG ? jobs::Benchmark::kBabilong
-                                                               : jobs::Benchmark::kLongBench;
+  r.unit.options = t.unit_options();
+  switch (t.benchmark()) {
+    case v1::BENCHMARK_NEEDLE:
+      r.unit.benchmark = jobs::Benchmark::kNeedle;
+      break;
+    case v1::BENCHMARK_BABILONG:
+      r.unit.benchmark = jobs::Benchmark::kBabilong;
+      break;
+    case v1::BENCHMARK_HEADS:
+      r.unit.benchmark = jobs::Benchmark::kHeads;
+      break;
+    default:
+      r.unit.benchmark = jobs::Benchmark::kLongBench;
+  }
   for (const v1::CompressionConfig& c : t.configs()) {
     jobs::CompressionConfig j;
     j.method = c.method();
@@ -44,6 +56,14 @@ TaskExecutor make_task_executor(TaskRunner* runner) {
       r->set_cache_entries(c.cache_entries);
       r->set_decode_ms(out.run.decode_ms);
       r->set_new_tokens(c.new_tokens);
+      if (c.head_scores) {
+        v1::HeadScores* h = r->mutable_head_scores();
+        h->set_num_layers(c.head_scores->num_layers);
+        h->set_num_heads(c.head_scores->num_heads);
+        *h->mutable_scores() = {c.head_scores->scores.begin(), c.head_scores->scores.end()};
+        h->set_span_found(c.head_scores->span_found);
+        h->set_kept(c.head_scores->kept);
+      }
     }
     return Status();
   };

@@ -11,6 +11,7 @@
 #include "jobs/metrics.h"
 #include "model/model_files.h"
 #include "worker/head_caps.h"
+#include "worker/head_detect.h"
 #include "worker/tokenizer_adapter.h"
 
 namespace hkv::worker {
@@ -55,6 +56,11 @@ struct TaskRunner::LoadedModel {
   std::shared_ptr<jobs::Haystack> haystack;  // grown to the longest needle length seen
   int64_t haystack_tokens = 0;
   std::vector<int32_t> period_ids;
+  // Head detection: the observing decoder, needles per haystack folder, encoded haystacks per
+  // "folder#needle#words".
+  std::unique_ptr<model::ObservedDecoder> observed;
+  std::map<std::string, std::vector<DetectNeedle>> detect_needles;
+  std::map<std::string, std::vector<int32_t>> detect_haystacks;
 };
 
 TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
@@ -81,22 +87,28 @@ Result<model::CompressionConfig> to_model_config(const jobs::CompressionConfig& 
   return m;
 }
 
-Result<TaskRunner::LoadedModel*> TaskRunner::model(const std::string& raw_path) {
+Result<TaskRunner::LoadedModel*> TaskRunner::model(const std::string& raw_path,
+                                                   const std::string& dtype) {
   std::string path = expand_home(raw_path);
-  auto it = models_.find(path);
+  model::EngineOptions engine = options_.engine;
+  if (!dtype.empty())
+    engine.dtype = dtype;
+  // One engine per (model, dtype): a sweep's dtype never silently reuses another's weights.
+  std::string key = path + "|" + engine.dtype;
+  auto it = models_.find(key);
   if (it != models_.end())
     return it->second.get();
   auto m = std::make_unique<LoadedModel>();
   m->path = path;
   HKV_ASSIGN_OR_RETURN(model::ModelSource source, model::ModelSource::open(path));
-  HKV_ASSIGN_OR_RETURN(m->engine, model::load_engine(source, options_.engine));
+  HKV_ASSIGN_OR_RETURN(m->engine, model::load_engine(source, engine));
   HKV_ASSIGN_OR_RETURN(model::Tokenizer tok, model::load_tokenizer(path));
   m->tokenizer = std::make_unique<model::Tokenizer>(std::move(tok));
   m->adapter = std::make_unique<TokenizerAdapter>(m->tokenizer.get());
   HKV_ASSIGN_OR_RETURN(m->chat, model::chat_family_for(*m->tokenizer, path, std::nullopt));
   HKV_ASSIGN_OR_RETURN(m->period_ids, jobs::derive_period_ids(*m->adapter));
   LoadedModel* raw = m.get();
-  models_[path] = std::move(m);
+  models_[key] = std::move(m);
   return raw;
 }
 
@@ -148,6 +160,8 @@ Result<jobs::Sample> TaskRunner::build_sample(LoadedModel& m, const RunRequest& 
       return jobs::build_babilong_sample(u.dataset, key.first, records[index],
                                          static_cast<size_t>(index), *m.adapter, opts);
     }
+    case jobs::Benchmark::kHeads:
+      return errorf(StatusCode::kInternal, "heads units build their prompts in run_heads");
     case jobs::Benchmark::kNeedle: {
       HKV_ASSIGN_OR_RETURN(auto key, split_key(u.sample_key));
       HKV_ASSIGN_OR_RETURN(int64_t length, to_int(key.first, "needle length"));
@@ -183,8 +197,79 @@ Result<jobs::Sample> TaskRunner::build_sample(LoadedModel& m, const RunRequest& 
   return errorf(StatusCode::kInvalidArgument, "unknown benchmark");
 }
 
+Result<RunOutcome> TaskRunner::run_heads(LoadedModel& m, const RunRequest& r) {
+  const std::string where = "heads task " + r.unit.dataset + " " + r.unit.sample_key;
+  if (r.configs.size() != 1 || r.configs[0].method != "FullKV") {
+    return errorf(StatusCode::kInvalidArgument,
+                  "%s: expected exactly one FullKV config (detection observes the full cache), "
+                  "got %zu config(s)",
+                  where.c_str(), r.configs.size());
+  }
+  HKV_ASSIGN_OR_RETURN(jobs::HeadsUnitOptions ho,
+                       jobs::heads_options_from_json(r.unit.options, where + " options"));
+  HKV_ASSIGN_OR_RETURN(jobs::HeadsTestKey key, jobs::parse_heads_test_key(r.unit.sample_key));
+  DetectOptions d;
+  HKV_ASSIGN_OR_RETURN(d.kind, parse_detection_kind(r.unit.dataset));
+  d.success = detection_success_score(d.kind);
+  std::string root =
+      ho.haystack_root.empty() ? options_.data_dir + "/retrieval_haystack" : ho.haystack_root;
+  d.haystack_dir = root + "/" + jobs::heads_haystack_folder(r.unit.dataset);
+  d.max_decode_steps = ho.max_decode_steps;
+  d.reasoning_steps = ho.reasoning_steps;
+  d.min_score = ho.min_score;
+  set_detection_prompting(&d, m.tokenizer.get(), m.chat, m.period_ids);
+  auto& needles = m.detect_needles[d.haystack_dir];
+  if (needles.empty()) {
+    HKV_ASSIGN_OR_RETURN(needles, read_detect_needles(d.haystack_dir));
+  }
+  if (static_cast<int32_t>(needles.size()) != ho.needles || key.needle >= ho.needles) {
+    return errorf(StatusCode::kFailedPrecondition,
+                  "%s: %s/needles.jsonl holds %zu needles; the sweep expects %d (the heads "
+                  "block's `needles`) and asks for needle %d",
+                  where.c_str(), d.haystack_dir.c_str(), needles.size(), ho.needles, key.needle);
+  }
+  std::string cache_key =
+      strformat("%s#%d#%d", d.haystack_dir.c_str(), key.needle, ho.haystack_words);
+  auto& haystack = m.detect_haystacks[cache_key];
+  if (haystack.empty()) {
+    HKV_ASSIGN_OR_RETURN(
+        haystack,
+        detect_haystack_ids(*m.tokenizer, d, static_cast<size_t>(key.needle), ho.haystack_words));
+  }
+  if (!m.observed) {
+    m.observed = m.engine->observed_decoder();
+  }
+  HKV_ASSIGN_OR_RETURN(DetectTestResult t,
+                       run_detect_test(*m.observed, *m.tokenizer, d, needles[key.needle], haystack,
+                                       key.length, key.depth));
+  ++prefills_;
+  const model::LlamaConfig& cfg = m.engine->config();
+  RunOutcome out;
+  out.sample.id = "heads/" + r.unit.dataset + "/" + r.unit.sample_key;
+  const bool r2 = d.kind == head_scores::DetectionKind::kRetrievalReasoning;
+  out.sample.references = {r2 ? needles[key.needle].answer : needles[key.needle].real_needle};
+  out.run.prompt_tokens = t.prompt_tokens;
+  out.run.prefill_ms = t.prefill_ms;
+  out.run.decode_ms = t.decode_ms;
+  out.run.decode_steps = t.new_tokens;
+  ConfigOutcome c;
+  c.prediction = t.response;
+  c.score = t.score;
+  c.new_tokens = t.new_tokens;
+  // FullKV: every position of every KV head (the prompt minus its last token, then each step).
+  c.cache_entries = (t.prompt_tokens - 1 + t.new_tokens) * cfg.num_layers * cfg.num_kv_heads;
+  c.cache_bytes = c.cache_entries * cfg.head_dim * 2 * 2;
+  c.head_scores = jobs::HeadTestScores{cfg.num_layers, cfg.num_q_heads, std::move(t.scores),
+                                       t.span_found, t.kept};
+  out.configs.push_back(std::move(c));
+  return out;
+}
+
 Result<RunOutcome> TaskRunner::run(const RunRequest& r) {
-  HKV_ASSIGN_OR_RETURN(LoadedModel * m, model(r.model));
+  HKV_ASSIGN_OR_RETURN(LoadedModel * m, model(r.model, r.dtype));
+  if (r.unit.benchmark == jobs::Benchmark::kHeads) {
+    return run_heads(*m, r);
+  }
   std::vector<model::CompressionConfig> configs;
   for (const jobs::CompressionConfig& c : r.configs) {
     HKV_ASSIGN_OR_RETURN(model::CompressionConfig mc, to_model_config(c));
@@ -230,6 +315,8 @@ Result<RunOutcome> TaskRunner::run(const RunRequest& r) {
         c.prediction = std::string(trim(c.prediction));
         c.score = jobs::needle_runner_score(out.sample.references.at(0), c.prediction);
         break;
+      case jobs::Benchmark::kHeads:
+        return errorf(StatusCode::kInternal, "heads units are scored in run_heads");
       case jobs::Benchmark::kBabilong: {
         HKV_ASSIGN_OR_RETURN(std::vector<std::string> labels,
                              jobs::babilong_task_labels(r.unit.dataset));

@@ -1,16 +1,19 @@
 // One unit of work on the engine: build the (model, dataset, sample) prompt with jobs/, prefill it
 // once, decode every compression config of the task together, and score each prediction with the
-// benchmark's reference metric. Models, tokenizers, datasets and haystacks are cached across
-// tasks, so a worker pays for them once.
+// benchmark's reference metric. A heads unit runs one head-detection test instead (one greedy
+// decode over the full cache, every head's attention scored). Models, tokenizers, datasets and
+// haystacks are cached across tasks, so a worker pays for them once.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
 #include "jobs/dataset.h"
+#include "jobs/heads_spec.h"
 #include "jobs/needle.h"
 #include "jobs/sweep_spec.h"
 #include "model/cpu_model.h"
@@ -21,7 +24,7 @@
 namespace hkv::worker {
 
 struct RunnerOptions {
-  std::string data_dir;      // LongBench / BABILong (default hkv::data_dir())
+  std::string data_dir;      // LongBench / BABILong / retrieval_haystack (default hkv::data_dir())
   std::string haystack_dir;  // needle essays (default hkv::default_haystack_dir())
   bool fp16_scores = true;
   model::EngineOptions engine;  // device (cpu | cuda:N | auto) and GPU dtype
@@ -32,6 +35,7 @@ struct RunRequest {
   jobs::WorkUnit unit;
   std::vector<jobs::CompressionConfig> configs;
   int32_t max_new_tokens = 0;  // 0: the dataset's own
+  std::string dtype;           // the sweep's GPU dtype (fp16 | bf16 | fp32); "": options.engine's
 };
 
 struct ConfigOutcome {
@@ -40,6 +44,7 @@ struct ConfigOutcome {
   int64_t cache_entries = 0;
   int64_t cache_bytes = 0;  // entries x head_dim x 2 (K, V) x 2 bytes (fp16/bf16)
   int32_t new_tokens = 0;
+  std::optional<jobs::HeadTestScores> head_scores;  // heads units only
 };
 
 struct RunOutcome {
@@ -60,11 +65,12 @@ class TaskRunner {
 
  private:
   struct LoadedModel;
-  Result<LoadedModel*> model(const std::string& path);
+  Result<LoadedModel*> model(const std::string& path, const std::string& dtype);
   Result<jobs::Sample> build_sample(LoadedModel& m, const RunRequest& request);
+  Result<RunOutcome> run_heads(LoadedModel& m, const RunRequest& request);
 
   RunnerOptions options_;
-  std::map<std::string, std::unique_ptr<LoadedModel>> models_;
+  std::map<std::string, std::unique_ptr<LoadedModel>> models_;  // by "path|dtype"
   int64_t prefills_ = 0;
 };
 

@@ -144,7 +144,7 @@ TEST_F(SchedulerTest, SubmitCreatesOneTaskPerSampleCarryingAllConfigs) {
   EXPECT_EQ(a->attempt, 1);
   EXPECT_EQ(a->sweep_id, r->sweep_id);
   EXPECT_EQ(a->model, "/models/tiny.gguf");
-  EXPECT_EQ(a->dtype, "fp16");
+  EXPECT_EQ(a->dtype, "");  // no dtype in the sweep: each worker's own --dtype
   EXPECT_EQ(a->unit, (jobs::WorkUnit{jobs::Benchmark::kLongBench, "qasper", "0"}));
   ASSERT_EQ(a->configs.size(), 3u);
   EXPECT_EQ(a->configs[0].method, "FullKV");

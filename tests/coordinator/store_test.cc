@@ -67,6 +67,35 @@ TEST(StoreTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
   EXPECT_EQ(count(store, "sweeps"), 1);
 }
 
+// A version-1 database (before head detection) gains tasks.options and results.head_scores, and
+// its rows keep their values with the new columns' defaults.
+TEST(StoreTest, MigratesAVersionOneDatabaseKeepingItsRows) {
+  hkv::testing::TempDir dir;
+  std::string path = dir.path() + "/c.db";
+  {
+    Store store = open_ok(path);
+    ASSERT_TRUE(store
+                    .exec_script(R"sql(
+        ALTER TABLE tasks DROP COLUMN options;
+        ALTER TABLE results DROP COLUMN head_scores;
+        PRAGMA user_version = 1;)sql")
+                    .ok());
+    ASSERT_TRUE(insert_sweep(store, "old").ok());
+    ASSERT_TRUE(store
+                    .execute("INSERT INTO tasks (sweep_id, benchmark, dataset, sample_key, state, "
+                             "max_attempts) VALUES (1, 'longbench', 'qasper', '0', 'pending', 3)")
+                    .ok());
+  }
+  Store store = open_ok(path);
+  EXPECT_EQ(pragma(store, "user_version"), std::to_string(Store::kSchemaVersion));
+  Result<Statement> stmt = store.query("SELECT sample_key, options FROM tasks");
+  ASSERT_TRUE(stmt.ok()) << stmt.status().to_string();
+  ASSERT_TRUE(*stmt->step());
+  EXPECT_EQ(stmt->column_text(0), "0");
+  EXPECT_EQ(stmt->column_text(1), "");
+  EXPECT_TRUE(store.query("SELECT head_scores FROM results").ok());
+}
+
 TEST(StoreTest, RefusesASchemaFromANewerBuild) {
   hkv::testing::TempDir dir;
   std::string path = dir.path() + "/c.db";
@@ -139,7 +168,10 @@ TEST(StoreTest, ResultsAreKeyedByTaskAndConfig) {
       INSERT INTO attempts (task_id, attempt, worker_id, started_ms, outcome)
           VALUES (1, 1, 'w', 0, 'running'), (1, 2, 'w', 0, 'running');)sql")
                   .ok());
-  const char* insert = "INSERT OR IGNORE INTO results VALUES (1, ?, 0, 'p', 1.0, 10, 2, 3.0, 4)";
+  const char* insert =
+      "INSERT OR IGNORE INTO results (task_id, attempt, config_index, prediction, score, "
+      "cache_bytes, cache_entries, decode_ms, new_tokens) VALUES (1, ?, 0, 'p', 1.0, 10, 2, 3.0, "
+      "4)";
   ASSERT_TRUE(store.execute(insert, 1).ok());
   ASSERT_TRUE(store.execute(insert, 2).ok());  // a late duplicate from another attempt
   EXPECT_EQ(count(store, "results"), 1);

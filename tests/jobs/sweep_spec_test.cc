@@ -47,7 +47,7 @@ TEST(SweepSpecTest, ParsesYamlWithDefaults) {
   SweepSpec spec = parse_ok(kYaml);
   EXPECT_EQ(spec.name, "tiny");
   EXPECT_EQ(spec.model, "/models/tiny.gguf");
-  EXPECT_EQ(spec.dtype, "fp16");
+  EXPECT_EQ(spec.dtype, "");  // each worker's --dtype
   EXPECT_EQ(spec.priority, 3);
   EXPECT_EQ(spec.window, 8);
   EXPECT_EQ(spec.kernel, 7);
@@ -264,7 +264,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"no_methods",
                 "  - {method: SnapKV, budgets: [64, 128]}\n  - {method: FullKV}\n  - {method: "
                 "HeadKV-R, budgets: [128], betas: [1.5]}\n",
-                "", "methods: expected a list, got null"},
+                "", "methods: at least one method is required"},
         BadSpec{"babilong_split", "{benchmark: longbench, datasets: [qasper], limit: 2}",
                 "{benchmark: babilong, datasets: [qa1], splits: [3k]}",
                 "benchmarks[0].splits[0]: unknown split '3k'"},

@@ -1,9 +1,12 @@
-// Split-K decode attention. Block (query, split): 4 warps stream rows of the split, 4 rows per
-// warp step; lane l holds head_dim/32 consecutive dims of q, of the running output and of each
-// K/V row (one coalesced 128..512-byte row read per warp). Each warp keeps an online softmax
-// (max, sum, unnormalised output); the block merges its warps, then either writes the normalised
-// row (one split) or its partial (max, sum, output) for combine_kernel. All math is fp32 with
-// accurate expf.
+// Split-K decode attention. Block (group, split): the group's queries share one segment, so each
+// K/V row is loaded once for all of them. 4 warps stream rows of the split, 4 rows per warp step,
+// all K and V loads of a step issued before any math (memory-level parallelism); lane l holds
+// head_dim/32 consecutive dims of every query, running output and K/V row (one coalesced
+// 128..512-byte row read per warp). Each warp keeps an online softmax per query (max, sum,
+// unnormalised output); the block merges its warps, then either writes the normalised rows (one
+// split) or their partials (max, sum, output) for combine_kernel. The split count depends on the
+// lengths and the group count only, never on the card, so results are the same everywhere. All
+// math is fp32 with accurate expf.
 #include <algorithm>
 
 #include "kernels/attention_decode.h"
@@ -14,19 +17,22 @@ namespace hkv::kernels {
 namespace {
 
 constexpr int kWarps = 4;
-constexpr int kRowsPerStep = 4;         // rows per warp per iteration, for memory-level parallelism
-constexpr int64_t kRowsPerSplit = 512;  // target split size: 32 heads x 4k rows fill 256 blocks
+constexpr int kRowsPerStep = 4;            // rows per warp per iteration
+constexpr int64_t kMaxRowsPerSplit = 512;  // long segments: at most this many rows per block
+constexpr int64_t kMinRowsPerSplit = 64;   // few groups: split down to this to fill the GPU
+constexpr int64_t kTargetBlocks = 512;     // about 4 blocks per SM on a 132-SM Hopper
 constexpr int32_t kMaxSplits = 256;
 
 struct DecodeShape {
   int32_t queries_per_segment;
+  int32_t implicit_group;  // > 0: group g = queries [g * implicit_group, +implicit_group)
   int32_t num_splits;
   int64_t rows_per_split;
   int64_t q_row_stride;
   float scale;
 };
 
-template <typename T, int kHeadDim>
+template <typename T, int kHeadDim, int kGroup>
 __global__ void attention_decode_kernel(T* __restrict__ out,             // [num_queries, D]
                                         float* __restrict__ partial_o,   // [nq, splits, D]
                                         float* __restrict__ partial_ml,  // [nq, splits, 2]
@@ -36,105 +42,139 @@ __global__ void attention_decode_kernel(T* __restrict__ out,             // [num
                                         const int32_t* __restrict__ cu_capacity,    // [S + 1]
                                         const int32_t* __restrict__ kv_lens,        // [S] or null
                                         const int32_t* __restrict__ query_segment,  // [nq] or null
+                                        const int32_t* __restrict__ group_start,    // [G+1] / null
                                         DecodeShape shape) {
   constexpr int N = kHeadDim / 32;
-  __shared__ float warp_m[kWarps];
-  __shared__ float warp_l[kWarps];
-  __shared__ float warp_o[kWarps][kHeadDim];
-  const int qi = blockIdx.x;
+  __shared__ float warp_m[kWarps][kGroup];
+  __shared__ float warp_l[kWarps][kGroup];
+  __shared__ float warp_o[kWarps][kGroup][kHeadDim];
+  const int g = blockIdx.x;
   const int split = blockIdx.y;
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
-  const int s = query_segment != nullptr ? query_segment[qi] : qi / shape.queries_per_segment;
+  int q0 = g;
+  int nq = 1;
+  if (group_start != nullptr) {
+    q0 = group_start[g];
+    nq = group_start[g + 1] - q0;
+  } else if (shape.implicit_group > 0) {
+    q0 = g * shape.implicit_group;
+    nq = shape.implicit_group;
+  }
+  const int s = query_segment != nullptr ? query_segment[q0] : q0 / shape.queries_per_segment;
   const int64_t seg = cu_capacity[s];
   const int64_t len = kv_lens != nullptr ? kv_lens[s] : cu_capacity[s + 1] - cu_capacity[s];
   const int64_t begin = split * shape.rows_per_split;
   // The last split takes every remaining row, so a low max_kv_len never drops rows.
   const int64_t end = split == shape.num_splits - 1 ? len : min(len, begin + shape.rows_per_split);
 
-  float qf[N];
-  load_vec<T, N>(q + qi * shape.q_row_stride + lane * N, qf);
-  float m = -INFINITY;
-  float l = 0.0f;
-  float acc[N];
+  float qf[kGroup][N];
+  float m[kGroup];
+  float l[kGroup];
+  float acc[kGroup][N];
 #pragma unroll
-  for (int e = 0; e < N; ++e) {
-    acc[e] = 0.0f;
-  }
-  for (int64_t r0 = begin + warp * kRowsPerStep; r0 < end; r0 += kWarps * kRowsPerStep) {
-    float score[kRowsPerStep];
-    float step_max = m;
-#pragma unroll
-    for (int u = 0; u < kRowsPerStep; ++u) {
-      score[u] = -INFINITY;
-      if (r0 + u < end) {
-        float kf[N];
-        load_vec<T, N>(k + (seg + r0 + u) * kHeadDim + lane * N, kf);
-        float dot = 0.0f;
-#pragma unroll
-        for (int e = 0; e < N; ++e) {
-          dot += qf[e] * kf[e];
-        }
-        score[u] = warp_sum(dot) * shape.scale;
-        step_max = fmaxf(step_max, score[u]);
-      }
-    }
-    const float correction = expf(m - step_max);  // 0 on the first step (m = -inf)
-    l *= correction;
+  for (int j = 0; j < kGroup; ++j) {
+    m[j] = -INFINITY;
+    l[j] = 0.0f;
 #pragma unroll
     for (int e = 0; e < N; ++e) {
-      acc[e] *= correction;
+      qf[j][e] = 0.0f;
+      acc[j][e] = 0.0f;
     }
+    if (j < nq) {
+      load_vec<T, N>(q + (q0 + j) * shape.q_row_stride + lane * N, qf[j]);
+    }
+  }
+  for (int64_t r0 = begin + warp * kRowsPerStep; r0 < end; r0 += kWarps * kRowsPerStep) {
+    Vec<T, N> kr[kRowsPerStep];
+    Vec<T, N> vr[kRowsPerStep];
 #pragma unroll
     for (int u = 0; u < kRowsPerStep; ++u) {
       if (r0 + u < end) {
-        const float p = expf(score[u] - step_max);
-        l += p;
-        float vf[N];
-        load_vec<T, N>(v + (seg + r0 + u) * kHeadDim + lane * N, vf);
-#pragma unroll
-        for (int e = 0; e < N; ++e) {
-          acc[e] += p * vf[e];
-        }
+        kr[u] = *reinterpret_cast<const Vec<T, N>*>(k + (seg + r0 + u) * kHeadDim + lane * N);
+        vr[u] = *reinterpret_cast<const Vec<T, N>*>(v + (seg + r0 + u) * kHeadDim + lane * N);
       }
     }
-    m = step_max;
-  }
-  if (lane == 0) {
-    warp_m[warp] = m;
-    warp_l[warp] = l;
+#pragma unroll
+    for (int j = 0; j < kGroup; ++j) {
+      if (j >= nq) {
+        break;
+      }
+      float score[kRowsPerStep];
+      float step_max = m[j];
+#pragma unroll
+      for (int u = 0; u < kRowsPerStep; ++u) {
+        score[u] = -INFINITY;
+        if (r0 + u < end) {
+          float dot = 0.0f;
+#pragma unroll
+          for (int e = 0; e < N; ++e) {
+            dot += qf[j][e] * to_float<T>(kr[u].v[e]);
+          }
+          score[u] = warp_sum(dot) * shape.scale;
+          step_max = fmaxf(step_max, score[u]);
+        }
+      }
+      const float correction = expf(m[j] - step_max);  // 0 on the first step (m = -inf)
+      l[j] *= correction;
+#pragma unroll
+      for (int e = 0; e < N; ++e) {
+        acc[j][e] *= correction;
+      }
+#pragma unroll
+      for (int u = 0; u < kRowsPerStep; ++u) {
+        if (r0 + u < end) {
+          const float p = expf(score[u] - step_max);
+          l[j] += p;
+#pragma unroll
+          for (int e = 0; e < N; ++e) {
+            acc[j][e] += p * to_float<T>(vr[u].v[e]);
+          }
+        }
+      }
+      m[j] = step_max;
+    }
   }
 #pragma unroll
-  for (int e = 0; e < N; ++e) {
-    warp_o[warp][lane * N + e] = acc[e];
+  for (int j = 0; j < kGroup; ++j) {
+    if (lane == 0) {
+      warp_m[warp][j] = m[j];
+      warp_l[warp][j] = l[j];
+    }
+#pragma unroll
+    for (int e = 0; e < N; ++e) {
+      warp_o[warp][j][lane * N + e] = acc[j][e];
+    }
   }
   __syncthreads();
-  float block_m = -INFINITY;
-  for (int w = 0; w < kWarps; ++w) {
-    block_m = fmaxf(block_m, warp_m[w]);
-  }
-  float block_l = 0.0f;
-  float weight[kWarps];
-  for (int w = 0; w < kWarps; ++w) {
-    weight[w] = warp_l[w] > 0.0f ? expf(warp_m[w] - block_m) : 0.0f;
-    block_l += warp_l[w] * weight[w];
-  }
-  for (int d = threadIdx.x; d < kHeadDim; d += blockDim.x) {
-    float o = 0.0f;
+  for (int j = 0; j < nq; ++j) {
+    const int64_t qi = q0 + j;
+    float block_m = -INFINITY;
     for (int w = 0; w < kWarps; ++w) {
-      o += warp_o[w][d] * weight[w];
+      block_m = fmaxf(block_m, warp_m[w][j]);
     }
-    if (shape.num_splits == 1) {
-      out[static_cast<int64_t>(qi) * kHeadDim + d] =
-          from_float<T>(block_l > 0.0f ? o / block_l : 0.0f);
-    } else {
-      partial_o[(static_cast<int64_t>(qi) * shape.num_splits + split) * kHeadDim + d] = o;
+    float block_l = 0.0f;
+    float weight[kWarps];
+    for (int w = 0; w < kWarps; ++w) {
+      weight[w] = warp_l[w][j] > 0.0f ? expf(warp_m[w][j] - block_m) : 0.0f;
+      block_l += warp_l[w][j] * weight[w];
     }
-  }
-  if (shape.num_splits > 1 && threadIdx.x == 0) {
-    float* ml = partial_ml + (static_cast<int64_t>(qi) * shape.num_splits + split) * 2;
-    ml[0] = block_m;
-    ml[1] = block_l;
+    for (int d = threadIdx.x; d < kHeadDim; d += blockDim.x) {
+      float o = 0.0f;
+      for (int w = 0; w < kWarps; ++w) {
+        o += warp_o[w][j][d] * weight[w];
+      }
+      if (shape.num_splits == 1) {
+        out[qi * kHeadDim + d] = from_float<T>(block_l > 0.0f ? o / block_l : 0.0f);
+      } else {
+        partial_o[(qi * shape.num_splits + split) * kHeadDim + d] = o;
+      }
+    }
+    if (shape.num_splits > 1 && threadIdx.x == 0) {
+      float* ml = partial_ml + (qi * shape.num_splits + split) * 2;
+      ml[0] = block_m;
+      ml[1] = block_l;
+    }
   }
 }
 
@@ -165,10 +205,31 @@ __global__ void combine_kernel(T* __restrict__ out,                   // [num_qu
   out[static_cast<int64_t>(qi) * kHeadDim + d] = from_float<T>(l > 0.0f ? o / l : 0.0f);
 }
 
+// Queries processed together: explicit groups, implicit GQA groups, or one query each.
+struct Grouping {
+  int64_t num_groups;
+  int32_t max_group;
+  int32_t implicit_group;
+};
+
+Grouping grouping(const AttentionDecodeParams& p) {
+  if (p.group_start != nullptr) {
+    return {p.num_groups, p.max_group, 0};
+  }
+  if (p.query_segment == nullptr && p.queries_per_segment > 1 &&
+      p.queries_per_segment <= kAttentionDecodeMaxGroup) {
+    return {p.num_segments, p.queries_per_segment, p.queries_per_segment};
+  }
+  return {p.num_queries, 1, 0};
+}
+
 int64_t rows_per_split(const AttentionDecodeParams& p) {
   const int64_t max_len = std::max<int64_t>(p.max_kv_len, 1);
-  const int64_t splits =
-      std::min<int64_t>((max_len + kRowsPerSplit - 1) / kRowsPerSplit, kMaxSplits);
+  const int64_t groups = std::max<int64_t>(grouping(p).num_groups, 1);
+  const int64_t by_size = (max_len + kMaxRowsPerSplit - 1) / kMaxRowsPerSplit;
+  const int64_t by_fill = std::min((kTargetBlocks + groups - 1) / groups,
+                                   (max_len + kMinRowsPerSplit - 1) / kMinRowsPerSplit);
+  const int64_t splits = std::clamp<int64_t>(std::max(by_size, by_fill), 1, kMaxSplits);
   return (max_len + splits - 1) / splits;
 }
 
@@ -214,6 +275,14 @@ Status AttentionDecodeParams::validate() const {
                   static_cast<long long>(q_row_stride), static_cast<long long>(max_kv_len),
                   head_dim);
   }
+  if (group_start != nullptr &&
+      (query_segment == nullptr || num_groups <= 0 || num_groups > num_queries || max_group < 1 ||
+       max_group > kAttentionDecodeMaxGroup)) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "attention_decode: group_start with num_groups=%d max_group=%d, expected "
+                  "query_segment, 1 <= num_groups <= num_queries=%d and 1 <= max_group <= %d",
+                  num_groups, max_group, num_queries, kAttentionDecodeMaxGroup);
+  }
   if (out == nullptr || q == nullptr || k == nullptr || v == nullptr || cu_capacity == nullptr) {
     return errorf(StatusCode::kInvalidArgument,
                   "attention_decode: null pointer among out, q, k, v, cu_capacity");
@@ -233,10 +302,31 @@ Status AttentionDecodeParams::validate() const {
   return Status();
 }
 
+namespace {
+
+// Calls f with IntTag<G> for the smallest compiled group size G >= max_group.
+template <typename F>
+Status dispatch_group(int32_t max_group, F&& f) {
+  if (max_group <= 1) {
+    return f(IntTag<1>{});
+  }
+  if (max_group <= 2) {
+    return f(IntTag<2>{});
+  }
+  if (max_group <= 4) {
+    return f(IntTag<4>{});
+  }
+  return f(IntTag<8>{});
+}
+
+}  // namespace
+
 Status launch_attention_decode(const AttentionDecodeParams& params, cudaStream_t stream) {
   HKV_RETURN_IF_ERROR(params.validate());
+  const Grouping groups = grouping(params);
   DecodeShape shape;
   shape.queries_per_segment = params.queries_per_segment;
+  shape.implicit_group = groups.implicit_group;
   shape.num_splits = attention_decode_num_splits(params);
   shape.rows_per_split = rows_per_split(params);
   shape.q_row_stride = params.q_row_stride;
@@ -245,24 +335,26 @@ Status launch_attention_decode(const AttentionDecodeParams& params, cudaStream_t
   float* partial_ml = shape.num_splits > 1 ? partial_o + static_cast<int64_t>(params.num_queries) *
                                                              shape.num_splits * params.head_dim
                                            : nullptr;
-  const dim3 grid(static_cast<unsigned>(params.num_queries),
-                  static_cast<unsigned>(shape.num_splits));
+  const dim3 grid(static_cast<unsigned>(groups.num_groups), static_cast<unsigned>(shape.num_splits));
   return dispatch_float_dtype(params.dtype, "attention_decode", [&](auto tag) -> Status {
     using T = typename decltype(tag)::type;
     return dispatch_head_dim(params.head_dim, "attention_decode", [&](auto dim) -> Status {
       constexpr int kHeadDim = decltype(dim)::value;
-      T* out = static_cast<T*>(params.out);
-      attention_decode_kernel<T, kHeadDim><<<grid, kWarps * 32, 0, stream>>>(
-          out, partial_o, partial_ml, static_cast<const T*>(params.q),
-          static_cast<const T*>(params.k), static_cast<const T*>(params.v), params.cu_capacity,
-          params.kv_lens, params.query_segment, shape);
-      HKV_CUDA_CHECK_LAUNCH(stream);
-      if (shape.num_splits > 1) {
-        combine_kernel<T, kHeadDim><<<params.num_queries, kHeadDim, 0, stream>>>(
-            out, partial_o, partial_ml, shape.num_splits);
+      return dispatch_group(groups.max_group, [&](auto group) -> Status {
+        constexpr int kGroup = decltype(group)::value;
+        T* out = static_cast<T*>(params.out);
+        attention_decode_kernel<T, kHeadDim, kGroup><<<grid, kWarps * 32, 0, stream>>>(
+            out, partial_o, partial_ml, static_cast<const T*>(params.q),
+            static_cast<const T*>(params.k), static_cast<const T*>(params.v), params.cu_capacity,
+            params.kv_lens, params.query_segment, params.group_start, shape);
         HKV_CUDA_CHECK_LAUNCH(stream);
-      }
-      return Status();
+        if (shape.num_splits > 1) {
+          combine_kernel<T, kHeadDim><<<params.num_queries, kHeadDim, 0, stream>>>(
+              out, partial_o, partial_ml, shape.num_splits);
+          HKV_CUDA_CHECK_LAUNCH(stream);
+        }
+        return Status();
+      });
     });
   });
 }

@@ -1,6 +1,7 @@
 // One-token decode attention over per-head variable-length caches (ALGORITHMS.md §5.4): query q
 // attends to its own segment of a flattened cache, o = softmax(scale * q.K^T) . V, fp32
-// accumulation, split-K over long segments with a combine pass.
+// accumulation, split-K over long segments with a combine pass. Queries that share a segment (the
+// GQA group of a per-KV-head cache) are processed together, so each K/V row is read once per group.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,13 @@ struct AttentionDecodeParams {
   // [num_queries], device, or null: query qi reads segment query_segment[qi] instead (a batch
   // mixing layouts and configs); then num_queries is free and queries_per_segment is unused.
   const int32_t* query_segment = nullptr;
+  // Optional explicit groups, with query_segment: group g is queries [group_start[g],
+  // group_start[g + 1]), consecutive and all reading one segment (the first query's), at most
+  // max_group of them. Null: without query_segment the queries_per_segment queries of a segment
+  // form a group (when <= kAttentionDecodeMaxGroup), with it every query is its own group.
+  const int32_t* group_start = nullptr;  // [num_groups + 1], device
+  int32_t num_groups = 0;
+  int32_t max_group = 1;
   int32_t head_dim = 128;      // 64 or 128
   int64_t q_row_stride = 0;    // elements, multiple of 8
   int64_t max_kv_len = 0;      // host upper bound of kv_lens: sets the split count (a low value is
@@ -39,6 +47,8 @@ struct AttentionDecodeParams {
 
   [[nodiscard]] Status validate() const;
 };
+
+inline constexpr int32_t kAttentionDecodeMaxGroup = 8;
 
 // Number of key splits per query for these params (1 means no combine pass and no workspace).
 int32_t attention_decode_num_splits(const AttentionDecodeParams& params);

@@ -34,6 +34,22 @@ Result<GpuBatch> GpuBatch::create(const LlamaConfig& config,
     }
     b.seg_offset_.push_back(base + segs);
   }
+  std::vector<int32_t> group_start = {0};
+  int32_t min_group = kernels::kAttentionDecodeMaxGroup;
+  for (size_t qi = 1; qi <= query_segment.size(); ++qi) {
+    const int32_t size = static_cast<int32_t>(qi) - group_start.back();
+    if (qi == query_segment.size() || query_segment[qi] != query_segment[qi - 1] ||
+        size == kernels::kAttentionDecodeMaxGroup) {
+      group_start.push_back(static_cast<int32_t>(qi));
+      b.max_group_ = std::max(b.max_group_, size);
+      min_group = std::min(min_group, size);
+    }
+  }
+  b.min_group_ = min_group;
+  b.num_groups_ = static_cast<int32_t>(group_start.size()) - 1;
+  HKV_ASSIGN_OR_RETURN(b.group_start_,
+                       kernels::DeviceBuffer<int32_t>::allocate(group_start.size()));
+  HKV_RETURN_IF_ERROR(b.group_start_.copy_from_host(group_start.data(), stream));
   HKV_ASSIGN_OR_RETURN(b.query_segment_,
                        kernels::DeviceBuffer<int32_t>::allocate(query_segment.size()));
   HKV_ASSIGN_OR_RETURN(b.segment_src_row_,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "kernels/attention_decode.h"
 #include "kernels/cuda_graph.h"
 #include "kernels/cuda_utils.h"
 #include "kernels/device_buffer.h"
@@ -65,6 +66,13 @@ class GpuBatch {
 
   const int32_t* segment_src_row() const { return segment_src_row_.data(); }  // [segments]
 
+  // Decode attention groups: runs of consecutive queries reading one segment (a per-KV-head
+  // cache's GQA group), at most kernels::kAttentionDecodeMaxGroup long.
+  const int32_t* group_start() const { return group_start_.data(); }  // [num_groups + 1]
+  int32_t num_groups() const { return num_groups_; }
+  int32_t max_group() const { return max_group_; }
+  int32_t min_group() const { return min_group_; }
+
   // Entries (kept rows over all layers and segments) of sequence `seq` after compression, and
   // per layer min/max segment length.
   int64_t compressed_entries(int32_t seq) const;
@@ -88,6 +96,10 @@ class GpuBatch {
   std::vector<int32_t> seg_offset_;                 // [B + 1]
   kernels::DeviceBuffer<int32_t> query_segment_;    // [B * q_heads]
   kernels::DeviceBuffer<int32_t> segment_src_row_;  // [total_segments]: b * kv_heads + kv head
+  kernels::DeviceBuffer<int32_t> group_start_;      // [num_groups + 1]
+  int32_t num_groups_ = 0;
+  int32_t max_group_ = 1;
+  int32_t min_group_ = 1;
   std::vector<GpuCacheLayer> layers_;
 };
 

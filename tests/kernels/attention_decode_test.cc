@@ -1,7 +1,9 @@
 // launch_attention_decode on the device vs reference::attention_decode (double accumulation):
 // f32/f16/bf16, head_dim 64/128, segment lengths 1 .. 100k (split-K and the combine pass), the
 // reference (one query per segment) and gqa (4 queries per segment) layouts, kv_lens shorter than
-// the capacity (NaN rows past the end must never be read), and an undersized max_kv_len.
+// the capacity (NaN rows past the end must never be read), an undersized max_kv_len, GQA groups of
+// 3 (implicit) and explicit groups over a query -> segment map (sizes 1 and 3, as a batch mixing
+// per-query-head and per-KV-head caches has).
 #include "kernels/attention_decode.h"
 
 #include <cmath>
@@ -30,7 +32,7 @@ AttentionDecodeParams valid_params() {
   p.queries_per_segment = 4;
   p.head_dim = 128;
   p.q_row_stride = 128;
-  p.max_kv_len = 100;
+  p.max_kv_len = 64;  // one split: no workspace
   p.softmax_scale = 0.088f;
   return p;
 }
@@ -51,6 +53,30 @@ TEST(AttentionDecodeValidateTest, RejectsBadParams) {
   p.workspace_bytes = attention_decode_workspace_bytes(p);
   EXPECT_TRUE(p.validate().ok());
   EXPECT_GT(attention_decode_num_splits(p), 1);
+  p = valid_params();
+  static const int32_t groups[3] = {0, 4, 8};
+  p.group_start = groups;  // explicit groups need a query -> segment map
+  p.num_groups = 2;
+  p.max_group = 4;
+  EXPECT_NE(p.validate().message().find("group_start"), std::string::npos);
+  p.query_segment = groups;
+  EXPECT_TRUE(p.validate().ok()) << p.validate().to_string();
+  p.max_group = kAttentionDecodeMaxGroup + 1;
+  EXPECT_EQ(p.validate().code(), StatusCode::kInvalidArgument);
+}
+
+// The split count depends on the lengths and the group count only: few groups split long
+// segments finely (to fill the GPU), many groups keep the 512-row splits.
+TEST(AttentionDecodeValidateTest, SplitsFillTheGpuForFewGroups) {
+  auto p = valid_params();  // 2 segments x 4 queries: 2 implicit groups
+  p.max_kv_len = 8192;
+  EXPECT_EQ(attention_decode_num_splits(p), 128);  // 64-row splits
+  p.queries_per_segment = 1;
+  p.num_segments = 8;
+  p.num_queries = 8;  // 8 groups of one
+  EXPECT_EQ(attention_decode_num_splits(p), 64);
+  p.num_segments = p.num_queries = 384;  // a 12-config sweep: 512-row splits
+  EXPECT_EQ(attention_decode_num_splits(p), 16);
 }
 
 struct DecodeCase {
@@ -58,6 +84,7 @@ struct DecodeCase {
   std::vector<int32_t> lens;  // per segment
   int32_t queries_per_segment;
   bool tight_max;  // false: pass max_kv_len = 1 (one split takes everything)
+  std::vector<int32_t> group_start = {};  // non-empty: explicit groups over a query_segment map
 };
 
 const std::vector<DecodeCase>& cases() {
@@ -65,6 +92,8 @@ const std::vector<DecodeCase>& cases() {
       {"short", {1, 2, 7, 8, 9}, 1, true},       {"gqa_short", {1, 9}, 4, true},
       {"medium", {1000, 1, 513, 1024}, 1, true}, {"long", {33000, 2, 100000}, 1, true},
       {"gqa_long", {33000, 7}, 4, true},         {"empty_and_low_max", {0, 3000, 5}, 1, false},
+      {"gqa3", {8192, 1, 130}, 3, true},
+      {"groups", {33000, 7, 600}, 4, true, {0, 1, 4, 5, 8, 11, 12}},
   };
   return kCases;
 }
@@ -119,6 +148,19 @@ TEST_P(AttentionDecodeGpuTest, MatchesReference) {
   p.queries_per_segment = c.queries_per_segment;
   p.head_dim = dim;
   p.q_row_stride = dim;
+  DeviceBuffer<int32_t> d_map, d_groups;
+  if (!c.group_start.empty()) {
+    std::vector<int32_t> map;
+    for (int32_t qi = 0; qi < num_queries; ++qi) {
+      map.push_back(qi / c.queries_per_segment);
+    }
+    HKV_ASSERT_OK_AND_ASSIGN(d_map, testing::upload_ints(map, stream.get()));
+    HKV_ASSERT_OK_AND_ASSIGN(d_groups, testing::upload_ints(c.group_start, stream.get()));
+    p.query_segment = d_map.data();
+    p.group_start = d_groups.data();
+    p.num_groups = static_cast<int32_t>(c.group_start.size()) - 1;
+    p.max_group = 3;
+  }
   p.max_kv_len = c.tight_max ? max_len : 1;
   p.softmax_scale = 1.0f / std::sqrt(static_cast<float>(dim));
   p.dtype = dtype;
@@ -139,7 +181,7 @@ INSTANTIATE_TEST_SUITE_P(
     AttentionDecodeGpuTest,
     ::testing::Combine(::testing::Values(DType::kF32, DType::kF16, DType::kBf16),
                        ::testing::Values(64, 128),
-                       ::testing::Range(0, 6)),
+                       ::testing::Range(0, 8)),
     [](const auto& info) {
       return std::string(dtype_name(std::get<0>(info.param))) + "_d" +
              std::to_string(std::get<1>(info.param)) + "_" + cases()[std::get<2>(info.param)].name;

@@ -69,8 +69,11 @@ class GpuBatch {
   // Decode attention groups: runs of consecutive queries reading one segment (a per-KV-head
   // cache's GQA group), at most kernels::kAttentionDecodeMaxGroup long.
   const int32_t* group_start() const { return group_start_.data(); }  // [num_groups + 1]
+
   int32_t num_groups() const { return num_groups_; }
+
   int32_t max_group() const { return max_group_; }
+
   int32_t min_group() const { return min_group_; }
 
   // Entries (kept rows over all layers and segments) of sequence `seq` after compression, and

@@ -83,15 +83,18 @@ struct DecodeCase {
   const char* name;
   std::vector<int32_t> lens;  // per segment
   int32_t queries_per_segment;
-  bool tight_max;  // false: pass max_kv_len = 1 (one split takes everything)
+  bool tight_max;                         // false: pass max_kv_len = 1 (one split takes everything)
   std::vector<int32_t> group_start = {};  // non-empty: explicit groups over a query_segment map
 };
 
 const std::vector<DecodeCase>& cases() {
   static const std::vector<DecodeCase> kCases = {
-      {"short", {1, 2, 7, 8, 9}, 1, true},       {"gqa_short", {1, 9}, 4, true},
-      {"medium", {1000, 1, 513, 1024}, 1, true}, {"long", {33000, 2, 100000}, 1, true},
-      {"gqa_long", {33000, 7}, 4, true},         {"empty_and_low_max", {0, 3000, 5}, 1, false},
+      {"short", {1, 2, 7, 8, 9}, 1, true},
+      {"gqa_short", {1, 9}, 4, true},
+      {"medium", {1000, 1, 513, 1024}, 1, true},
+      {"long", {33000, 2, 100000}, 1, true},
+      {"gqa_long", {33000, 7}, 4, true},
+      {"empty_and_low_max", {0, 3000, 5}, 1, false},
       {"gqa3", {8192, 1, 130}, 3, true},
       {"groups", {33000, 7, 600}, 4, true, {0, 1, 4, 5, 8, 11, 12}},
   };

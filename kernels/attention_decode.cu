@@ -1,10 +1,11 @@
 // Split-K decode attention. Block (group, split): the group's queries share one segment, so each
-// K/V row is loaded once for all of them. 4 warps stream rows of the split, 4 rows per warp step,
-// all K and V loads of a step issued before any math (memory-level parallelism); lane l holds
-// head_dim/32 consecutive dims of every query, running output and K/V row (one coalesced
-// 128..512-byte row read per warp). Each warp keeps an online softmax per query (max, sum,
-// unnormalised output); the block merges its warps, then either writes the normalised rows (one
-// split) or their partials (max, sum, output) for combine_kernel. The split count depends on the
+// K/V row is loaded once for all of them. 4 warps stream rows of the split; a row is read by
+// head_dim * sizeof(T) / 16 lanes with one 16-byte load each (bf16 head_dim 128: half a warp), so
+// one warp load covers 1-4 rows, and every sub-row group of lanes takes 4 rows per step, all K and
+// V loads of a step issued before any math (memory-level parallelism). Each sub-row lane group
+// keeps an online softmax per query (max, sum, unnormalised output); the block merges them, then
+// either writes the normalised rows (one split) or their partials (max, sum, output) for
+// combine_kernel. The split count depends on the
 // lengths and the group count only, never on the card, so results are the same everywhere. All
 // math is fp32 with accurate expf.
 #include <algorithm>
@@ -17,7 +18,7 @@ namespace hkv::kernels {
 namespace {
 
 constexpr int kWarps = 4;
-constexpr int kRowsPerStep = 4;            // rows per warp per iteration
+constexpr int kRowsPerStep = 4;            // rows per sub-row lane group per iteration
 constexpr int64_t kMaxRowsPerSplit = 512;  // long segments: at most this many rows per block
 constexpr int64_t kMinRowsPerSplit = 64;   // few groups: split down to this to fill the GPU
 constexpr int64_t kTargetBlocks = 512;     // about 4 blocks per SM on a 132-SM Hopper
@@ -32,6 +33,17 @@ struct DecodeShape {
   float scale;
 };
 
+// Sum over the kLanes lanes that hold one row (aligned groups of kLanes lanes of a warp). Every
+// lane of the warp must call it.
+template <int kLanes>
+__device__ __forceinline__ float row_sum(float v) {
+#pragma unroll
+  for (int offset = kLanes / 2; offset > 0; offset >>= 1) {
+    v += __shfl_xor_sync(0xffffffffu, v, offset);
+  }
+  return v;
+}
+
 template <typename T, int kHeadDim, int kGroup>
 __global__ void attention_decode_kernel(T* __restrict__ out,             // [num_queries, D]
                                         float* __restrict__ partial_o,   // [nq, splits, D]
@@ -44,14 +56,20 @@ __global__ void attention_decode_kernel(T* __restrict__ out,             // [num
                                         const int32_t* __restrict__ query_segment,  // [nq] or null
                                         const int32_t* __restrict__ group_start,    // [G+1] / null
                                         DecodeShape shape) {
-  constexpr int N = kHeadDim / 32;
-  __shared__ float warp_m[kWarps][kGroup];
-  __shared__ float warp_l[kWarps][kGroup];
-  __shared__ float warp_o[kWarps][kGroup][kHeadDim];
+  constexpr int E = 16 / static_cast<int>(sizeof(T));  // elements per lane: one 16-byte load
+  constexpr int kLanesPerRow = kHeadDim / E;           // 8, 16 or 32
+  constexpr int kSub = 32 / kLanesPerRow;              // rows one warp load covers
+  constexpr int kStreams = kWarps * kSub;              // online softmaxes per block
+  __shared__ float sm_m[kStreams][kGroup];
+  __shared__ float sm_l[kStreams][kGroup];
+  __shared__ float sm_o[kStreams][kGroup][kHeadDim];
   const int g = blockIdx.x;
   const int split = blockIdx.y;
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
+  const int sub = lane / kLanesPerRow;
+  const int col = (lane % kLanesPerRow) * E;
+  const int stream = warp * kSub + sub;
   int q0 = g;
   int nq = 1;
   if (group_start != nullptr) {
@@ -68,57 +86,68 @@ __global__ void attention_decode_kernel(T* __restrict__ out,             // [num
   // The last split takes every remaining row, so a low max_kv_len never drops rows.
   const int64_t end = split == shape.num_splits - 1 ? len : min(len, begin + shape.rows_per_split);
 
-  float qf[kGroup][N];
+  float qf[kGroup][E];
   float m[kGroup];
   float l[kGroup];
-  float acc[kGroup][N];
+  float acc[kGroup][E];
 #pragma unroll
   for (int j = 0; j < kGroup; ++j) {
     m[j] = -INFINITY;
     l[j] = 0.0f;
 #pragma unroll
-    for (int e = 0; e < N; ++e) {
+    for (int e = 0; e < E; ++e) {
       qf[j][e] = 0.0f;
       acc[j][e] = 0.0f;
     }
     if (j < nq) {
-      load_vec<T, N>(q + (q0 + j) * shape.q_row_stride + lane * N, qf[j]);
+      load_vec<T, E>(q + (q0 + j) * shape.q_row_stride + col, qf[j]);
     }
   }
-  for (int64_t r0 = begin + warp * kRowsPerStep; r0 < end; r0 += kWarps * kRowsPerStep) {
-    Vec<T, N> kr[kRowsPerStep];
-    Vec<T, N> vr[kRowsPerStep];
+  // The loop is uniform per warp (shuffles need every lane); each sub-row group of lanes takes
+  // kRowsPerStep rows of the warp's kSub * kRowsPerStep.
+  for (int64_t rw = begin + warp * kSub * kRowsPerStep; rw < end;
+       rw += kWarps * kSub * kRowsPerStep) {
+    const int64_t r0 = rw + sub * kRowsPerStep;
+    Vec<T, E> kr[kRowsPerStep];
+    Vec<T, E> vr[kRowsPerStep];
 #pragma unroll
     for (int u = 0; u < kRowsPerStep; ++u) {
       if (r0 + u < end) {
-        kr[u] = *reinterpret_cast<const Vec<T, N>*>(k + (seg + r0 + u) * kHeadDim + lane * N);
-        vr[u] = *reinterpret_cast<const Vec<T, N>*>(v + (seg + r0 + u) * kHeadDim + lane * N);
+        kr[u] = *reinterpret_cast<const Vec<T, E>*>(k + (seg + r0 + u) * kHeadDim + col);
+        vr[u] = *reinterpret_cast<const Vec<T, E>*>(v + (seg + r0 + u) * kHeadDim + col);
+      } else {
+#pragma unroll
+        for (int e = 0; e < E; ++e) {
+          kr[u].v[e] = from_float<T>(0.0f);
+          vr[u].v[e] = from_float<T>(0.0f);
+        }
       }
     }
 #pragma unroll
     for (int j = 0; j < kGroup; ++j) {
       if (j >= nq) {
-        break;
+        break;  // nq is uniform over the block
       }
       float score[kRowsPerStep];
       float step_max = m[j];
 #pragma unroll
       for (int u = 0; u < kRowsPerStep; ++u) {
-        score[u] = -INFINITY;
-        if (r0 + u < end) {
-          float dot = 0.0f;
+        float dot = 0.0f;
 #pragma unroll
-          for (int e = 0; e < N; ++e) {
-            dot += qf[j][e] * to_float<T>(kr[u].v[e]);
-          }
-          score[u] = warp_sum(dot) * shape.scale;
-          step_max = fmaxf(step_max, score[u]);
+        for (int e = 0; e < E; ++e) {
+          dot += qf[j][e] * to_float<T>(kr[u].v[e]);
         }
+        dot = row_sum<kLanesPerRow>(dot) * shape.scale;
+        score[u] = r0 + u < end ? dot : -INFINITY;
+        step_max = fmaxf(step_max, score[u]);
       }
-      const float correction = expf(m[j] - step_max);  // 0 on the first step (m = -inf)
+      if (step_max == -INFINITY) {
+        continue;  // no row of this sub-group yet
+      }
+      const float correction = expf(m[j] - step_max);  // 0 on the first rows (m = -inf)
       l[j] *= correction;
 #pragma unroll
-      for (int e = 0; e < N; ++e) {
+      for (int e = 0; e < E; ++e) {
         acc[j][e] *= correction;
       }
 #pragma unroll
@@ -127,7 +156,7 @@ __global__ void attention_decode_kernel(T* __restrict__ out,             // [num
           const float p = expf(score[u] - step_max);
           l[j] += p;
 #pragma unroll
-          for (int e = 0; e < N; ++e) {
+          for (int e = 0; e < E; ++e) {
             acc[j][e] += p * to_float<T>(vr[u].v[e]);
           }
         }
@@ -137,32 +166,32 @@ __global__ void attention_decode_kernel(T* __restrict__ out,             // [num
   }
 #pragma unroll
   for (int j = 0; j < kGroup; ++j) {
-    if (lane == 0) {
-      warp_m[warp][j] = m[j];
-      warp_l[warp][j] = l[j];
+    if (col == 0) {
+      sm_m[stream][j] = m[j];
+      sm_l[stream][j] = l[j];
     }
 #pragma unroll
-    for (int e = 0; e < N; ++e) {
-      warp_o[warp][j][lane * N + e] = acc[j][e];
+    for (int e = 0; e < E; ++e) {
+      sm_o[stream][j][col + e] = acc[j][e];
     }
   }
   __syncthreads();
   for (int j = 0; j < nq; ++j) {
     const int64_t qi = q0 + j;
     float block_m = -INFINITY;
-    for (int w = 0; w < kWarps; ++w) {
-      block_m = fmaxf(block_m, warp_m[w][j]);
+    for (int w = 0; w < kStreams; ++w) {
+      block_m = fmaxf(block_m, sm_m[w][j]);
     }
     float block_l = 0.0f;
-    float weight[kWarps];
-    for (int w = 0; w < kWarps; ++w) {
-      weight[w] = warp_l[w][j] > 0.0f ? expf(warp_m[w][j] - block_m) : 0.0f;
-      block_l += warp_l[w][j] * weight[w];
+    float weight[kStreams];
+    for (int w = 0; w < kStreams; ++w) {
+      weight[w] = sm_l[w][j] > 0.0f ? expf(sm_m[w][j] - block_m) : 0.0f;
+      block_l += sm_l[w][j] * weight[w];
     }
     for (int d = threadIdx.x; d < kHeadDim; d += blockDim.x) {
       float o = 0.0f;
-      for (int w = 0; w < kWarps; ++w) {
-        o += warp_o[w][j][d] * weight[w];
+      for (int w = 0; w < kStreams; ++w) {
+        o += sm_o[w][j][d] * weight[w];
       }
       if (shape.num_splits == 1) {
         out[qi * kHeadDim + d] = from_float<T>(block_l > 0.0f ? o / block_l : 0.0f);
@@ -335,7 +364,8 @@ Status launch_attention_decode(const AttentionDecodeParams& params, cudaStream_t
   float* partial_ml = shape.num_splits > 1 ? partial_o + static_cast<int64_t>(params.num_queries) *
                                                              shape.num_splits * params.head_dim
                                            : nullptr;
-  const dim3 grid(static_cast<unsigned>(groups.num_groups), static_cast<unsigned>(shape.num_splits));
+  const dim3 grid(static_cast<unsigned>(groups.num_groups),
+                  static_cast<unsigned>(shape.num_splits));
   return dispatch_float_dtype(params.dtype, "attention_decode", [&](auto tag) -> Status {
     using T = typename decltype(tag)::type;
     return dispatch_head_dim(params.head_dim, "attention_decode", [&](auto dim) -> Status {

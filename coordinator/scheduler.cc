@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <utility>
 
 #include "common/json.h"
@@ -85,17 +86,20 @@ Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text, std::st
   // Parsing and expansion are pure: done before taking the lock.
   HKV_ASSIGN_OR_RETURN(jobs::SweepSpec spec, jobs::parse_sweep_spec(spec_text, source));
   jobs::ExpandedSweep expanded = jobs::expand_sweep(spec);
-  std::vector<std::vector<std::string>> unit_configs;  // per unit, config JSON by index
+  // Units share one of two config lists (the grid, or the detection config): JSON once per list.
+  std::map<const std::vector<jobs::CompressionConfig>*, std::vector<std::string>> list_json;
+  std::vector<const std::vector<std::string>*> unit_configs;  // per unit, config JSON by index
   std::vector<jobs::CompressionConfig> distinct;
   for (const jobs::WorkUnit& unit : expanded.units) {
-    std::vector<std::string> json;
-    for (const jobs::CompressionConfig& config : expanded.configs_for(unit)) {
-      json.push_back(dump_json(jobs::config_to_json(config)));
-      if (std::find(distinct.begin(), distinct.end(), config) == distinct.end()) {
-        distinct.push_back(config);
+    const std::vector<jobs::CompressionConfig>& configs = expanded.configs_for(unit);
+    auto [it, added] = list_json.try_emplace(&configs);
+    for (size_t i = 0; added && i < configs.size(); ++i) {
+      it->second.push_back(dump_json(jobs::config_to_json(configs[i])));
+      if (std::find(distinct.begin(), distinct.end(), configs[i]) == distinct.end()) {
+        distinct.push_back(configs[i]);
       }
     }
-    unit_configs.push_back(std::move(json));
+    unit_configs.push_back(&it->second);
   }
   std::lock_guard<std::mutex> lock(mu_);
   SubmitResult out;
@@ -121,9 +125,9 @@ Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text, std::st
                                                options_.max_attempts));
       HKV_RETURN_IF_ERROR(insert_task.run());
       int64_t task_id = store_.last_insert_rowid();
-      for (size_t i = 0; i < unit_configs[u].size(); ++i) {
+      for (size_t i = 0; i < unit_configs[u]->size(); ++i) {
         HKV_RETURN_IF_ERROR(
-            insert_config.bind_all(task_id, static_cast<int64_t>(i), unit_configs[u][i]));
+            insert_config.bind_all(task_id, static_cast<int64_t>(i), (*unit_configs[u])[i]));
         HKV_RETURN_IF_ERROR(insert_config.run());
       }
     }

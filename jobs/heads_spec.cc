@@ -197,11 +197,8 @@ void expand_heads_block(const BenchmarkSpec& b, std::vector<WorkUnit>* units) {
   }
 }
 
-std::vector<CompressionConfig> ExpandedSweep::configs_for(const WorkUnit& unit) const {
-  if (unit.benchmark == Benchmark::kHeads) {
-    return {detection};
-  }
-  return configs;
+const std::vector<CompressionConfig>& ExpandedSweep::configs_for(const WorkUnit& unit) const {
+  return unit.benchmark == Benchmark::kHeads ? detection : configs;
 }
 
 }  // namespace hkv::jobs

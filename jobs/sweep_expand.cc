@@ -390,10 +390,12 @@ Status validate_sweep_spec(const SweepSpec& spec) {
 
 ExpandedSweep expand_sweep(const SweepSpec& spec) {
   ExpandedSweep out;
-  out.detection.method = "FullKV";
-  out.detection.window = spec.window;
-  out.detection.kernel = spec.kernel;
-  out.detection.pooling = spec.pooling;
+  CompressionConfig detection;
+  detection.method = "FullKV";
+  detection.window = spec.window;
+  detection.kernel = spec.kernel;
+  detection.pooling = spec.pooling;
+  out.detection = {detection};
   for (const MethodSpec& method : spec.methods) {
     expand_method(spec, method, &out.configs);
   }

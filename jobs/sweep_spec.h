@@ -95,13 +95,14 @@ struct WorkUnit {
 };
 
 struct ExpandedSweep {
-  std::vector<CompressionConfig> configs;  // distinct, in method-block order
-  std::vector<WorkUnit> units;             // benchmark-block order, then dataset, then sample
-  CompressionConfig detection;             // the FullKV cache head detection observes
+  std::vector<CompressionConfig> configs;    // distinct, in method-block order
+  std::vector<WorkUnit> units;               // benchmark-block order, then dataset, then sample
+  std::vector<CompressionConfig> detection;  // {the FullKV cache head detection observes}
 
   // The configs a unit is decoded with: every config of the grid, or for a heads unit only
-  // `detection` (detection decodes one greedy sequence over the full cache).
-  std::vector<CompressionConfig> configs_for(const WorkUnit& unit) const;
+  // `detection` (detection decodes one greedy sequence over the full cache). One of the two
+  // vectors above, so callers may key work on its address.
+  const std::vector<CompressionConfig>& configs_for(const WorkUnit& unit) const;
 };
 
 // Parses YAML, or JSON when the text starts with '{'. `source` names the input in messages

@@ -25,9 +25,8 @@ int run_heads_detect(const HeadsDetectOptions& o) {
     return fail(kind.status().with_context("--kind"));
   d.kind = *kind;
   d.success = worker::detection_success_score(d.kind);
-  d.haystack_dir = o.haystack_dir.empty()
-                       ? data_dir() + "/retrieval_haystack/" + jobs::heads_haystack_folder(o.kind)
-                       : o.haystack_dir;
+  d.haystack_dir =
+      o.haystack_dir.empty() ? jobs::heads_haystack_dir("", data_dir(), o.kind) : o.haystack_dir;
   d.lengths = o.lengths;
   auto depths = jobs::needle_depth_percents(0, 100, o.depths);
   if (!depths.ok())

@@ -15,10 +15,6 @@ Status invalid_at(const std::string& path, const std::string& message) {
   return Status(StatusCode::kInvalidArgument, path + ": " + message);
 }
 
-std::string at(const std::string& path, size_t index) {
-  return path + "[" + std::to_string(index) + "]";
-}
-
 Result<int32_t> parse_int(std::string_view text, std::string_view what, std::string_view key) {
   int32_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -41,8 +37,11 @@ int32_t default_heads_needles(std::string_view kind) {
   return kind == kHeadsReasoning ? 2 : 3;
 }
 
-const char* heads_haystack_folder(std::string_view kind) {
-  return kind == kHeadsReasoning ? "haystack_for_detect_r2" : "haystack_for_detect";
+std::string heads_haystack_dir(const std::string& root,
+                               const std::string& data_dir,
+                               std::string_view kind) {
+  return (root.empty() ? data_dir + "/retrieval_haystack" : root) +
+         (kind == kHeadsReasoning ? "/haystack_for_detect_r2" : "/haystack_for_detect");
 }
 
 std::vector<int32_t> default_heads_lengths() {
@@ -129,34 +128,6 @@ Result<HeadTestScores> head_test_scores_from_json(std::string_view text, std::st
 }
 
 Status validate_heads_block(const BenchmarkSpec& b, const std::string& path) {
-  for (size_t i = 0; i < b.datasets.size(); ++i) {
-    if (!is_heads_kind(b.datasets[i])) {
-      return invalid_at(at(path + ".datasets", i),
-                        "unknown detection kind '" + b.datasets[i] +
-                            "' (expected retrieval or retrieval-reasoning)");
-    }
-  }
-  const auto& lengths = b.needle_lengths_tokens;
-  if (lengths.empty()) {
-    return invalid_at(path + ".lengths", "at least one context length is required");
-  }
-  for (size_t i = 0; i < lengths.size(); ++i) {
-    if (lengths[i] < 0 || (i > 0 && lengths[i] <= lengths[i - 1])) {
-      return invalid_at(
-          at(path + ".lengths", i),
-          strformat("length %d, expected >= 0 (0 = needle only) and ascending", lengths[i]));
-    }
-  }
-  const auto& depths = b.needle_depths_percent;
-  if (depths.empty()) {
-    return invalid_at(path + ".depths", "at least one depth is required");
-  }
-  for (size_t i = 0; i < depths.size(); ++i) {
-    if (depths[i] < 0 || depths[i] > 100 || (i > 0 && depths[i] <= depths[i - 1])) {
-      return invalid_at(at(path + ".depths", i),
-                        strformat("depth %d, expected 0..100 and ascending", depths[i]));
-    }
-  }
   if (b.heads_needles < 0) {
     return invalid_at(path + ".needles",
                       strformat("%d, expected >= 1 (or absent: the kind's own)", b.heads_needles));

@@ -23,8 +23,11 @@ inline constexpr const char* kHeadsReasoning = "retrieval-reasoning";
 bool is_heads_kind(std::string_view kind);
 // The published haystacks: 3 needles for retrieval, 2 for retrieval-reasoning (§9.1, §9.2).
 int32_t default_heads_needles(std::string_view kind);
-// "haystack_for_detect" | "haystack_for_detect_r2": the kind's folder under the haystack root.
-const char* heads_haystack_folder(std::string_view kind);
+// The kind's haystack folder: <root>/haystack_for_detect (retrieval) or haystack_for_detect_r2;
+// an empty root means the published haystacks, <data_dir>/retrieval_haystack.
+std::string heads_haystack_dir(const std::string& root,
+                               const std::string& data_dir,
+                               std::string_view kind);
 // The reference's context lengths for `--s 0 --e 10000`: round(linspace(0, 10000, 5)).
 std::vector<int32_t> default_heads_lengths();
 
@@ -73,7 +76,8 @@ struct HeadTestScores {
 std::string head_test_scores_to_json(const HeadTestScores& scores);
 Result<HeadTestScores> head_test_scores_from_json(std::string_view text, std::string_view source);
 
-// Semantic checks of a heads block (called by validate_sweep_spec); `path` is "benchmarks[i]".
+// Semantic checks of a heads block's own fields (validate_sweep_spec checks its kinds, length x
+// depth grid and the rest); `path` is "benchmarks[i]".
 Status validate_heads_block(const BenchmarkSpec& block, const std::string& path);
 // One unit per (kind, needle, length, depth), kind-major then needle, length, depth: the order in
 // which `headkv heads detect` runs the tests and appends their scores.

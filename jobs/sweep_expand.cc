@@ -91,6 +91,10 @@ Status validate_dataset(const BenchmarkSpec& bench, size_t j, const std::string&
   if (bench.benchmark == Benchmark::kLongBench && !is_longbench_dataset(name)) {
     return invalid(path, "unknown LongBench dataset '%s'", name.c_str());
   }
+  if (bench.benchmark == Benchmark::kHeads && !is_heads_kind(name)) {
+    return invalid(path, "unknown detection kind '%s' (expected retrieval or retrieval-reasoning)",
+                   name.c_str());
+  }
   if (bench.benchmark == Benchmark::kBabilong && !is_babilong_task(name)) {
     return invalid(path, "unknown BABILong task '%s' (expected qa1..qa5)", name.c_str());
   }
@@ -101,16 +105,18 @@ Status validate_dataset(const BenchmarkSpec& bench, size_t j, const std::string&
   return Status();
 }
 
+// Needle and heads grids; heads take length 0 (the needle alone).
 Status validate_needle_grid(const BenchmarkSpec& bench, const std::string& path) {
+  const int32_t min_length = bench.benchmark == Benchmark::kHeads ? 0 : 1;
   const auto& lengths = bench.needle_lengths_tokens;
   const auto& depths = bench.needle_depths_percent;
   if (lengths.empty()) {
     return invalid(path + ".lengths", "at least one context length is required");
   }
   for (size_t i = 0; i < lengths.size(); ++i) {
-    if (lengths[i] <= 0 || (i > 0 && lengths[i] <= lengths[i - 1])) {
-      return invalid(at(path + ".lengths", i), "length %d, expected positive and ascending",
-                     lengths[i]);
+    if (lengths[i] < min_length || (i > 0 && lengths[i] <= lengths[i - 1])) {
+      return invalid(at(path + ".lengths", i), "length %d, expected %s and ascending", lengths[i],
+                     min_length == 0 ? ">= 0 (0 = needle only)" : "positive");
     }
   }
   if (depths.empty()) {
@@ -145,6 +151,7 @@ Status validate_benchmark(const BenchmarkSpec& bench,
     return validate_needle_grid(bench, path);
   }
   if (bench.benchmark == Benchmark::kHeads) {
+    HKV_RETURN_IF_ERROR(validate_needle_grid(bench, path));
     return validate_heads_block(bench, path);
   }
   if (bench.benchmark == Benchmark::kBabilong) {

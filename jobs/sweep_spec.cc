@@ -3,12 +3,12 @@
 // typed struct.
 #include "jobs/sweep_spec.h"
 
-#include <cmath>
 #include <cstdlib>
 #include <initializer_list>
 
 #include "common/strings.h"
 #include "jobs/heads_spec.h"
+#include "jobs/needle.h"
 #include "jobs/yaml_json.h"
 
 namespace hkv::jobs {
@@ -116,13 +116,7 @@ Result<std::vector<int32_t>> parse_heads_lengths(const JsonRef& block) {
                   "count=%d",
                   node.path().c_str(), start, stop, count);
   }
-  std::vector<int32_t> lengths;
-  for (int32_t i = 0; i < count; ++i) {
-    // round(linspace(start, stop, count)), numpy's round-half-even.
-    double v = start + (static_cast<double>(stop) - start) * i / (count - 1);
-    lengths.push_back(static_cast<int32_t>(std::nearbyint(v)));
-  }
-  return lengths;
+  return needle_depth_percents(start, stop, count);  // numpy round(linspace(...))
 }
 
 Status parse_heads_fields(const JsonRef& block, BenchmarkSpec* out) {

@@ -8,6 +8,7 @@
 
 #include "kernels/attention_prefill.h"
 #include "kernels/attention_prefill_tc.cuh"
+#include "kernels/common.cuh"
 
 namespace hkv::kernels {
 namespace {
@@ -16,36 +17,6 @@ constexpr int kRows = 32;  // query rows per block
 constexpr int kLanes = 4;  // threads per query row
 constexpr int kThreads = kRows * kLanes;
 constexpr int kKeys = 32;  // keys per shared-memory tile
-
-__device__ __forceinline__ float to_float(float x) {
-  return x;
-}
-
-__device__ __forceinline__ float to_float(__half x) {
-  return __half2float(x);
-}
-
-__device__ __forceinline__ float to_float(__nv_bfloat16 x) {
-  return __bfloat162float(x);
-}
-
-template <typename T>
-__device__ __forceinline__ T from_float(float x);
-
-template <>
-__device__ __forceinline__ float from_float<float>(float x) {
-  return x;
-}
-
-template <>
-__device__ __forceinline__ __half from_float<__half>(float x) {
-  return __float2half_rn(x);
-}
-
-template <>
-__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float x) {
-  return __float2bfloat16_rn(x);
-}
 
 template <typename T, int D>
 __global__ void __launch_bounds__(kThreads)

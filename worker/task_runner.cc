@@ -17,13 +17,6 @@
 namespace hkv::worker {
 namespace {
 
-std::string expand_home(const std::string& path) {
-  const char* home = std::getenv("HOME");
-  if (path.rfind("~/", 0) == 0 && home != nullptr)
-    return std::string(home) + path.substr(1);
-  return path;
-}
-
 // Splits "a:b" sample keys (needle "length:depth", BABILong "split:index").
 Result<std::pair<std::string, std::string>> split_key(const std::string& key) {
   size_t colon = key.find(':');
@@ -89,7 +82,8 @@ Result<model::CompressionConfig> to_model_config(const jobs::CompressionConfig& 
 
 Result<TaskRunner::LoadedModel*> TaskRunner::model(const std::string& raw_path,
                                                    const std::string& dtype) {
-  std::string path = expand_home(raw_path);
+  const char* home = std::getenv("HOME");
+  std::string path = home != nullptr ? jobs::expand_home(raw_path, home) : raw_path;
   model::EngineOptions engine = options_.engine;
   if (!dtype.empty())
     engine.dtype = dtype;
@@ -211,9 +205,7 @@ Result<RunOutcome> TaskRunner::run_heads(LoadedModel& m, const RunRequest& r) {
   DetectOptions d;
   HKV_ASSIGN_OR_RETURN(d.kind, parse_detection_kind(r.unit.dataset));
   d.success = detection_success_score(d.kind);
-  std::string root =
-      ho.haystack_root.empty() ? options_.data_dir + "/retrieval_haystack" : ho.haystack_root;
-  d.haystack_dir = root + "/" + jobs::heads_haystack_folder(r.unit.dataset);
+  d.haystack_dir = jobs::heads_haystack_dir(ho.haystack_root, options_.data_dir, r.unit.dataset);
   d.max_decode_steps = ho.max_decode_steps;
   d.reasoning_steps = ho.reasoning_steps;
   d.min_score = ho.min_score;

@@ -12,6 +12,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "cli/build_info.h"
+#include "cli/doctor_data.h"
 #include "common/mapped_file.h"
 #include "common/paths.h"
 #include "common/strings.h"
@@ -111,16 +112,6 @@ void print_assets() {
   } else {
     std::printf("  default model: missing (%s); run scripts/fetch-assets.sh\n", model.c_str());
   }
-  std::string essays = default_haystack_dir();
-  int n = count_files_with_suffix(essays, ".txt");
-  if (n > 0) {
-    std::printf("  PG essays:     present, %d .txt files in %s\n", n, essays.c_str());
-  } else {
-    std::printf("  PG essays:     missing (%s); run scripts/fetch-assets.sh\n", essays.c_str());
-  }
-  std::string data = data_dir();
-  std::printf("data dir:  %s (%s)\n", data.c_str(),
-              is_directory(data) ? "present" : "absent; set HEADKV_DATA_DIR");
 }
 
 }  // namespace
@@ -135,7 +126,8 @@ int run_doctor(const DoctorOptions& options) {
   print_cpu();
   bool gpus_ok = print_gpus(options);
   print_assets();
-  return gpus_ok ? 0 : 1;
+  bool data_ok = print_data_report(options.data_dir);
+  return gpus_ok && data_ok ? 0 : 1;
 }
 
 }  // namespace hkv::cli

@@ -9,6 +9,8 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->doctor_cmd = app.add_subcommand("doctor", "Print build, CPU, GPU, BLAS and cache status");
   c->doctor_cmd->add_flag("--skip-self-test", c->doctor.skip_self_test,
                           "Do not run the device self-test kernel");
+  c->doctor_cmd->add_option("--data-dir", c->doctor.data_dir,
+                            "Data root searched first (also $HEADKV_DATA_DIR)");
 
   c->inspect_cmd = app.add_subcommand("inspect", "Print a model's config, tensors and memory");
   c->inspect_cmd->add_option("path", c->inspect.path, "Hugging Face folder or .gguf file")
@@ -78,6 +80,8 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->detect_cmd->add_option("--kind", c->detect.kind, "retrieval | retrieval-reasoning");
   c->detect_cmd->add_option("--haystack-dir", c->detect.haystack_dir,
                             "needles.jsonl + part*/ folder");
+  c->detect_cmd->add_option("--data-dir", c->detect.data_dir,
+                            "Data root searched first for retrieval_haystack/");
   c->detect_cmd->add_option("--lengths", c->detect.lengths, "Context lengths in tokens")
       ->delimiter(',');
   c->detect_cmd->add_option("--depths", c->detect.depths, "Number of depths over 0..100");
@@ -136,6 +140,9 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->eval_cmd->add_option("--layout", c->eval.layout, "reference | gqa");
   c->eval_cmd->add_option("--max-new-tokens", c->eval.max_new_tokens, "Override generation length");
   c->eval_cmd->add_option("--out", c->eval.out_dir, "Output directory");
+  c->eval_cmd->add_option("--data-dir", c->eval.data_dir,
+                          "Data root searched before $HEADKV_DATA_DIR, the fetched and the "
+                          "shipped data");
   c->eval_cmd->add_option("--device", c->eval.device, "cpu | cuda:N | auto");
   c->eval_cmd->add_option("--dtype", c->eval.dtype, "GPU compute dtype: f16 | bf16 | f32");
 }

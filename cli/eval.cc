@@ -9,6 +9,7 @@
 #include <set>
 
 #include "cli/result_tables.h"
+#include "cli/sweep_check.h"
 #include "common/json.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
@@ -124,6 +125,9 @@ int run_eval(const EvalOptions& o) {
   if (!spec.ok())
     return fail(spec.status());
   jobs::ExpandedSweep sweep = jobs::expand_sweep(*spec);
+  Status checked = check_sweep_before_queue(*spec, sweep, {o.data_dir, true, false});
+  if (!checked.ok())
+    return fail(checked);
   std::filesystem::create_directories(o.out_dir);
   std::string pred_path = o.out_dir + "/predictions.jsonl";
   auto done = done_units(pred_path, sweep.configs.size());
@@ -139,6 +143,7 @@ int run_eval(const EvalOptions& o) {
   worker::RunnerOptions ro;
   ro.engine.device = o.device;
   ro.engine.dtype = o.dtype;
+  ro.data_dir = o.data_dir;
   worker::TaskRunner runner(ro);
   std::ofstream out(pred_path, std::ios::app);
   auto start = std::chrono::steady_clock::now();

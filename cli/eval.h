@@ -24,6 +24,7 @@ struct EvalOptions {
   std::string layout = "reference";
   int32_t max_new_tokens = 0;
   std::string out_dir = "headkv-eval";
+  std::string data_dir;         // explicit data root (common/paths.h); "" = the default search path
   std::string device = "auto";  // auto (cuda:0 when a GPU is visible, else cpu) | cpu | cuda:N
   std::string dtype = "f16";    // GPU compute dtype
 };

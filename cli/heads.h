@@ -42,6 +42,7 @@ struct HeadsDetectOptions {
   std::string model;
   std::string kind = "retrieval";  // retrieval | retrieval-reasoning
   std::string haystack_dir;        // default: <data>/retrieval_haystack/haystack_for_detect[_r2]
+  std::string data_dir;            // --data-dir: searched first for retrieval_haystack/
   std::vector<int64_t> lengths = {0, 500, 1000, 1500, 2000};
   int32_t depths = 10;  // round(linspace(0, 100, depths))
   int32_t max_decode_steps = 50;

@@ -25,8 +25,14 @@ int run_heads_detect(const HeadsDetectOptions& o) {
     return fail(kind.status().with_context("--kind"));
   d.kind = *kind;
   d.success = worker::detection_success_score(d.kind);
-  d.haystack_dir =
-      o.haystack_dir.empty() ? jobs::heads_haystack_dir("", data_dir(), o.kind) : o.haystack_dir;
+  if (o.haystack_dir.empty()) {
+    auto dir = jobs::heads_haystack_dir("", o.data_dir, o.kind);
+    if (!dir.ok())
+      return fail(dir.status());
+    d.haystack_dir = *dir;
+  } else {
+    d.haystack_dir = o.haystack_dir;
+  }
   d.lengths = o.lengths;
   auto depths = jobs::needle_depth_percents(0, 100, o.depths);
   if (!depths.ok())

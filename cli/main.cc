@@ -5,6 +5,7 @@
 
 #include "cli/doctor.h"
 #include "cli/engine_cli.h"
+#include "cli/fetch_cli.h"
 #include "cli/sweep_cli.h"
 #include "common/logging.h"
 
@@ -23,6 +24,8 @@ int main(int argc, char** argv) {
   hkv::cli::add_engine_commands(app, &engine);
   hkv::cli::SweepCli sweep;
   hkv::cli::add_sweep_commands(app, &sweep);
+  hkv::cli::FetchCli fetch;
+  hkv::cli::add_fetch_commands(app, &fetch);
 
   CLI11_PARSE(app, argc, argv);
   if (!log_level.empty()) {
@@ -31,6 +34,9 @@ int main(int argc, char** argv) {
     hkv::set_log_level(level);
   }
   if (auto rc = hkv::cli::dispatch_sweep_commands(sweep)) {
+    return *rc;
+  }
+  if (auto rc = hkv::cli::dispatch_fetch_commands(fetch)) {
     return *rc;
   }
   if (auto rc = hkv::cli::dispatch_engine_commands(engine)) {

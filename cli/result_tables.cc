@@ -118,7 +118,8 @@ std::string needle_svg(const std::string& config,
 
 }  // namespace
 
-RenderedTables render_tables(const std::vector<ResultRecord>& records) {
+RenderedTables render_tables(const std::vector<ResultRecord>& records,
+                             const std::vector<FailedTask>& failed) {
   RenderedTables out;
   Json json = Json::object();
   Grid longbench, babilong, needle_summary;
@@ -149,6 +150,7 @@ RenderedTables render_tables(const std::vector<ResultRecord>& records) {
     out.files.emplace_back(strformat("needle_%d.svg", i++), needle_svg(config, cells));
   }
   render_head_scores(records, &out, &json);
+  render_failures(failed, &out.markdown, &out.csv, &json);
   out.csv = "table,config,column,score\n" + out.csv;
   out.json = dump_json(json, 2);
   return out;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/failure_summary.h"
 #include "common/json.h"
 #include "common/status.h"
 #include "jobs/heads_spec.h"
@@ -34,7 +35,9 @@ struct RenderedTables {
   std::vector<std::pair<std::string, std::string>> files;
 };
 
-RenderedTables render_tables(const std::vector<ResultRecord>& records);
+// `failed`: the sweep's failed tasks, summarised by cause after the tables (failure_summary.h).
+RenderedTables render_tables(const std::vector<ResultRecord>& records,
+                             const std::vector<FailedTask>& failed = {});
 
 // The heads part of render_tables: per kind, the kept tests' scores in needle-major order (the
 // order `headkv heads detect` appends them) as a score file. Adds the "Head detection" table to

@@ -36,10 +36,17 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
                             "GPU compute dtype for sweeps that name none: f16 | bf16 | f32");
   s->worker_cmd->add_flag("--exit-when-idle", s->worker.exit_when_idle,
                           "Exit when no task is pending");
+  s->worker_cmd->add_option("--data-dir", s->worker.data_dir,
+                            "Data root searched before $HEADKV_DATA_DIR, the fetched and the "
+                            "shipped data");
 
   s->submit_cmd = app.add_subcommand("submit", "Submit a sweep file (YAML or JSON)");
-  add_connection(s->submit_cmd, &s->conn);
-  s->submit_cmd->add_option("sweep", s->submit_file, "Sweep file")->required();
+  add_connection(s->submit_cmd, &s->submit.conn);
+  s->submit_cmd->add_option("sweep", s->submit.sweep_file, "Sweep file")->required();
+  s->submit_cmd->add_option("--data-dir", s->submit.data_dir,
+                            "Data root searched first by the pre-queue data check");
+  s->submit_cmd->add_flag("--skip-data-check", s->submit.skip_data_check,
+                          "Queue without checking data and model here (they live on the workers)");
 
   s->status_cmd = app.add_subcommand("status", "Sweep progress and workers");
   add_connection(s->status_cmd, &s->conn);
@@ -68,6 +75,9 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
                          "auto | cpu | cuda:N | all (one worker per GPU)");
   s->run_cmd->add_option("--dtype", s->run.dtype,
                          "GPU compute dtype when the sweep names none: f16 | bf16 | f32");
+  s->run_cmd->add_option("--data-dir", s->run.data_dir,
+                         "Data root searched before $HEADKV_DATA_DIR, the fetched and the "
+                         "shipped data");
 }
 
 std::optional<int> dispatch_sweep_commands(const SweepCli& s) {
@@ -76,7 +86,7 @@ std::optional<int> dispatch_sweep_commands(const SweepCli& s) {
   if (s.worker_cmd->parsed())
     return run_worker_cli(s.worker);
   if (s.submit_cmd->parsed())
-    return run_submit(s.conn, s.submit_file);
+    return run_submit(s.submit);
   if (s.status_cmd->parsed()) {
     return run_status(s.conn, s.sweep_id > 0 ? std::optional<int64_t>(s.sweep_id) : std::nullopt,
                       s.watch);

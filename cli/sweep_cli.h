@@ -14,7 +14,7 @@ struct SweepCli {
   ConnectionOptions conn;
   ResultsOptions results;
   RunOptions run;
-  std::string submit_file;
+  SubmitOptions submit;
   int64_t sweep_id = 0;
   bool watch = false;
   CLI::App* coordinator_cmd = nullptr;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/result_tables.h"
+#include "cli/sweep_check.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
 #include "coordinator/proto_convert.h"
@@ -88,6 +89,33 @@ v1::WorkerInfo local_worker_info(const std::string& device) {
   return info;
 }
 
+std::vector<FailedTask> failed_tasks(const v1::ListTasksResponse& r) {
+  std::vector<FailedTask> out;
+  for (const v1::TaskSummary& t : r.tasks()) {
+    if (t.state() != "failed")
+      continue;
+    out.push_back({jobs::benchmark_name(coordinator::from_proto(t.benchmark())), t.dataset(),
+                   t.sample_key(), t.last_error(), t.attempts()});
+  }
+  return out;
+}
+
+// Fetches the results and the failed tasks, prints the tables in `o.format`, writes them to
+// `o.out_dir` when set. `failed` receives the failed tasks.
+Status print_results(const ResultsOptions& o, std::vector<FailedTask>* failed) {
+  HKV_ASSIGN_OR_RETURN(auto client, connect(o.conn));
+  HKV_ASSIGN_OR_RETURN(v1::GetResultsResponse rows, client->results(o.sweep));
+  HKV_ASSIGN_OR_RETURN(v1::ListTasksResponse tasks, client->list_tasks(o.sweep));
+  *failed = failed_tasks(tasks);
+  RenderedTables t = render_tables(to_records(rows), *failed);
+  std::printf("%s", o.format == "csv"    ? t.csv.c_str()
+                    : o.format == "json" ? t.json.c_str()
+                                         : t.markdown.c_str());
+  if (!o.out_dir.empty())
+    HKV_RETURN_IF_ERROR(write_tables(t, o.out_dir));
+  return Status();
+}
+
 }  // namespace
 
 int run_coordinator(const CoordinatorOptions& o) {
@@ -131,6 +159,7 @@ int run_worker_cli(const WorkerCliOptions& o) {
       worker::RunnerOptions ro;
       ro.engine.device = (*devices)[i];
       ro.engine.dtype = o.dtype;
+      ro.data_dir = o.data_dir;
       worker::TaskRunner runner(ro);
       worker::WorkerOptions wo;
       wo.client = {o.conn.coordinator, *token, o.conn.tls_ca};
@@ -149,10 +178,17 @@ int run_worker_cli(const WorkerCliOptions& o) {
   return rc;
 }
 
-int run_submit(const ConnectionOptions& c, const std::string& file) {
+int run_submit(const SubmitOptions& o) {
+  const ConnectionOptions& c = o.conn;
+  const std::string& file = o.sweep_file;
   auto text = read_file_to_string(file);
   if (!text.ok())
     return fail("submit", text.status());
+  if (!o.skip_data_check) {
+    Status checked = check_sweep_text(*text, file, {o.data_dir, true, false});
+    if (!checked.ok())
+      return fail("submit", checked);
+  }
   auto client = connect(c);
   if (!client.ok())
     return fail("submit", client.status());
@@ -196,21 +232,12 @@ int run_workers(const ConnectionOptions& c) {
 }
 
 int run_results(const ResultsOptions& o) {
-  auto client = connect(o.conn);
-  if (!client.ok())
-    return fail("results", client.status());
-  auto rows = (*client)->results(o.sweep);
-  if (!rows.ok())
-    return fail("results", rows.status());
-  RenderedTables t = render_tables(to_records(*rows));
-  std::printf("%s", o.format == "csv"    ? t.csv.c_str()
-                    : o.format == "json" ? t.json.c_str()
-                                         : t.markdown.c_str());
-  if (!o.out_dir.empty()) {
-    Status st = write_tables(t, o.out_dir);
-    if (!st.ok())
-      return fail("results", st);
-  }
+  std::vector<FailedTask> failed;
+  Status st = print_results(o, &failed);
+  if (!st.ok())
+    return fail("results", st);
+  if (!failed.empty())
+    std::fprintf(stderr, "headkv results: %s", failure_summary_text(failed).c_str());
   return 0;
 }
 
@@ -230,6 +257,10 @@ int run_local_sweep(const RunOptions& o) {
   auto text = read_file_to_string(o.sweep_file);
   if (!text.ok())
     return fail("run", text.status());
+  // Nothing is queued (no state file, no output folder) unless every data file is usable.
+  Status checked = check_sweep_text(*text, o.sweep_file, {o.data_dir, true, false});
+  if (!checked.ok())
+    return fail("run", checked);
   auto resolved = model::expand_devices(o.device);
   if (!resolved.ok())
     return fail("run", resolved.status());
@@ -263,6 +294,7 @@ int run_local_sweep(const RunOptions& o) {
     worker::RunnerOptions ro;
     ro.engine.device = devices[i];
     ro.engine.dtype = o.dtype;
+    ro.data_dir = o.data_dir;
     runners.push_back(std::make_unique<worker::TaskRunner>(ro));
     threads.emplace_back([&, i] {
       worker::WorkerOptions wo;
@@ -292,11 +324,24 @@ int run_local_sweep(const RunOptions& o) {
   if (p.ok())
     print_progress(*p);
   ResultsOptions ro{conn, sub->sweep_id(), "md", o.out_dir};
-  int rc = run_results(ro);
+  std::vector<FailedTask> failed;
+  Status st = print_results(ro, &failed);
+  if (!st.ok())
+    return fail("run", st);
   std::printf(
       "tables written to %s/ (tables.md, tables.csv, tables.json, needle_*.svg, heads_*.json)\n",
       o.out_dir.c_str());
-  return rc;
+  if (!failed.empty()) {
+    std::fprintf(stderr, "headkv run: %s", failure_summary_text(failed).c_str());
+    return 1;
+  }
+  if (p.ok() && p->tasks_succeeded() != p->tasks_total()) {
+    std::fprintf(stderr, "headkv run: %lld of %lld task(s) did not finish (interrupted)\n",
+                 static_cast<long long>(p->tasks_total() - p->tasks_succeeded()),
+                 static_cast<long long>(p->tasks_total()));
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace hkv::cli

@@ -32,6 +32,14 @@ struct WorkerCliOptions {
   std::string device = "auto";
   std::string dtype = "f16";  // GPU compute dtype
   bool exit_when_idle = false;
+  std::string data_dir;  // explicit data root (common/paths.h); "" = the default search path
+};
+
+struct SubmitOptions {
+  ConnectionOptions conn;
+  std::string sweep_file;
+  std::string data_dir;          // where the pre-queue data check looks
+  bool skip_data_check = false;  // data that only the workers' hosts hold
 };
 
 struct ResultsOptions {
@@ -47,11 +55,12 @@ struct RunOptions {
   int workers = 1;              // local CPU workers (--device cpu)
   std::string device = "auto";  // auto | cpu | cuda:N | all: one worker per GPU (auto: CPU without)
   std::string dtype = "f16";
+  std::string data_dir;  // explicit data root (common/paths.h); "" = the default search path
 };
 
 int run_coordinator(const CoordinatorOptions& o);
 int run_worker_cli(const WorkerCliOptions& o);
-int run_submit(const ConnectionOptions& c, const std::string& sweep_file);
+int run_submit(const SubmitOptions& o);
 int run_status(const ConnectionOptions& c, std::optional<int64_t> sweep, bool watch);
 int run_workers(const ConnectionOptions& c);
 int run_results(const ResultsOptions& o);

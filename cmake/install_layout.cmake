@@ -11,3 +11,7 @@ set(CMAKE_INSTALL_RPATH_USE_LINK_PATH OFF)
 set(CMAKE_BUILD_WITH_INSTALL_RPATH OFF)
 string(APPEND CMAKE_EXE_LINKER_FLAGS " -Wl,--disable-new-dtags")
 string(APPEND CMAKE_SHARED_LINKER_FLAGS " -Wl,--disable-new-dtags")
+
+# The research data headkv ships (data/, data/PROVENANCE.md): found beside the binary as
+# share/headkv/data, the last entry of the data search path (common/paths.h).
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/data/ DESTINATION share/headkv/data)

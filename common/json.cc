@@ -1,7 +1,7 @@
 // nlohmann/json calls that may throw are confined to this file and converted to Status.
 #include "common/json.h"
 
-#include "common/mapped_file.h"
+#include "common/data_file.h"
 
 namespace hkv {
 
@@ -15,7 +15,7 @@ Result<Json> parse_json(std::string_view text, std::string_view source) {
 }
 
 Result<Json> read_json_file(const std::string& path) {
-  HKV_ASSIGN_OR_RETURN(std::string text, read_file_to_string(path));
+  HKV_ASSIGN_OR_RETURN(std::string text, read_data_file(path));
   return parse_json(text, path);
 }
 

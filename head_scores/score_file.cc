@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/data_file.h"
 #include "common/mapped_file.h"
 #include "common/paths.h"
 #include "common/strings.h"
@@ -288,7 +289,7 @@ Result<HeadScoreTable> parse_score_json(std::string_view text, std::string_view 
 }
 
 Result<HeadScoreTable> load_score_file(const std::string& path) {
-  HKV_ASSIGN_OR_RETURN(std::string text, read_file_to_string(path));
+  HKV_ASSIGN_OR_RETURN(std::string text, read_data_file(path));
   return parse_score_json(text, path);
 }
 
@@ -386,19 +387,17 @@ Result<std::string> resolve_score_path(std::string_view file_or_alias,
                   static_cast<int>(file_or_alias.size()), file_or_alias.data(),
                   static_cast<int>(model_hint.size()), model_hint.data());
   }
-  std::string path = data_dir + "/head_scores/" + model + suffix;
-  if (!path_exists(path)) {
-    return errorf(StatusCode::kNotFound,
-                  "score file '%s' for alias '%.*s' not found (set $HEADKV_DATA_DIR to the shared "
-                  "data folder)",
-                  path.c_str(), static_cast<int>(file_or_alias.size()), file_or_alias.data());
+  Result<std::string> path = find_data_file(std::string("head_scores/") + model + suffix, data_dir);
+  if (!path.ok()) {
+    return path.status().with_context("score alias '%.*s'", static_cast<int>(file_or_alias.size()),
+                                      file_or_alias.data());
   }
-  return path;
+  return *path;
 }
 
 Result<std::string> resolve_score_path(std::string_view file_or_alias,
                                        std::string_view model_hint) {
-  return resolve_score_path(file_or_alias, model_hint, data_dir());
+  return resolve_score_path(file_or_alias, model_hint, "");
 }
 
 }  // namespace hkv::head_scores

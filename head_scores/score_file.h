@@ -57,12 +57,13 @@ double numpy_pairwise_sum(std::span<const double> values);
 double numpy_mean(std::span<const double> values);
 
 // Resolves a score-file argument. `retrieval` (HeadKV-R, head_choice=copy) and `reasoning`
-// (HeadKV-R2, head_choice=reason) name the reference files in <data_dir>/head_scores/ for the
+// (HeadKV-R2, head_choice=reason) name the published files, head_scores/<model>_*_heads.json in
+// the data search path (common/paths.h; `data_dir` is its explicit root, "" for none), for the
 // model family found in `model_hint` ("llama" or "mistral", case-insensitive, as the reference
 // matches config._name_or_path). Anything else is returned unchanged as a path.
 // InvalidArgument when an alias gets a hint naming neither family; NotFound naming the path and
 // the alias when the aliased file is absent.
-// `data_dir` is the shared data folder; the two-argument form uses hkv::data_dir().
+// The two-argument form searches the default data path.
 Result<std::string> resolve_score_path(std::string_view file_or_alias,
                                        std::string_view model_hint,
                                        const std::string& data_dir);

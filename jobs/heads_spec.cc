@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/paths.h"
 #include "common/strings.h"
 
 namespace hkv::jobs {
@@ -37,11 +38,14 @@ int32_t default_heads_needles(std::string_view kind) {
   return kind == kHeadsReasoning ? 2 : 3;
 }
 
-std::string heads_haystack_dir(const std::string& root,
-                               const std::string& data_dir,
-                               std::string_view kind) {
-  return (root.empty() ? data_dir + "/retrieval_haystack" : root) +
-         (kind == kHeadsReasoning ? "/haystack_for_detect_r2" : "/haystack_for_detect");
+Result<std::string> heads_haystack_dir(const std::string& root,
+                                       const std::string& data_root,
+                                       std::string_view kind) {
+  const std::string sub =
+      kind == kHeadsReasoning ? "haystack_for_detect_r2" : "haystack_for_detect";
+  if (!root.empty())
+    return root + "/" + sub;
+  return find_data_dir("retrieval_haystack/" + sub, data_root);
 }
 
 std::vector<int32_t> default_heads_lengths() {

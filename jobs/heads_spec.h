@@ -24,10 +24,11 @@ bool is_heads_kind(std::string_view kind);
 // The published haystacks: 3 needles for retrieval, 2 for retrieval-reasoning (§9.1, §9.2).
 int32_t default_heads_needles(std::string_view kind);
 // The kind's haystack folder: <root>/haystack_for_detect (retrieval) or haystack_for_detect_r2;
-// an empty root means the published haystacks, <data_dir>/retrieval_haystack.
-std::string heads_haystack_dir(const std::string& root,
-                               const std::string& data_dir,
-                               std::string_view kind);
+// an empty root means the published haystacks, retrieval_haystack/ in the data search path
+// (common/paths.h) with `data_root` as its explicit root. NotFound when that has none.
+Result<std::string> heads_haystack_dir(const std::string& root,
+                                       const std::string& data_root,
+                                       std::string_view kind);
 // The reference's context lengths for `--s 0 --e 10000`: round(linspace(0, 10000, 5)).
 std::vector<int32_t> default_heads_lengths();
 

@@ -1,7 +1,7 @@
 // JSON Lines parsing over whole-file reads; nlohmann exceptions stay inside parse_json.
 #include "jobs/jsonl.h"
 
-#include "common/mapped_file.h"
+#include "common/data_file.h"
 #include "common/strings.h"
 
 namespace hkv::jobs {
@@ -52,7 +52,7 @@ Result<std::vector<JsonlRecord>> parse_jsonl(std::string_view text,
 }
 
 Result<std::vector<JsonlRecord>> read_jsonl(const std::string& path, size_t max_records) {
-  HKV_ASSIGN_OR_RETURN(std::string text, read_file_to_string(path));
+  HKV_ASSIGN_OR_RETURN(std::string text, read_data_file(path));
   return parse_jsonl(text, path, max_records);
 }
 

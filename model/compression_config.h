@@ -1,5 +1,5 @@
 // CompressionConfig: one point of the method x budget x beta grid, shared by the CPU and GPU
-// engines. Semantics: ../shared/docs/ALGORITHMS.md (§1 SnapKV, §2 PyramidKV, §3 Ada-SnapKV,
+// engines. Semantics: docs/ALGORITHMS.md (§1 SnapKV, §2 PyramidKV, §3 Ada-SnapKV,
 // §4 HeadKV-R/R2); deliberate deviations are the document's preface items.
 #pragma once
 

@@ -12,15 +12,16 @@ declare -A allow=(
   [model]="common kernels model"
   [head_scores]="common head_scores"
   [jobs]="common jobs"
+  [fetch]="common fetch"
   [proto]="common proto hkv"
   [coordinator]="common jobs proto hkv coordinator"
   [worker]="common kernels model head_scores jobs proto hkv worker"
-  [cli]="common kernels model head_scores jobs proto hkv coordinator worker cli"
+  [cli]="common kernels model head_scores jobs proto hkv coordinator worker fetch cli"
   [bench]="common kernels model head_scores jobs proto bench"
 )
 # "hkv/v1/*.pb.h" is the generated proto code (target hkv_proto_gen).
 # Layers that must build on a machine without CUDA.
-no_cuda="common head_scores jobs proto coordinator"
+no_cuda="common head_scores jobs fetch proto coordinator"
 
 violations=0
 report() { echo "layering: $*" >&2; violations=$((violations + 1)); }

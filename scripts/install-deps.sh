@@ -9,6 +9,7 @@ PACKAGES=(
   nlohmann-json3-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev libpcre2-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libzip-dev
   clang-format python3 python3-pip python3-jieba unzip ca-certificates patchelf sqlite3
 )
 

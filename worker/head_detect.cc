@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "common/data_file.h"
 #include "common/json.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
@@ -36,7 +37,7 @@ Result<std::string> read_haystack(const std::string& dir, int part, int64_t word
   int64_t count = 0;
   while (count < std::max<int64_t>(words, 1)) {
     for (const std::string& f : files) {
-      HKV_ASSIGN_OR_RETURN(std::string t, read_file_to_string(f));
+      HKV_ASSIGN_OR_RETURN(std::string t, read_data_file(f));
       text += t;
     }
     count = static_cast<int64_t>(split(text, ' ').size());
@@ -118,7 +119,7 @@ void set_detection_prompting(DetectOptions* o,
 
 Result<std::vector<DetectNeedle>> read_detect_needles(const std::string& dir) {
   std::string path = dir + "/needles.jsonl";
-  HKV_ASSIGN_OR_RETURN(std::string text, read_file_to_string(path));
+  HKV_ASSIGN_OR_RETURN(std::string text, read_data_file(path));
   std::vector<DetectNeedle> out;
   for (const std::string& line : split(text, '\n')) {
     if (trim(line).empty())

@@ -57,10 +57,8 @@ struct TaskRunner::LoadedModel {
 };
 
 TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
-  if (options_.data_dir.empty())
-    options_.data_dir = data_dir();
   if (options_.haystack_dir.empty())
-    options_.haystack_dir = default_haystack_dir();
+    options_.haystack_dir = default_haystack_dir(options_.data_dir);
 }
 
 TaskRunner::~TaskRunner() = default;
@@ -122,7 +120,9 @@ Result<jobs::Sample> TaskRunner::build_sample(LoadedModel& m, const RunRequest& 
     case jobs::Benchmark::kLongBench: {
       HKV_ASSIGN_OR_RETURN(int64_t index, to_int(u.sample_key, "LongBench sample index"));
       HKV_ASSIGN_OR_RETURN(jobs::LongBenchTask task, jobs::find_longbench_task(u.dataset));
-      std::string file = jobs::longbench_jsonl_path(options_.data_dir + "/longbench", u.dataset);
+      HKV_ASSIGN_OR_RETURN(
+          std::string file,
+          find_data_file(jobs::longbench_jsonl_path("longbench", u.dataset), options_.data_dir));
       auto& records = m.longbench[file];
       if (records.empty()) {
         HKV_ASSIGN_OR_RETURN(records, jobs::read_longbench_jsonl(file));
@@ -140,8 +140,9 @@ Result<jobs::Sample> TaskRunner::build_sample(LoadedModel& m, const RunRequest& 
     case jobs::Benchmark::kBabilong: {
       HKV_ASSIGN_OR_RETURN(auto key, split_key(u.sample_key));
       HKV_ASSIGN_OR_RETURN(int64_t index, to_int(key.second, "BABILong sample index"));
-      std::string file =
-          jobs::babilong_jsonl_path(options_.data_dir + "/babilong", key.first, u.dataset);
+      HKV_ASSIGN_OR_RETURN(std::string file, find_data_file(jobs::babilong_jsonl_path(
+                                                                "babilong", key.first, u.dataset),
+                                                            options_.data_dir));
       auto& records = m.babilong[file];
       if (records.empty()) {
         HKV_ASSIGN_OR_RETURN(records, jobs::read_babilong_jsonl(file));
@@ -205,7 +206,8 @@ Result<RunOutcome> TaskRunner::run_heads(LoadedModel& m, const RunRequest& r) {
   DetectOptions d;
   HKV_ASSIGN_OR_RETURN(d.kind, parse_detection_kind(r.unit.dataset));
   d.success = detection_success_score(d.kind);
-  d.haystack_dir = jobs::heads_haystack_dir(ho.haystack_root, options_.data_dir, r.unit.dataset);
+  HKV_ASSIGN_OR_RETURN(d.haystack_dir, jobs::heads_haystack_dir(ho.haystack_root, options_.data_dir,
+                                                                r.unit.dataset));
   d.max_decode_steps = ho.max_decode_steps;
   d.reasoning_steps = ho.reasoning_steps;
   d.min_score = ho.min_score;

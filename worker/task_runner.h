@@ -24,8 +24,9 @@
 namespace hkv::worker {
 
 struct RunnerOptions {
-  std::string data_dir;      // LongBench / BABILong / retrieval_haystack (default hkv::data_dir())
-  std::string haystack_dir;  // needle essays (default hkv::default_haystack_dir())
+  // Explicit data root (--data-dir), searched before the rest of the data path (common/paths.h).
+  std::string data_dir;
+  std::string haystack_dir;  // needle essays (default: pg_essays/ in the data path)
   bool fp16_scores = true;
   model::EngineOptions engine;  // device (cpu | cuda:N | auto) and GPU dtype
 };

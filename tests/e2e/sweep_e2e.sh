@@ -4,22 +4,19 @@
 #      qa1+qa2 (2 samples each); a worker is kill -9'd mid-task and replaced, the coordinator is
 #      kill -9'd and restarted on the same DB; the results are complete, without duplicates, and
 #      identical to `headkv eval` running each config alone;
-#   2. a task that always fails (a LongBench dataset file that does not exist) ends failed with its
-#      error while the others complete;
+#   2. `submit` rejects a sweep whose data file does not exist, naming it, before queuing; submitted
+#      with --skip-data-check, its task always fails and ends failed with its error while the
+#      others complete;
 #   3. malformed sweep files are rejected naming the field; a wrong token is UNAUTHENTICATED;
 #   4. a head-detection sweep (both kinds) over two workers writes the score files `headkv heads
 #      detect` writes for the same grid, byte for byte.
-# Usage: sweep_e2e.sh HEADKV_BINARY   (needs the default model and the shared data; exits 77 =
-# skipped without them)
+# Usage: sweep_e2e.sh HEADKV_BINARY   (needs the default model, from scripts/fetch-assets.sh;
+# exits 77 = skipped without it). Data: the repository's data/ (the shipped slices).
 set -uo pipefail
 HKV="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 MODEL="${HEADKV_CACHE:-$HOME/.cache/headkv}/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 if [[ ! -f "$MODEL" ]]; then echo "SKIP: $MODEL missing (scripts/fetch-assets.sh)"; exit 77; fi
-export HEADKV_DATA_DIR="${HEADKV_DATA_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/data}"
-if [[ ! -f "$HEADKV_DATA_DIR/babilong/0k/qa1.jsonl" ]]; then
-  echo "SKIP: BABILong data missing under $HEADKV_DATA_DIR (set HEADKV_DATA_DIR to the shared data)"
-  exit 77
-fi
+unset HEADKV_DATA_DIR
 W=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$W"; }
@@ -148,7 +145,10 @@ benchmarks:
 methods:
   - method: FullKV
 YAML
-"$HKV" submit "$W/failing.yaml" --coordinator "$CO" || fail "submit failing"
+out=$("$HKV" submit "$W/failing.yaml" --coordinator "$CO" 2>&1) && fail "a sweep with a missing data file was queued"
+grep -q "longbench/narrativeqa.jsonl" <<< "$out" || fail "the rejection does not name the missing file: $out"
+echo "ok: submit rejected the missing data file before queuing"
+"$HKV" submit "$W/failing.yaml" --coordinator "$CO" --skip-data-check || fail "submit failing"
 start_worker 3
 for _ in $(seq 300); do line=$(progress 2); echo "$line" | grep -q "2/2 done" && break; sleep 1; done
 echo "$line"
@@ -159,36 +159,32 @@ grep -q "prefills" <<< "$line" || fail "status does not report prefills"
 # --- head detection as sweep work ----------------------------------------------------------------
 # Both kinds over a small grid, spread over two workers; the score files `headkv results` writes
 # must equal, byte for byte, what `headkv heads detect` writes for the same grid.
-if [[ -f "$HEADKV_DATA_DIR/retrieval_haystack/haystack_for_detect/needles.jsonl" ]]; then
-  cat > "$W/heads.yaml" <<YAML
+cat > "$W/heads.yaml" <<YAML
 name: heads
 model: $MODEL
 benchmarks:
   - {benchmark: heads, datasets: [retrieval], lengths: [0, 300], depths: 2}
   - {benchmark: heads, datasets: [retrieval-reasoning], lengths: [0, 300], depths: 2, min_score: -1}
 YAML
-  "$HKV" submit "$W/heads.yaml" --coordinator "$CO" | tee "$W/heads_submit.txt" || fail "submit heads"
-  grep -q "20 tasks x 1 configs" "$W/heads_submit.txt" || fail "heads sweep: expected 20 tasks x 1 config"
-  start_worker 4
-  start_worker 5
-  for _ in $(seq 600); do line=$(progress 3); echo "$line" | grep -q "20/20 done" && break; sleep 1; done
-  echo "$line"
-  echo "$line" | grep -q "20/20 done, 0 running, 0 failed" || fail "heads sweep did not complete"
-  "$HKV" results 3 --coordinator "$CO" --out "$W/heads_tables" > "$W/heads_tables.md" || fail "heads results"
-  grep -A4 "Head detection" "$W/heads_tables.md"
-  for kind in retrieval retrieval-reasoning; do
-    min=50; [[ $kind == retrieval-reasoning ]] && min=-1
-    if "$HKV" heads detect --device cpu --model "$MODEL" --kind "$kind" --lengths 0,300 --depths 2 \
-        --min-score "$min" --out "$W/detect_$kind.json" > "$W/detect_$kind.log" 2>&1; then
-      cmp "$W/detect_$kind.json" "$W/heads_tables/heads_$kind.json" || fail "$kind: sweep score file differs from heads detect"
-      echo "ok: $kind score file from the sweep == heads detect ($(head -c 60 "$W/detect_$kind.json")...)"
-    else
-      grep -q "none of the" "$W/detect_$kind.log" || fail "heads detect $kind: $(tail -n 3 "$W/detect_$kind.log")"
-      grep -q "no $kind test was kept" "$W/heads_tables.md" || fail "$kind: sweep wrote a file heads detect did not"
-      echo "ok: $kind kept no test, in the sweep and in heads detect"
-    fi
-  done
-else
-  echo "SKIP heads part: no retrieval_haystack under $HEADKV_DATA_DIR"
-fi
+"$HKV" submit "$W/heads.yaml" --coordinator "$CO" | tee "$W/heads_submit.txt" || fail "submit heads"
+grep -q "20 tasks x 1 configs" "$W/heads_submit.txt" || fail "heads sweep: expected 20 tasks x 1 config"
+start_worker 4
+start_worker 5
+for _ in $(seq 600); do line=$(progress 3); echo "$line" | grep -q "20/20 done" && break; sleep 1; done
+echo "$line"
+echo "$line" | grep -q "20/20 done, 0 running, 0 failed" || fail "heads sweep did not complete"
+"$HKV" results 3 --coordinator "$CO" --out "$W/heads_tables" > "$W/heads_tables.md" || fail "heads results"
+grep -A4 "Head detection" "$W/heads_tables.md"
+for kind in retrieval retrieval-reasoning; do
+  min=50; [[ $kind == retrieval-reasoning ]] && min=-1
+  if "$HKV" heads detect --device cpu --model "$MODEL" --kind "$kind" --lengths 0,300 --depths 2 \
+      --min-score "$min" --out "$W/detect_$kind.json" > "$W/detect_$kind.log" 2>&1; then
+    cmp "$W/detect_$kind.json" "$W/heads_tables/heads_$kind.json" || fail "$kind: sweep score file differs from heads detect"
+    echo "ok: $kind score file from the sweep == heads detect ($(head -c 60 "$W/detect_$kind.json")...)"
+  else
+    grep -q "none of the" "$W/detect_$kind.log" || fail "heads detect $kind: $(tail -n 3 "$W/detect_$kind.log")"
+    grep -q "no $kind test was kept" "$W/heads_tables.md" || fail "$kind: sweep wrote a file heads detect did not"
+    echo "ok: $kind kept no test, in the sweep and in heads detect"
+  fi
+done
 echo "PASS"

@@ -18,7 +18,6 @@
 namespace hkv::head_scores {
 namespace {
 
-constexpr const char* kHowToGetData = "set $HEADKV_DATA_DIR to the shared data folder";
 constexpr const char* kLlamaR = "Meta-Llama-3-8B-Instruct_retrieval_heads.json";
 constexpr const char* kLlamaR2 = "Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json";
 constexpr const char* kMistralR = "Mistral-7B-Instruct-v0.2_retrieval_heads.json";
@@ -61,13 +60,13 @@ L30: 70 90 231 244 11 11 55 7 18 62 3 404 311 58 342 337 40 46 88 7 31 313 3 5 1
 L31: 4 5 10 6 3 3 4 55 4 3 4 51 3 35 4 2 53 19 4 15 149 184 17 3 3 3 7 8 7 53 145 4)";
 
 std::string score_path(const std::string& file) {
-  return testing::shared_data_dir() + "/head_scores/" + file;
+  return testing::repo_data_dir() + "/head_scores/" + file;
 }
 
-// Loads a reference file once per test; skips the test when the shared data is absent.
+// Loads a shipped reference file; fails the test when it is missing.
 #define HKV_LOAD_SCORES_OR_SKIP(var, file)                             \
   std::string var##_path = score_path(file);                           \
-  HKV_SKIP_UNLESS_EXISTS(var##_path, kHowToGetData);                   \
+  HKV_ASSERT_DATA(var##_path);                                         \
   auto var##_result = load_score_file(var##_path);                     \
   ASSERT_TRUE(var##_result.ok()) << var##_result.status().to_string(); \
   const HeadScoreTable& var = *var##_result

@@ -12,17 +12,17 @@
 
 #include <gtest/gtest.h>
 
+#include "common/data_file.h"
 #include "common/mapped_file.h"
+#include "common/paths.h"
 #include "tests/testing/data.h"
 #include "tests/testing/temp_dir.h"
 
 namespace hkv::head_scores {
 namespace {
 
-constexpr const char* kHowToGetData = "set $HEADKV_DATA_DIR to the shared data folder";
-
 std::string score_path(const std::string& file) {
-  return testing::shared_data_dir() + "/head_scores/" + file;
+  return testing::repo_data_dir() + "/head_scores/" + file;
 }
 
 // Position-weighted XOR of the means' bit patterns: any one-ulp difference changes it.
@@ -87,7 +87,7 @@ class ReferenceFileTest : public ::testing::TestWithParam<FileFacts> {};
 TEST_P(ReferenceFileTest, MatchesSection41) {
   const FileFacts& facts = GetParam();
   std::string path = score_path(facts.file);
-  HKV_SKIP_UNLESS_EXISTS(path, kHowToGetData);
+  HKV_ASSERT_DATA(path);
   auto table = load_score_file(path);
   ASSERT_TRUE(table.ok()) << table.status().to_string();
   EXPECT_EQ(table->num_layers, 32);
@@ -112,10 +112,10 @@ TEST_P(ReferenceFileTest, MatchesSection41) {
 
 TEST_P(ReferenceFileTest, ResavingReproducesTheFileByteForByte) {
   std::string path = score_path(GetParam().file);
-  HKV_SKIP_UNLESS_EXISTS(path, kHowToGetData);
+  HKV_ASSERT_DATA(path);
   auto table = load_score_file(path);
   ASSERT_TRUE(table.ok()) << table.status().to_string();
-  auto original = read_file_to_string(path);
+  auto original = read_data_file(path);
   ASSERT_TRUE(original.ok());
   std::string again = format_score_json(*table);
   ASSERT_EQ(again.size(), original->size());
@@ -267,16 +267,12 @@ TEST(ScoreAliasTest, ResolvesAliasesByModelFamily) {
   EXPECT_EQ(*r, "my/scores.json");
 }
 
-TEST(ScoreAliasTest, AliasErrorsNameTheAliasAndPath) {
-  testing::TempDir data;
+TEST(ScoreAliasTest, AliasFallsBackToTheShippedFilesAndErrorsNameTheAlias) {
+  testing::TempDir data;  // an explicit root without score files: the shipped ones are found
   auto r = resolve_score_path("retrieval", "llama", data.path());
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
-  EXPECT_NE(r.status().message().find(data.path() +
-                                      "/head_scores/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
-            std::string::npos)
-      << r.status().message();
-  EXPECT_NE(r.status().message().find("alias 'retrieval'"), std::string::npos);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(*r, shipped_data_dir() + "/head_scores/Meta-Llama-3-8B-Instruct_retrieval_heads.json");
+  EXPECT_TRUE(load_score_file(*r).ok());  // stored as .json.gz, read transparently
 
   r = resolve_score_path("reasoning", "qwen2", data.path());
   ASSERT_FALSE(r.ok());

@@ -17,7 +17,7 @@ namespace {
 using testing::CharTokenizer;
 
 std::string babilong_dir() {
-  return hkv::testing::shared_data_dir() + "/babilong";
+  return hkv::testing::repo_data_dir() + "/babilong";
 }
 
 TEST(BabilongPrompts, ExactStringsAndQuirks) {
@@ -151,7 +151,7 @@ TEST(BabilongJsonl, ErrorsAndMissingSplits) {
 // Golden "reference" cases: the user text and (for untruncated prompts) the rendered chat prompt
 // do not depend on the tokenizer, so they must equal transformers' output byte for byte.
 TEST(BabilongGolden, ReferenceTextsAndRenderedPromptsMatch) {
-  HKV_SKIP_UNLESS_EXISTS(babilong_dir() + "/2k/qa1.jsonl", "shared data: babilong");
+  HKV_ASSERT_DATA(babilong_dir() + "/2k/qa1.jsonl");
   const Json golden = testing::load_prompt_golden("babilong.json");
   int rendered_checked = 0;
   for (const Json& c : golden.at("reference")) {
@@ -175,7 +175,7 @@ TEST(BabilongGolden, ReferenceTextsAndRenderedPromptsMatch) {
 }
 
 TEST(BabilongGolden, FakeTokenizerSamplesMatch) {
-  HKV_SKIP_UNLESS_EXISTS(babilong_dir() + "/2k/qa1.jsonl", "shared data: babilong");
+  HKV_ASSERT_DATA(babilong_dir() + "/2k/qa1.jsonl");
   const Json golden = testing::load_prompt_golden("babilong.json");
   auto tok = std::make_shared<CharTokenizer>();
   int checked = 0;

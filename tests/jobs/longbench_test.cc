@@ -22,12 +22,12 @@ namespace {
 using testing::CharTokenizer;
 
 std::string longbench_dir() {
-  return hkv::testing::shared_data_dir() + "/longbench";
+  return hkv::testing::repo_data_dir() + "/longbench";
 }
 
 TEST(LongBenchTasks, BuiltinTableEqualsOfficialConfigFiles) {
   const std::string config = longbench_dir() + "/config";
-  HKV_SKIP_UNLESS_EXISTS(config, "shared data: longbench/config");
+  HKV_ASSERT_DATA(config);
   Result<std::vector<LongBenchTask>> from_files = read_longbench_tasks(config);
   ASSERT_TRUE(from_files.ok()) << from_files.status().to_string();
   const std::vector<LongBenchTask>& builtin = longbench_builtin_tasks();
@@ -305,7 +305,7 @@ TEST(LongBenchJsonl, ErrorsNameFileLineAndField) {
 // so the string builder must reproduce the Llama-3 golden exactly. (Truncated cases and the ids
 // need the real tokenizer: wired by the worker tests.)
 TEST(LongBenchGolden, UntruncatedReferencePromptsMatch) {
-  HKV_SKIP_UNLESS_EXISTS(longbench_dir() + "/qasper.jsonl", "shared data: longbench");
+  HKV_ASSERT_DATA(longbench_dir() + "/qasper.jsonl");
   const Json golden = testing::load_prompt_golden("longbench.json");
   int checked = 0;
   for (const Json& c : golden.at("reference")) {
@@ -329,7 +329,7 @@ TEST(LongBenchGolden, UntruncatedReferencePromptsMatch) {
 // Golden "fake" cases: the whole builder (formatting, truncation decision, decode/encode of both
 // halves) against the independent Python implementation over the same character tokenizer.
 TEST(LongBenchGolden, FakeTokenizerSamplesMatch) {
-  HKV_SKIP_UNLESS_EXISTS(longbench_dir() + "/qasper.jsonl", "shared data: longbench");
+  HKV_ASSERT_DATA(longbench_dir() + "/qasper.jsonl");
   const Json golden = testing::load_prompt_golden("longbench.json");
   auto tok = std::make_shared<CharTokenizer>();
   int checked = 0;
@@ -357,7 +357,7 @@ TEST(LongBenchGolden, FakeTokenizerSamplesMatch) {
 }
 
 TEST(LongBenchDatasetTest, LimitsOrderAndBounds) {
-  HKV_SKIP_UNLESS_EXISTS(longbench_dir() + "/multi_news.jsonl", "shared data: longbench");
+  HKV_ASSERT_DATA(longbench_dir() + "/multi_news.jsonl");
   auto tok = std::make_shared<CharTokenizer>();
   LongBenchOptions options;
   options.max_input_tokens = 1000;

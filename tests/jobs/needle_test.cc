@@ -18,7 +18,7 @@ namespace {
 using testing::CharTokenizer;
 
 std::string haystack_dir() {
-  return hkv::testing::shared_data_dir() + "/pg_essays";
+  return hkv::testing::repo_data_dir() + "/pg_essays";
 }
 
 std::string wrap(const std::string& context, const std::string& question) {
@@ -116,7 +116,7 @@ TEST(NeedleHaystack, SortedTxtFilesWithPythonNewlines) {
 }
 
 TEST(NeedleHaystack, SharedEssaysMatchGolden) {
-  HKV_SKIP_UNLESS_EXISTS(haystack_dir(), "shared data: pg_essays");
+  HKV_ASSERT_DATA(haystack_dir());
   Result<std::string> pass = read_haystack_pass(haystack_dir());
   ASSERT_TRUE(pass.ok());
   const Json golden = testing::load_prompt_golden("needle.json");
@@ -232,10 +232,10 @@ TEST(NeedleSampleTest, FieldsErrorsAndDatasetOrder) {
             StatusCode::kInvalidArgument);
 }
 
-// Golden "fake" cells: the full §7.2 construction over the shared essays against the independent
+// Golden "fake" cells: the full §7.2 construction over the shipped essays against the independent
 // Python implementation with the same character tokenizer, in both BOS modes.
 TEST(NeedleGolden, FakeTokenizerCellsMatch) {
-  HKV_SKIP_UNLESS_EXISTS(haystack_dir(), "shared data: pg_essays");
+  HKV_ASSERT_DATA(haystack_dir());
   const Json golden = testing::load_prompt_golden("needle.json");
   CharTokenizer tok;
   std::map<std::string, Haystack> haystacks;

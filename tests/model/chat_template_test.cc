@@ -106,8 +106,8 @@ INSTANTIATE_TEST_SUITE_P(,
                          [](const auto& info) { return info.param; });
 
 TEST(ChatTemplateDetectTest, Llama3FromSharedTokenizerConfig) {
-  const std::string path = testing::shared_data_dir() + "/tokenizers/llama3/tokenizer_config.json";
-  HKV_SKIP_UNLESS_EXISTS(path, "shared research data; set HEADKV_DATA_DIR");
+  const std::string path = testing::repo_data_dir() + "/tokenizers/llama3/tokenizer_config.json";
+  HKV_ASSERT_DATA(path);
   Result<Json> doc = read_json_file(path);
   ASSERT_TRUE(doc.ok()) << doc.status().to_string();
   Result<std::string> source = JsonRef(*doc, path).get<std::string>("chat_template");
@@ -116,8 +116,8 @@ TEST(ChatTemplateDetectTest, Llama3FromSharedTokenizerConfig) {
 }
 
 TEST(ChatTemplateDetectTest, MistralFromHintWhenSharedConfigHasNoTemplate) {
-  const std::string path = testing::shared_data_dir() + "/tokenizers/mistral/tokenizer_config.json";
-  HKV_SKIP_UNLESS_EXISTS(path, "shared research data; set HEADKV_DATA_DIR");
+  const std::string path = testing::repo_data_dir() + "/tokenizers/mistral/tokenizer_config.json";
+  HKV_ASSERT_DATA(path);
   Result<Json> doc = read_json_file(path);
   ASSERT_TRUE(doc.ok()) << doc.status().to_string();
   ASSERT_FALSE(JsonRef(*doc, path).has("chat_template")) << "the config gained a template";

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/data_file.h"
 #include "common/json.h"
 #include "common/mapped_file.h"
 #include "model/tokenizer_text.h"
@@ -21,14 +22,11 @@
 namespace hkv::model {
 namespace {
 
-constexpr const char* kHowToGetData =
-    "shared research data: set HEADKV_DATA_DIR or place it at ../shared/data";
-
 std::string tokenizer_json_path(const std::string& name) {
-  return hkv::testing::shared_data_dir() + "/tokenizers/" + name + "/tokenizer.json";
+  return hkv::testing::repo_data_dir() + "/tokenizers/" + name + "/tokenizer.json";
 }
 
-// Loads each shared tokenizer once per test binary: the Llama-3 file is 9 MB of JSON.
+// Loads each shipped tokenizer once per test binary: the Llama-3 file is 9 MB of JSON.
 const Result<Tokenizer>& shared_tokenizer(const std::string& name) {
   static std::map<std::string, Result<Tokenizer>> cache;
   auto it = cache.find(name);
@@ -163,7 +161,7 @@ class TokenizerGoldenTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(TokenizerGoldenTest, MatchesHuggingFace) {
   const std::string name = GetParam();
-  HKV_SKIP_UNLESS_EXISTS(tokenizer_json_path(name), kHowToGetData);
+  HKV_ASSERT_DATA(tokenizer_json_path(name));
   const Result<Tokenizer>& tokenizer = shared_tokenizer(name);
   ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().to_string();
   Result<Golden> golden = load_golden(hkv::testing::golden_path("tokenizer/" + name + ".json"));
@@ -199,7 +197,7 @@ INSTANTIATE_TEST_SUITE_P(Tokenizer,
 // ---- Known ids (PROVENANCE.md) ---------------------------------------------------------------
 
 TEST(TokenizerKnownIds, Llama3HelloWorld) {
-  HKV_SKIP_UNLESS_EXISTS(tokenizer_json_path("llama3"), kHowToGetData);
+  HKV_ASSERT_DATA(tokenizer_json_path("llama3"));
   const Result<Tokenizer>& tokenizer = shared_tokenizer("llama3");
   ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().to_string();
   const std::vector<int32_t> want = {9906, 1917, 11, 279, 842, 13};
@@ -218,7 +216,7 @@ TEST(TokenizerKnownIds, Llama3HelloWorld) {
 }
 
 TEST(TokenizerKnownIds, MistralHelloWorldAndInst) {
-  HKV_SKIP_UNLESS_EXISTS(tokenizer_json_path("mistral"), kHowToGetData);
+  HKV_ASSERT_DATA(tokenizer_json_path("mistral"));
   const Result<Tokenizer>& tokenizer = shared_tokenizer("mistral");
   ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().to_string();
   EXPECT_EQ(tokenizer->encode("Hello world, the end.", true),
@@ -263,7 +261,7 @@ class TokenizerRoundTripTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(TokenizerRoundTripTest, DecodeEncodeIsIdentity) {
   const std::string name = GetParam();
-  HKV_SKIP_UNLESS_EXISTS(tokenizer_json_path(name), kHowToGetData);
+  HKV_ASSERT_DATA(tokenizer_json_path(name));
   const Result<Tokenizer>& tokenizer = shared_tokenizer(name);
   ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().to_string();
   std::mt19937 rng(1234);
@@ -288,7 +286,7 @@ INSTANTIATE_TEST_SUITE_P(Tokenizer,
 // ---- Robustness and speed ------------------------------------------------------------------
 
 TEST(TokenizerInput, InvalidUtf8IsReadAsReplacementCharacters) {
-  HKV_SKIP_UNLESS_EXISTS(tokenizer_json_path("llama3"), kHowToGetData);
+  HKV_ASSERT_DATA(tokenizer_json_path("llama3"));
   const Result<Tokenizer>& tokenizer = shared_tokenizer("llama3");
   ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().to_string();
   EXPECT_EQ(tokenizer->encode("a\xFF\xE4\xBD z\xF0\x9F", false),
@@ -296,7 +294,7 @@ TEST(TokenizerInput, InvalidUtf8IsReadAsReplacementCharacters) {
 }
 
 TEST(TokenizerInput, LongRunsAndConcurrentEncodes) {
-  HKV_SKIP_UNLESS_EXISTS(tokenizer_json_path("llama3"), kHowToGetData);
+  HKV_ASSERT_DATA(tokenizer_json_path("llama3"));
   const Result<Tokenizer>& tokenizer = shared_tokenizer("llama3");
   ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().to_string();
   // Long runs stress the regex engine's backtracking (\s+(?!\S)) and the JIT stack.
@@ -333,7 +331,7 @@ double elapsed_ms(std::chrono::steady_clock::time_point start) {
 // last line) with a fresh tokenizer: the first encode fills the word cache, later ones hit it.
 TEST(TokenizerSpeed, LongEssayLine) {
   for (const char* name : {"llama3", "mistral"}) {
-    HKV_SKIP_UNLESS_EXISTS(tokenizer_json_path(name), kHowToGetData);
+    HKV_ASSERT_DATA(tokenizer_json_path(name));
     Result<Golden> golden =
         load_golden(hkv::testing::golden_path("tokenizer/" + std::string(name) + ".json"));
     ASSERT_TRUE(golden.ok()) << golden.status().to_string();
@@ -510,8 +508,8 @@ TEST(TokenizerMalformed, MissingFileAndBadConfig) {
 }
 
 TEST(TokenizerMalformed, TruncatedRealFile) {
-  HKV_SKIP_UNLESS_EXISTS(tokenizer_json_path("mistral"), kHowToGetData);
-  Result<std::string> text = read_file_to_string(tokenizer_json_path("mistral"));
+  HKV_ASSERT_DATA(tokenizer_json_path("mistral"));
+  Result<std::string> text = read_data_file(tokenizer_json_path("mistral"));
   ASSERT_TRUE(text.ok());
   hkv::testing::TempDir dir;
   for (size_t keep : {size_t{0}, size_t{1}, text->size() / 3, text->size() - 2}) {

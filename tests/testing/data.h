@@ -1,6 +1,7 @@
-// Locating committed goldens (tests/golden/) and the shared research data for tests. The shared
-// data is $HEADKV_DATA_DIR, else ../shared/data beside the repository; tests that need it skip
-// with a clear message when it is absent.
+// Locating committed goldens (tests/golden/) and the research data shipped in the repository
+// (data/, see data/PROVENANCE.md) for tests. Shipped data is part of every clone, so a test that
+// reads it fails, never skips, when a file is missing. Only the default model, fetched from PyPI
+// by scripts/fetch-assets.sh, may be absent (tests skip with a message).
 #pragma once
 
 #include <cstdlib>
@@ -8,6 +9,8 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "common/data_file.h"
 
 #ifndef HKV_SOURCE_DIR
 #error "HKV_SOURCE_DIR must be defined by the test target"
@@ -23,11 +26,9 @@ inline std::string golden_path(const std::string& name) {
   return source_dir() + "/tests/golden/" + name;
 }
 
-inline std::string shared_data_dir() {
-  if (const char* env = std::getenv("HEADKV_DATA_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  return source_dir() + "/../shared/data";
+// The repository's data/ folder (never $HEADKV_DATA_DIR: tests pin the shipped slices).
+inline std::string repo_data_dir() {
+  return source_dir() + "/data";
 }
 
 // The cache holding the default model (scripts/fetch-assets.sh).
@@ -51,3 +52,8 @@ inline std::string default_model_file() {
       GTEST_SKIP() << "missing " << (path) << " (" << (how) << ")"; \
     }                                                               \
   } while (0)
+
+// Fails the test unless the shipped data file `path` (or `path`.gz), or folder `path`, exists.
+#define HKV_ASSERT_DATA(path)                                                                   \
+  ASSERT_TRUE(hkv::existing_data_file(path).has_value() || std::filesystem::is_directory(path)) \
+      << "missing " << (path) << ": it ships in data/ (data/PROVENANCE.md)"

@@ -1,7 +1,7 @@
 // Model-backed check of the prompt builders: jobs/ builders over model::Tokenizer (Llama-3 from
-// shared data, with the reference's transformers-4.37 BOS and clean-up semantics) must reproduce
-// the "reference" sections of tests/golden/prompts/*.json exactly. Lives in the worker tests, the
-// one place the layering lets jobs/ and model/ meet.
+// the shipped data, with the reference's transformers-4.37 BOS and clean-up semantics) must
+// reproduce the "reference" sections of tests/golden/prompts/*.json exactly. Lives in the worker
+// tests, the one place the layering lets jobs/ and model/ meet.
 #include <map>
 #include <memory>
 
@@ -51,7 +51,7 @@ class ModelTextTokenizer final : public jobs::TextTokenizer {
 };
 
 std::string data() {
-  return testing::shared_data_dir();
+  return testing::repo_data_dir();
 }
 
 Result<std::string> render(const std::string& text) {
@@ -60,8 +60,7 @@ Result<std::string> render(const std::string& text) {
 }
 
 TEST(RealPrompts, Tokenizers) {
-  HKV_SKIP_UNLESS_EXISTS(data() + "/tokenizers/llama3/tokenizer.json",
-                         "set HEADKV_DATA_DIR to the shared data");
+  HKV_ASSERT_DATA(data() + "/tokenizers/llama3/tokenizer.json");
   auto llama = ModelTextTokenizer::load(data() + "/tokenizers/llama3", true);
   auto mistral = ModelTextTokenizer::load(data() + "/tokenizers/mistral", false);
   const Json golden = jobs::testing::load_prompt_golden("needle.json");
@@ -75,8 +74,7 @@ TEST(RealPrompts, Tokenizers) {
 }
 
 TEST(RealPrompts, LongBench) {
-  HKV_SKIP_UNLESS_EXISTS(data() + "/tokenizers/llama3/tokenizer.json",
-                         "set HEADKV_DATA_DIR to the shared data");
+  HKV_ASSERT_DATA(data() + "/tokenizers/llama3/tokenizer.json");
   auto tok = ModelTextTokenizer::load(data() + "/tokenizers/llama3", true);
   const Json golden = jobs::testing::load_prompt_golden("longbench.json");
   int n = 0;
@@ -100,8 +98,7 @@ TEST(RealPrompts, LongBench) {
 }
 
 TEST(RealPrompts, Babilong) {
-  HKV_SKIP_UNLESS_EXISTS(data() + "/tokenizers/llama3/tokenizer.json",
-                         "set HEADKV_DATA_DIR to the shared data");
+  HKV_ASSERT_DATA(data() + "/tokenizers/llama3/tokenizer.json");
   auto tok = ModelTextTokenizer::load(data() + "/tokenizers/llama3", true);
   const Json golden = jobs::testing::load_prompt_golden("babilong.json");
   int n = 0;
@@ -122,8 +119,7 @@ TEST(RealPrompts, Babilong) {
 }
 
 TEST(RealPrompts, Needle) {
-  HKV_SKIP_UNLESS_EXISTS(data() + "/tokenizers/llama3/tokenizer.json",
-                         "set HEADKV_DATA_DIR to the shared data");
+  HKV_ASSERT_DATA(data() + "/tokenizers/llama3/tokenizer.json");
   auto tok = ModelTextTokenizer::load(data() + "/tokenizers/llama3", true);
   const Json golden = jobs::testing::load_prompt_golden("needle.json");
   std::map<std::string, jobs::Haystack> haystacks;

@@ -66,8 +66,13 @@ bool report_benchmark(const std::string& name, const std::string& root) {
     list += strformat("%s%s (%lld)", list.empty() ? "" : ", ", f.c_str(),
                       static_cast<long long>(count_lines(dir + "/" + f)));
   }
-  std::printf("    %s: %zu file(s) without a manifest (slices or hand-placed): %s\n", dir.c_str(),
+  const bool shipped = root == shipped_data_dir();
+  std::printf("    %s: %s, %zu file(s) (lines): %s\n", dir.c_str(),
+              shipped ? "shipped slices, not the full dataset"
+                      : "no manifest (placed by hand: completeness unknown)",
               files.size(), list.c_str());
+  if (shipped)
+    std::printf("        the full dataset: `headkv data fetch %s`\n", name.c_str());
   return true;
 }
 

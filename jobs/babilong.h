@@ -44,7 +44,7 @@ std::vector<std::string> babilong_splits(int32_t max_input_tokens);
 // any other name.
 Result<int32_t> babilong_split_index(std::string_view split);
 
-// <babilong_dir>/<split>/<task>.jsonl (shared data layout: data/babilong/0k/qa1.jsonl).
+// <babilong_dir>/<split>/<task>.jsonl (the data layout: data/babilong/0k/qa1.jsonl).
 std::string babilong_jsonl_path(const std::string& babilong_dir,
                                 std::string_view split,
                                 std::string_view task);

@@ -17,7 +17,7 @@ namespace hkv::jobs {
 // Encode/decode with the semantics the reference ran under (transformers 4.37, the model's own
 // tokenizer files), because the prompt builders reproduce its exact token arithmetic:
 //   - encode(text, true) is `tokenizer(text)["input_ids"]`: Llama-3-8B-Instruct prepends BOS
-//     128000, Mistral prepends <s> = 1. The first-release Llama-3 tokenizer.json in shared data
+//     128000, Mistral prepends <s> = 1. The first-release Llama-3 tokenizer.json in data/tokenizers
 //     adds no BOS by itself, so an adapter over it must prepend one.
 //   - Special-token text inside `text` ("<|begin_of_text|>") is parsed as the special token.
 //   - decode(ids, skip) is `tokenizer.decode(ids, skip_special_tokens=skip)` with the model's

@@ -50,7 +50,7 @@ Result<ChatFamily> parse_chat_family(std::string_view name);
 // Picks the family from the Jinja source (tokenizer_config.json chat_template or GGUF
 // tokenizer.chat_template) by the markers it spells: <|start_header_id|> -> Llama-3,
 // <|im_start|> -> ChatML, [INST] without Llama-2's <<SYS>> -> Mistral. Only when the source is
-// empty (the Mistral tokenizer_config.json in shared data has none) does `model_hint` (a model
+// empty (the Mistral tokenizer_config.json in data/tokenizers has none) does `model_hint` (a model
 // name or architecture, case-insensitive) decide: "mistral"/"mixtral" -> Mistral. A non-empty
 // template that matches no family is kNone rather than a guess from the hint, since rendering it
 // with the wrong family would silently change the prompt.

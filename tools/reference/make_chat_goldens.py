@@ -14,10 +14,11 @@ importable every rendering is also cross-checked against tokenizer.apply_chat_te
 tokenize=False) and the script fails on any difference.
 
 Usage:
-  tools/reference/make_chat_goldens.py --data-dir ../shared/data \
+  tools/reference/make_chat_goldens.py --data-dir data \
       --gguf ~/.cache/headkv/models/SmolLM2-135M-Instruct.Q4_1.gguf --out tests/golden/chat
 
 Output is deterministic: fixed case order, no timestamps, no absolute paths.
+Data files are read plain or as NAME.gz (data_files.py).
 """
 
 import argparse
@@ -30,9 +31,11 @@ import jinja2
 import jinja2.ext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from data_files import DATA_DIR, data_path, open_data
+
 # The reference template for Mistral-7B-Instruct-v0.2: the chat_template of
 # mistralai/Mistral-7B-Instruct-v0.2's tokenizer_config.json around its dca6e4b6 revision. The
-# tokenizer_config.json in shared data (tokenizers/mistral) has NO chat_template, so this constant
+# tokenizer_config.json in data/ (tokenizers/mistral) has NO chat_template, so this constant
 # is the reference and is stored in the golden for the detection test.
 MISTRAL_V02_TEMPLATE = (
     "{{ bos_token }}{% for message in messages %}"
@@ -155,8 +158,9 @@ def cross_check(family, tokenizer_dir, template_source, bos, eos, cases):
     except ImportError:
         print(f"{family}: transformers not importable, cross-check skipped", file=sys.stderr)
         return 0
-    tok = PreTrainedTokenizerFast(tokenizer_file=os.path.join(tokenizer_dir, "tokenizer.json"),
-                                  bos_token=bos, eos_token=eos, chat_template=template_source)
+    tokenizer_file = data_path(os.path.join(tokenizer_dir, "tokenizer.json"))
+    tok = PreTrainedTokenizerFast(tokenizer_file=tokenizer_file, bos_token=bos, eos_token=eos,
+                                  chat_template=template_source)
     checked = 0
     for case in cases:
         try:
@@ -174,16 +178,17 @@ def cross_check(family, tokenizer_dir, template_source, bos, eos, cases):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-dir", required=True, help="shared data dir (holds tokenizers/)")
+    ap.add_argument("--data-dir", default=DATA_DIR,
+                    help="data dir, holds tokenizers/ (default: the repository's data/)")
     ap.add_argument("--gguf", required=True, help="SmolLM2-135M-Instruct GGUF (ChatML template)")
     ap.add_argument("--out", required=True, help="output folder, e.g. tests/golden/chat")
     args = ap.parse_args()
 
     llama3_dir = os.path.join(args.data_dir, "tokenizers", "llama3")
     mistral_dir = os.path.join(args.data_dir, "tokenizers", "mistral")
-    with open(os.path.join(llama3_dir, "tokenizer_config.json"), encoding="utf-8") as f:
+    with open_data(os.path.join(llama3_dir, "tokenizer_config.json"), encoding="utf-8") as f:
         llama3_config = json.load(f)
-    with open(os.path.join(mistral_dir, "tokenizer_config.json"), encoding="utf-8") as f:
+    with open_data(os.path.join(mistral_dir, "tokenizer_config.json"), encoding="utf-8") as f:
         mistral_config = json.load(f)
     if mistral_config.get("chat_template"):
         sys.exit("tokenizers/mistral/tokenizer_config.json now has a chat_template; revisit")

@@ -12,6 +12,7 @@ Two models:
   continuation are stored.
 
 Usage: python3 tools/reference/make_logits_goldens.py --gguf PATH --out tests/golden/logits
+The essay prompt is the repository's data/pg_essays/apple.txt (plain or .gz, data_files.py).
 """
 import argparse
 import json
@@ -21,6 +22,8 @@ import os
 import numpy as np
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+from data_files import DATA_DIR, open_data
 
 TINY = dict(hidden=64, layers=2, heads=4, kv_heads=2, ffn=96, vocab=160, rope_theta=10000.0)
 
@@ -97,7 +100,8 @@ def main():
     tok = AutoTokenizer.from_pretrained(d, gguf_file=name)
     model = AutoModelForCausalLM.from_pretrained(d, gguf_file=name, torch_dtype=torch.float32,
                                                  attn_implementation="eager").eval()
-    essay = open(os.path.join(os.path.dirname(__file__), "../../../shared/data/pg_essays/apple.txt")).read()
+    with open_data(os.path.join(DATA_DIR, "pg_essays", "apple.txt")) as f:
+        essay = f.read()
     texts = ["The capital of France is", "Once upon a time, there was a little robot who",
              essay[:3000] + "\n\nSummarize the essay above in one sentence:"]
     cases = []

@@ -7,8 +7,8 @@ The values come from the Python the reference evaluates with (ALGORITHMS.md §6.
     with `python-Levenshtein` 0.27 installed (so fuzz.ratio uses Levenshtein.ratio);
   * Google's `rouge-score` 0.1.2 with nltk's PorterStemmer (needle runner, head detection);
   * run_needle_visulize.py's heatmap score and BABILong's compare_answers, re-typed likewise.
-Inputs are real material (answers from ../shared/data/longbench/{qasper,multi_news}.jsonl,
-targets and questions from ../shared/data/babilong/0k/qa*.jsonl) with deterministic perturbations
+Inputs are real material (answers from data/longbench/{qasper,multi_news}.jsonl,
+targets and questions from data/babilong/0k/qa*.jsonl) with deterministic perturbations
 as predictions, plus hand-written edge cases (empty, punctuation only, articles only, accents,
 Greek/Cyrillic/CJK, full-width, numbers, repeats, long texts, code lines, substring classes).
 
@@ -23,9 +23,10 @@ Section "jieba" holds jieba.cut(text, cut_all=False) token lists and real qa_f1_
 rouge_zh_score values. Section "zh_structure" replaces jieba.cut by a per-code-point split (the
 C++ test uses the same segmenter), which checks everything around the segmentation on its own.
 
-Usage: python3 tools/reference/make_metric_goldens.py --data-dir ../shared/data \
+Usage: python3 tools/reference/make_metric_goldens.py --data-dir data \
            --out tests/golden/metrics.json
 Deterministic: fixed seeds and case order, no timestamps or absolute paths.
+Data files are read plain or as NAME.gz (data_files.py).
 """
 
 import argparse
@@ -49,6 +50,8 @@ from fuzzywuzzy import fuzz
 from jieba import finalseg
 from rouge import Rouge
 from rouge_score import rouge_scorer
+
+from data_files import DATA_DIR, open_data
 
 # ---------------------------------------------------------------------------------------------
 # LongBench metrics.py, statement for statement.
@@ -284,7 +287,7 @@ PERTURBATIONS = [
 
 
 def load_jsonl(path):
-    with open(path, encoding="utf-8") as f:
+    with open_data(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f]
 
 
@@ -863,7 +866,7 @@ def build(args):
 
 def parse_args():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", default="../shared/data")
+    parser.add_argument("--data-dir", default=DATA_DIR)
     parser.add_argument("--out", default="tests/golden/metrics.json")
     return parser.parse_args()
 

@@ -8,9 +8,9 @@ digests: text {bytes (UTF-8), fnv1a64 (of the UTF-8 bytes), head/tail (first/las
 points)}, ids {count, fnv1a64 (of each id as 4 little-endian int32 bytes), first/last 32}.
 
 Every case is produced with two tokenizers, in two sections:
-  "reference": the Llama-3 tokenizer.json in shared data, with the semantics the reference ran
+  "reference": the Llama-3 tokenizer.json in data/, with the semantics the reference ran
      under (transformers 4.37, Meta-Llama-3-8B-Instruct):
-       - encode(text, add_special_tokens=True) prepends BOS 128000. The shared first-release
+       - encode(text, add_special_tokens=True) prepends BOS 128000. The shipped first-release
          tokenizer.json adds no BOS itself (PROVENANCE.md), the reference model's does (§6.2);
        - decode applies transformers' clean_up_tokenization, because tokenizer_config.json says
          clean_up_tokenization_spaces=true and 4.37 honoured it (transformers 5 ignores it for
@@ -22,18 +22,20 @@ Every case is produced with two tokenizers, in two sections:
      jobs test binary, which cannot link the real tokenizer (layering).
 
 Usage:
-  python3 tools/reference/make_prompt_goldens.py --data-dir ../shared/data --out tests/golden/prompts
+  python3 tools/reference/make_prompt_goldens.py --data-dir data --out tests/golden/prompts
 
 Output is deterministic: fixed case order, sorted file lists, no timestamps or absolute paths.
+Data files are read plain or as NAME.gz (data_files.py).
 """
 
 import argparse
-import glob
 import json
 import os
 import sys
 
 from tokenizers import Tokenizer
+
+from data_files import DATA_DIR, data_dir_path, data_path, glob_data, open_data
 
 FNV_OFFSET = 0xCBF29CE484222325
 FNV_PRIME = 0x100000001B3
@@ -79,8 +81,8 @@ class ReferenceTokenizer:
     """HF `tokenizers` with the reference's transformers-4.37 encode/decode semantics."""
 
     def __init__(self, tokenizer_dir, bos_id, eos_id):
-        self.tok = Tokenizer.from_file(os.path.join(tokenizer_dir, "tokenizer.json"))
-        with open(os.path.join(tokenizer_dir, "tokenizer_config.json"), encoding="utf-8") as f:
+        self.tok = Tokenizer.from_file(data_path(os.path.join(tokenizer_dir, "tokenizer.json")))
+        with open_data(os.path.join(tokenizer_dir, "tokenizer_config.json"), encoding="utf-8") as f:
             config = json.load(f)
         self.clean_up = bool(config.get("clean_up_tokenization_spaces", False))
         self.bos_id = bos_id
@@ -167,14 +169,16 @@ def longbench_prompt(tok, template, example, max_tokens):
 
 
 def longbench_cases(data_dir, tok, max_tokens_list):
-    with open(os.path.join(data_dir, "longbench/config/dataset2prompt.json"), encoding="utf-8") as f:
+    with open_data(os.path.join(data_dir, "longbench/config/dataset2prompt.json"),
+                   encoding="utf-8") as f:
         prompts = json.load(f)
-    with open(os.path.join(data_dir, "longbench/config/dataset2maxlen.json"), encoding="utf-8") as f:
+    with open_data(os.path.join(data_dir, "longbench/config/dataset2maxlen.json"),
+                   encoding="utf-8") as f:
         maxlens = json.load(f)
     cases = []
     for dataset in ("multi_news", "qasper"):
         path = os.path.join(data_dir, f"longbench/{dataset}.jsonl")
-        with open(path, encoding="utf-8") as f:
+        with open_data(path, encoding="utf-8") as f:
             examples = [json.loads(line) for _, line in zip(range(5), f)]
         for max_tokens in max_tokens_list:
             for index, example in enumerate(examples):
@@ -241,7 +245,8 @@ def babilong_cases(data_dir, tok, render, settings):
     cases = []
     for split, max_tokens in settings:
         for task in ("qa1", "qa2", "qa3", "qa4", "qa5"):
-            with open(os.path.join(data_dir, f"babilong/{split}/{task}.jsonl"), encoding="utf-8") as f:
+            path = os.path.join(data_dir, f"babilong/{split}/{task}.jsonl")
+            with open_data(path, encoding="utf-8") as f:
                 records = [json.loads(line) for _, line in zip(range(2), f)]
             for index, record in enumerate(records):
                 prompt, ids, truncated = babilong_prompt(tok, render, task, record, max_tokens)
@@ -263,11 +268,11 @@ BUFFER_TOKENS = 200
 def read_haystack(haystack_dir, tok, min_tokens):
     """§7.1 with our documented deviation: files in sorted name order. Whole passes are appended
     until the haystack (encoded with BOS) has at least min_tokens tokens."""
-    files = sorted(glob.glob(os.path.join(haystack_dir, "*.txt")))
+    files = sorted(glob_data(os.path.join(haystack_dir, "*.txt")))
     context = ""
     while len(tok.encode(context, True)) < min_tokens:
         for path in files:
-            with open(path, "r", encoding="utf-8") as f:
+            with open_data(path, "r", encoding="utf-8") as f:
                 context += f.read()
     return context
 
@@ -333,7 +338,7 @@ def write_json(path, obj):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", default="../shared/data")
+    parser.add_argument("--data-dir", default=DATA_DIR)
     parser.add_argument("--out", default="tests/golden/prompts")
     args = parser.parse_args()
     data = args.data_dir
@@ -347,7 +352,7 @@ def main():
     assert derived_period_ids(mistral) == [842, 28723], derived_period_ids(mistral)
 
     from transformers import AutoTokenizer
-    hf = AutoTokenizer.from_pretrained(llama3_dir)
+    hf = AutoTokenizer.from_pretrained(data_dir_path(llama3_dir))
 
     def render_llama3(text):
         return hf.apply_chat_template([{"role": "user", "content": text}], tokenize=False,

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the tokenizer goldens that model/tokenizer*.cc must reproduce id for id.
 
-For each tokenizer (Llama-3 and Mistral from tokenizer.json in shared data; SmolLM2 rebuilt from
-the default GGUF's metadata) this encodes one fixed corpus and writes
+For each tokenizer (Llama-3 and Mistral from tokenizer.json in the repository's data/; SmolLM2
+rebuilt from the default GGUF's metadata) this encodes one fixed corpus and writes
 tests/golden/tokenizer/<name>.json:
 
   lines[i] = {text, ids (add_special_tokens=False), special_prefix + ids + special_suffix (the ids
@@ -26,20 +26,22 @@ here. transformers' GGUF converter has no "smollm" entry and uses the plain GPT-
 isolation); lines where it differs are listed in "transformers_gguf_differs".
 
 Usage:
-  python3 tools/reference/make_tokenizer_goldens.py --data-dir ../shared/data \
+  python3 tools/reference/make_tokenizer_goldens.py --data-dir data \
       --out tests/golden/tokenizer [--gguf ~/.cache/headkv/models/SmolLM2-135M-Instruct.Q4_1.gguf]
 
 Output is deterministic: fixed corpus order, sorted file lists, no timestamps or absolute paths.
+Data files are read plain or as NAME.gz (data_files.py).
 """
 
 import argparse
-import glob
 import json
 import os
 import sys
 import warnings
 
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
+
+from data_files import DATA_DIR, data_dir_path, data_path, glob_data, open_data
 
 DEFAULT_GGUF = "~/.cache/headkv/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 LONG_LINE_CHARS = 20000
@@ -146,7 +148,7 @@ HAND_LINES = [
 
 def read_rows(path, limit):
     rows = []
-    with open(path, encoding="utf-8") as f:
+    with open_data(path, encoding="utf-8") as f:
         for line in f:
             if line.strip():
                 rows.append(json.loads(line))
@@ -158,9 +160,9 @@ def read_rows(path, limit):
 def data_lines(data_dir):
     """Short slices of the project's real inputs: essays, LongBench, BABILong."""
     out = []
-    essays = sorted(glob.glob(os.path.join(data_dir, "pg_essays", "*.txt")))
+    essays = sorted(glob_data(os.path.join(data_dir, "pg_essays", "*.txt")))
     for path in essays[:12]:
-        with open(path, encoding="utf-8") as f:
+        with open_data(path, encoding="utf-8") as f:
             text = f.read()
         out.append(text[:400])  # the opening, newlines kept
         out.append(text[len(text) // 2:len(text) // 2 + 300])
@@ -169,11 +171,11 @@ def data_lines(data_dir):
             out.append(row["context"][:400])
             out.append(row["context"][1000:1300])
             out.append(row["input"][:300])
-    for path in sorted(glob.glob(os.path.join(data_dir, "babilong", "0k", "*.jsonl"))):
+    for path in sorted(glob_data(os.path.join(data_dir, "babilong", "0k", "*.jsonl"))):
         for row in read_rows(path, 2):
             out.append(row["input"][:400])
             out.append(row["question"])
-    for path in sorted(glob.glob(os.path.join(data_dir, "babilong", "1k", "*.jsonl")))[:2]:
+    for path in sorted(glob_data(os.path.join(data_dir, "babilong", "1k", "*.jsonl")))[:2]:
         row = read_rows(path, 1)[0]
         out.append(row["input"][:600])
     unique = []
@@ -186,7 +188,7 @@ def data_lines(data_dir):
 def long_line(essays):
     text = ""
     for path in essays:
-        with open(path, encoding="utf-8") as f:
+        with open_data(path, encoding="utf-8") as f:
             text += f.read()
         if len(text) >= LONG_LINE_CHARS:
             break
@@ -296,7 +298,7 @@ def write_golden(path, meta, lines, cases, tok):
 
 def hf_file_golden(data_dir, out_dir, name, texts):
     tok_dir = os.path.join(data_dir, "tokenizers", name)
-    tok = Tokenizer.from_file(os.path.join(tok_dir, "tokenizer.json"))
+    tok = Tokenizer.from_file(data_path(os.path.join(tok_dir, "tokenizer.json")))
     meta = {"source": "tokenizers/%s/tokenizer.json" % name}
     cases = decode_case_ids(tok)
     try:
@@ -305,7 +307,7 @@ def hf_file_golden(data_dir, out_dir, name, texts):
         hf_logging.set_verbosity_error()  # the BPE clean-up warning is expected, see above
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            auto_tok = AutoTokenizer.from_pretrained(tok_dir)
+            auto_tok = AutoTokenizer.from_pretrained(data_dir_path(tok_dir))
             lines_differ, cases_differ = transformers_differences(auto_tok, tok, texts, cases)
         meta["transformers_differs"] = lines_differ
         meta["transformers_decode_case_differs"] = cases_differ
@@ -386,7 +388,8 @@ def smollm2_golden(gguf_path, out_dir, texts):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", required=True, help="shared data dir (../shared/data)")
+    parser.add_argument("--data-dir", default=DATA_DIR,
+                        help="data dir (default: the repository's data/)")
     parser.add_argument("--out", required=True, help="output dir (tests/golden/tokenizer)")
     parser.add_argument("--gguf", default=DEFAULT_GGUF, help="SmolLM2 GGUF; skipped if absent")
     args = parser.parse_args()

@@ -36,6 +36,9 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
                             "GPU compute dtype for sweeps that name none: f16 | bf16 | f32");
   s->worker_cmd->add_flag("--exit-when-idle", s->worker.exit_when_idle,
                           "Exit when no task is pending");
+  s->worker_cmd->add_option("--spool-dir", s->worker.spool_dir,
+                            "Where finished results wait for the coordinator's answer "
+                            "(default: $HEADKV_CACHE/spool)");
   s->worker_cmd->add_option("--data-dir", s->worker.data_dir,
                             "Data root searched before $HEADKV_DATA_DIR, the fetched and the "
                             "shipped data");

@@ -86,6 +86,8 @@ v1::WorkerInfo local_worker_info(const std::string& device) {
   info.set_hostname(host);
   info.set_device(device);
   info.set_device_name(device == "cpu" ? "CPU (OpenBLAS)" : device);
+  // Random per worker: two workers on one device (or `run --workers 2`) get two ids.
+  info.set_instance_id(worker::random_request_id());
   return info;
 }
 
@@ -165,6 +167,7 @@ int run_worker_cli(const WorkerCliOptions& o) {
       wo.client = {o.conn.coordinator, *token, o.conn.tls_ca};
       wo.info = local_worker_info((*devices)[i]);
       wo.exit_when_idle = o.exit_when_idle;
+      wo.spool_dir = o.spool_dir;
       results[i] = worker::run_worker(wo, worker::make_task_executor(&runner), g_stop);
     });
   }
@@ -301,6 +304,7 @@ int run_local_sweep(const RunOptions& o) {
       wo.client = {conn.coordinator, so.token, ""};
       wo.info = local_worker_info(devices[i]);
       wo.exit_when_idle = true;
+      wo.spool_dir = o.out_dir + "/spool";
       Status st = worker::run_worker(wo, worker::make_task_executor(runners[i].get()), g_stop);
       if (!st.ok())
         std::fprintf(stderr, "worker %zu: %s\n", i, st.to_string().c_str());

@@ -32,7 +32,8 @@ struct WorkerCliOptions {
   std::string device = "auto";
   std::string dtype = "f16";  // GPU compute dtype
   bool exit_when_idle = false;
-  std::string data_dir;  // explicit data root (common/paths.h); "" = the default search path
+  std::string data_dir;   // explicit data root (common/paths.h); "" = the default search path
+  std::string spool_dir;  // unacknowledged results; "" = <cache>/spool
 };
 
 struct SubmitOptions {

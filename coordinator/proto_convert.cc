@@ -172,6 +172,7 @@ WorkerInfo from_proto(const v1::WorkerInfo& in) {
   w.device = in.device();
   w.device_name = in.device_name();
   w.memory_bytes = in.device_memory_bytes();
+  w.instance_id = in.instance_id();
   return w;
 }
 

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
+#include <optional>
+#include <set>
 #include <utility>
 
 #include "common/json.h"
@@ -13,6 +16,35 @@
 #include "common/strings.h"
 
 namespace hkv::coordinator {
+namespace {
+
+// Non-finite numbers would pass the RPC, then fail the NOT NULL columns (SQLite stores NaN as
+// NULL): rejected up front, naming the field, so nothing is acknowledged and then lost.
+Status validate_report_values(const TaskReport& r) {
+  auto bad = [&r](const std::string& field, double value) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "report for task %lld attempt %d: %s is %g, expected a finite number",
+                  static_cast<long long>(r.task_id), r.attempt, field.c_str(), value);
+  };
+  if (!std::isfinite(r.prefill_ms))
+    return bad("prefill_ms", r.prefill_ms);
+  for (const ConfigResult& c : r.results) {
+    const std::string at = strformat("results[config %d].", c.config_index);
+    if (!std::isfinite(c.score))
+      return bad(at + "score", c.score);
+    if (!std::isfinite(c.decode_ms))
+      return bad(at + "decode_ms", c.decode_ms);
+    if (c.head_scores) {
+      for (size_t i = 0; i < c.head_scores->scores.size(); ++i) {
+        if (!std::isfinite(c.head_scores->scores[i]))
+          return bad(at + strformat("head_scores[%zu]", i), c.head_scores->scores[i]);
+      }
+    }
+  }
+  return Status();
+}
+
+}  // namespace
 
 struct Scheduler::TaskRow {
   int64_t id = 0;
@@ -82,22 +114,22 @@ Result<std::optional<Scheduler::TaskRow>> Scheduler::load_task(int64_t task_id) 
   return std::optional<TaskRow>(std::move(t));
 }
 
-Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text, std::string_view source) {
+Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text,
+                                             std::string_view source,
+                                             std::string_view request_id) {
   // Parsing and expansion are pure: done before taking the lock.
   HKV_ASSIGN_OR_RETURN(jobs::SweepSpec spec, jobs::parse_sweep_spec(spec_text, source));
   jobs::ExpandedSweep expanded = jobs::expand_sweep(spec);
   // Units share one of two config lists (the grid, or the detection config): JSON once per list.
   std::map<const std::vector<jobs::CompressionConfig>*, std::vector<std::string>> list_json;
   std::vector<const std::vector<std::string>*> unit_configs;  // per unit, config JSON by index
-  std::vector<jobs::CompressionConfig> distinct;
+  std::set<std::string> distinct;  // config JSON: equal configs dump equally
   for (const jobs::WorkUnit& unit : expanded.units) {
     const std::vector<jobs::CompressionConfig>& configs = expanded.configs_for(unit);
     auto [it, added] = list_json.try_emplace(&configs);
     for (size_t i = 0; added && i < configs.size(); ++i) {
       it->second.push_back(dump_json(jobs::config_to_json(configs[i])));
-      if (std::find(distinct.begin(), distinct.end(), configs[i]) == distinct.end()) {
-        distinct.push_back(configs[i]);
-      }
+      distinct.insert(it->second.back());
     }
     unit_configs.push_back(&it->second);
   }
@@ -105,12 +137,34 @@ Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text, std::st
   SubmitResult out;
   out.num_tasks = static_cast<int64_t>(expanded.units.size());
   out.num_configs = static_cast<int64_t>(distinct.size());
+  if (!request_id.empty()) {
+    HKV_ASSIGN_OR_RETURN(
+        Statement earlier,
+        store_.query("SELECT id, spec_text FROM sweeps WHERE request_id = ?", request_id));
+    HKV_ASSIGN_OR_RETURN(bool found, earlier.step());
+    if (found) {
+      if (earlier.column_text(1) != spec_text) {
+        return errorf(StatusCode::kFailedPrecondition,
+                      "request id '%.*s' already submitted sweep %lld with another spec text",
+                      static_cast<int>(request_id.size()), request_id.data(),
+                      static_cast<long long>(earlier.column_int64(0)));
+      }
+      out.sweep_id = earlier.column_int64(0);
+      HKV_LOG(kInfo, "scheduler", "sweep=%lld: repeated submit (request %.*s) answered again",
+              static_cast<long long>(out.sweep_id), static_cast<int>(request_id.size()),
+              request_id.data());
+      return out;
+    }
+  }
   HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
+    std::optional<std::string> request;
+    if (!request_id.empty())
+      request = std::string(request_id);
     HKV_RETURN_IF_ERROR(store_.execute(
         R"sql(INSERT INTO sweeps (name, spec_text, model, dtype, max_new_tokens, state, priority,
-                                  created_ms) VALUES (?, ?, ?, ?, ?, 'running', ?, ?))sql",
-        spec.name, spec_text, spec.model, spec.dtype, spec.max_new_tokens, spec.priority,
-        now_ms_()));
+                                  created_ms, request_id) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?))sql",
+        spec.name, spec_text, spec.model, spec.dtype, spec.max_new_tokens, spec.priority, now_ms_(),
+        request));
     out.sweep_id = store_.last_insert_rowid();
     HKV_ASSIGN_OR_RETURN(Statement insert_task,
                          store_.prepare(R"sql(INSERT INTO tasks (sweep_id, benchmark, dataset,
@@ -150,6 +204,11 @@ Result<std::string> Scheduler::register_worker(const WorkerInfo& info) {
 }
 
 Result<HeartbeatReply> Scheduler::heartbeat(const Heartbeat& beat) {
+  if (!std::isfinite(beat.tokens_per_second) || beat.tokens_per_second < 0) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "heartbeat from worker '%s': tokens_per_second %g, expected a finite value >= 0",
+                  beat.worker_id.c_str(), beat.tokens_per_second);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   HeartbeatReply reply;
   HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
@@ -286,7 +345,19 @@ Status Scheduler::end_attempt(const TaskRow& task,
   return retry ? Status() : refresh_sweep_state(task.sweep_id);
 }
 
-Status Scheduler::record_success(const TaskRow& task, const TaskReport& report) {
+Result<bool> Scheduler::is_late_success(const TaskRow& task, const TaskReport& report) {
+  if (!report.ok || task.state == TaskState::kCancelled || task.state == TaskState::kSucceeded)
+    return false;
+  HKV_ASSIGN_OR_RETURN(
+      Statement attempt,
+      store_.query("SELECT outcome FROM attempts WHERE task_id = ? AND attempt = ? "
+                   "AND worker_id = ?",
+                   task.id, report.attempt, report.worker_id));
+  HKV_ASSIGN_OR_RETURN(bool found, attempt.step());
+  return found && attempt.column_text(0) == "lease_expired";
+}
+
+Status Scheduler::record_success(const TaskRow& task, const TaskReport& report, bool late) {
   HKV_ASSIGN_OR_RETURN(
       Statement count,
       store_.query("SELECT COUNT(*) FROM task_configs WHERE task_id = ?", task.id));
@@ -316,7 +387,20 @@ Status Scheduler::record_success(const TaskRow& task, const TaskReport& report) 
                   static_cast<long long>(task.id), report.attempt, report.results.size(),
                   static_cast<long long>(num_configs));
   }
-  HKV_RETURN_IF_ERROR(transition(task.state, TaskState::kSucceeded));
+  if (late) {
+    // The attempt that holds the lease now (if any) is ended: its worker's next heartbeat is
+    // told to stop. The task takes the late attempt's results.
+    HKV_RETURN_IF_ERROR(store_.execute(
+        R"sql(UPDATE attempts SET ended_ms = ?, outcome = 'superseded'
+              WHERE task_id = ? AND attempt = ? AND ended_ms IS NULL)sql",
+        now_ms_(), task.id, task.attempts));
+    HKV_RETURN_IF_ERROR(store_.execute(
+        "UPDATE tasks SET state = 'succeeded', worker_id = ?, lease_deadline_ms = NULL, "
+        "last_error = NULL WHERE id = ?",
+        report.worker_id, task.id));
+  } else {
+    HKV_RETURN_IF_ERROR(transition(task.state, TaskState::kSucceeded));
+  }
   HKV_RETURN_IF_ERROR(store_.execute(
       R"sql(UPDATE attempts SET ended_ms = ?, outcome = 'succeeded', error = NULL,
                 prompt_tokens = ?, prefill_ms = ? WHERE task_id = ? AND attempt = ?)sql",
@@ -339,11 +423,12 @@ Status Scheduler::record_success(const TaskRow& task, const TaskReport& report) 
       R"sql(UPDATE tasks SET state = 'succeeded', lease_deadline_ms = NULL, last_error = NULL
             WHERE id = ?)sql",
       task.id));
-  HKV_RETURN_IF_ERROR(workers_.release(task.worker_id, task.id, true));
+  HKV_RETURN_IF_ERROR(workers_.release(late ? report.worker_id : task.worker_id, task.id, true));
   return refresh_sweep_state(task.sweep_id);
 }
 
 Result<ReportOutcome> Scheduler::report_result(const TaskReport& report) {
+  HKV_RETURN_IF_ERROR(validate_report_values(report));
   std::lock_guard<std::mutex> lock(mu_);
   ReportOutcome outcome = ReportOutcome::kRecorded;
   HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
@@ -359,6 +444,14 @@ Result<ReportOutcome> Scheduler::report_result(const TaskReport& report) {
     }
     if (!is_leased(task->state) || task->worker_id != report.worker_id ||
         task->attempts != report.attempt) {
+      // A finished result whose lease expired meanwhile (the coordinator was paused or
+      // unreachable) is still a result: record it unless the task is done or cancelled.
+      HKV_ASSIGN_OR_RETURN(bool late, is_late_success(*task, report));
+      if (late) {
+        HKV_LOG(kInfo, "scheduler", "task=%lld attempt=%d: late result from '%s' recorded",
+                static_cast<long long>(task->id), report.attempt, report.worker_id.c_str());
+        return record_success(*task, report, /*late=*/true);
+      }
       outcome = ReportOutcome::kStale;
       return Status();
     }

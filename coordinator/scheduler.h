@@ -146,7 +146,11 @@ class Scheduler {
 
   // Parses, validates and expands a sweep file; stores the sweep and one pending task per work
   // unit, each with all configs. InvalidArgument (naming the field) for a malformed spec.
-  Result<SubmitResult> submit_sweep(std::string_view spec_text, std::string_view source);
+  // `request_id` (may be empty): a submit with the id of an earlier committed one returns that
+  // sweep (same text) or fails with FailedPrecondition (another text); no second sweep is made.
+  Result<SubmitResult> submit_sweep(std::string_view spec_text,
+                                    std::string_view source,
+                                    std::string_view request_id = "");
   // Cancels the sweep's unfinished tasks; returns how many. Workers learn it from heartbeats.
   Result<int64_t> cancel_sweep(int64_t sweep_id);
 
@@ -168,8 +172,19 @@ class Scheduler {
   Result<std::vector<SweepProgress>> list_sweeps();
   Result<std::vector<WorkerStatus>> list_workers();
   Result<std::vector<TaskSummary>> list_tasks(int64_t sweep_id);
+  // One page of tasks with id > after_task_id, about `page_bytes` of messages at most (whole
+  // tasks, at least one); `next` is the last task id of the page, 0 when no task follows.
+  Result<std::vector<TaskSummary>> list_tasks_page(int64_t sweep_id,
+                                                   int64_t after_task_id,
+                                                   int64_t page_bytes,
+                                                   int64_t* next);
   // Stored results of a sweep, by task then config index.
   Result<std::vector<ResultRow>> results(int64_t sweep_id);
+  // As list_tasks_page, for result rows (all of a task's configs on the same page).
+  Result<std::vector<ResultRow>> results_page(int64_t sweep_id,
+                                              int64_t after_task_id,
+                                              int64_t page_bytes,
+                                              int64_t* next);
 
   const SchedulerOptions& options() const { return options_; }
 
@@ -181,7 +196,10 @@ class Scheduler {
                      const std::string& outcome,
                      const std::string& error,
                      bool retryable);
-  Status record_success(const TaskRow& task, const TaskReport& report);
+  // `late`: the report's lease had expired (is_late_success); the task may be in any state but
+  // succeeded or cancelled.
+  Status record_success(const TaskRow& task, const TaskReport& report, bool late = false);
+  Result<bool> is_late_success(const TaskRow& task, const TaskReport& report);
   Status refresh_sweep_state(int64_t sweep_id);
   Result<int64_t> expire_leases_locked();
   Result<std::optional<int64_t>> next_pending_task();

@@ -131,16 +131,30 @@ Result<std::vector<WorkerStatus>> Scheduler::list_workers() {
 }
 
 Result<std::vector<TaskSummary>> Scheduler::list_tasks(int64_t sweep_id) {
+  int64_t next = 0;
+  return list_tasks_page(sweep_id, 0, 0, &next);
+}
+
+Result<std::vector<TaskSummary>> Scheduler::list_tasks_page(int64_t sweep_id,
+                                                            int64_t after_task_id,
+                                                            int64_t page_bytes,
+                                                            int64_t* next) {
   std::lock_guard<std::mutex> lock(mu_);
   HKV_ASSIGN_OR_RETURN(
       Statement stmt, store_.query(R"sql(SELECT id, benchmark, dataset, sample_key, state, attempts,
                                 COALESCE(last_error, ''), COALESCE(worker_id, '')
-                         FROM tasks WHERE sweep_id = ? ORDER BY id)sql",
-                                   sweep_id));
+                         FROM tasks WHERE sweep_id = ? AND id > ? ORDER BY id)sql",
+                                   sweep_id, after_task_id));
   std::vector<TaskSummary> out;
+  int64_t bytes = 0;
+  *next = 0;
   while (true) {
     HKV_ASSIGN_OR_RETURN(bool row, stmt.step());
     if (!row) {
+      return out;
+    }
+    if (page_bytes > 0 && bytes >= page_bytes) {
+      *next = out.back().task_id;  // more follow
       return out;
     }
     TaskSummary t;
@@ -150,11 +164,21 @@ Result<std::vector<TaskSummary>> Scheduler::list_tasks(int64_t sweep_id) {
     t.attempts = static_cast<int32_t>(stmt.column_int64(5));
     t.last_error = stmt.column_text(6);
     t.worker_id = stmt.column_text(7);
+    bytes += 64 + static_cast<int64_t>(t.unit.dataset.size() + t.unit.sample_key.size() +
+                                       t.last_error.size() + t.worker_id.size());
     out.push_back(std::move(t));
   }
 }
 
 Result<std::vector<ResultRow>> Scheduler::results(int64_t sweep_id) {
+  int64_t next = 0;
+  return results_page(sweep_id, 0, 0, &next);
+}
+
+Result<std::vector<ResultRow>> Scheduler::results_page(int64_t sweep_id,
+                                                       int64_t after_task_id,
+                                                       int64_t page_bytes,
+                                                       int64_t* next) {
   std::lock_guard<std::mutex> lock(mu_);
   HKV_ASSIGN_OR_RETURN(
       Statement stmt,
@@ -164,9 +188,11 @@ Result<std::vector<ResultRow>> Scheduler::results(int64_t sweep_id) {
                        r.decode_ms, r.new_tokens, r.head_scores
                 FROM results r JOIN tasks t ON t.id = r.task_id
                 JOIN task_configs c ON c.task_id = r.task_id AND c.config_index = r.config_index
-                WHERE t.sweep_id = ? ORDER BY t.id, r.config_index)sql",
-          sweep_id));
+                WHERE t.sweep_id = ? AND t.id > ? ORDER BY t.id, r.config_index)sql",
+          sweep_id, after_task_id));
   std::vector<ResultRow> out;
+  int64_t bytes = 0;
+  *next = 0;
   while (true) {
     HKV_ASSIGN_OR_RETURN(bool row, stmt.step());
     if (!row) {
@@ -174,6 +200,11 @@ Result<std::vector<ResultRow>> Scheduler::results(int64_t sweep_id) {
     }
     ResultRow r;
     r.task_id = stmt.column_int64(0);
+    // Pages end between tasks, so a task's rows always arrive together.
+    if (page_bytes > 0 && bytes >= page_bytes && r.task_id != out.back().task_id) {
+      *next = out.back().task_id;
+      return out;
+    }
     HKV_ASSIGN_OR_RETURN(r.unit, unit_from_columns(stmt, 1));
     r.attempt = static_cast<int32_t>(stmt.column_int64(4));
     r.result.config_index = static_cast<int32_t>(stmt.column_int64(5));
@@ -192,6 +223,10 @@ Result<std::vector<ResultRow>> Scheduler::results(int64_t sweep_id) {
       HKV_ASSIGN_OR_RETURN(r.result.head_scores,
                            jobs::head_test_scores_from_json(stmt.column_text(13), heads_source));
     }
+    bytes += 160 + static_cast<int64_t>(r.result.prediction.size() + r.unit.dataset.size() +
+                                        r.unit.sample_key.size() + r.config.head_scores.size());
+    if (r.result.head_scores)
+      bytes += 10 * static_cast<int64_t>(r.result.head_scores->scores.size());
     out.push_back(std::move(r));
   }
 }

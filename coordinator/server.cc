@@ -1,7 +1,12 @@
 // gRPC server lifecycle and the lease-expiry thread.
 #include "coordinator/server.h"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <grpcpp/grpcpp.h>
 
@@ -23,12 +28,44 @@ Result<std::string> resolve_token(const std::string& flag, const std::string& fi
   return flag;
 }
 
+Result<std::unique_ptr<DbLock>> DbLock::acquire(const std::string& db_path) {
+  if (db_path == ":memory:")
+    return std::unique_ptr<DbLock>(new DbLock(-1));
+  const std::string path = db_path + ".lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return errorf(StatusCode::kFailedPrecondition,
+                  "cannot create the lock file '%s' (%s): check that the database folder exists "
+                  "and is writable",
+                  path.c_str(), std::strerror(errno));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {0};
+    ssize_t n = ::pread(fd, holder, sizeof(holder) - 1, 0);
+    ::close(fd);
+    return errorf(StatusCode::kFailedPrecondition,
+                  "the state database '%s' is in use by another coordinator (pid %s, lock %s)",
+                  db_path.c_str(), n > 0 ? std::string(trim(holder)).c_str() : "?", path.c_str());
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    HKV_LOG(kWarning, "coordinator", "cannot record the pid in %s", path.c_str());
+  }
+  return std::unique_ptr<DbLock>(new DbLock(fd));
+}
+
+DbLock::~DbLock() {
+  if (fd_ >= 0)
+    ::close(fd_);  // releases the flock
+}
+
 Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::start(const ServerOptions& o) {
   if (o.token.empty()) {
     return errorf(StatusCode::kInvalidArgument,
                   "a shared token is required (--token, --token-file or $HEADKV_TOKEN)");
   }
   std::unique_ptr<CoordinatorServer> s(new CoordinatorServer());
+  HKV_ASSIGN_OR_RETURN(s->db_lock_, DbLock::acquire(o.db_path));
   HKV_ASSIGN_OR_RETURN(s->scheduler_, Scheduler::open(o.db_path, o.scheduler));
   s->service_ = std::make_unique<CoordinatorService>(s->scheduler_.get(), o.token);
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
@@ -40,11 +77,17 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::start(const Server
     creds = grpc::SslServerCredentials(ssl);
   }
   grpc::ServerBuilder builder;
+  // One listener per port: without this, gRPC sets SO_REUSEPORT and a second coordinator could
+  // bind the same port and split the clients between two databases.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(o.listen_address, creds, &s->port_);
   builder.RegisterService(s->service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {
-    return errorf(StatusCode::kUnavailable, "cannot listen on %s", o.listen_address.c_str());
+    return errorf(StatusCode::kUnavailable,
+                  "cannot listen on %s (in use by another process, or not an address of this "
+                  "host)",
+                  o.listen_address.c_str());
   }
   s->expiry_ = std::thread([p = s.get()] { p->expiry_loop(); });
   HKV_LOG(kInfo, "coordinator", "listening on port %d, db %s", s->port_, o.db_path.c_str());
@@ -82,7 +125,8 @@ void CoordinatorServer::shutdown() {
     stopping_ = true;
   }
   cv_.notify_all();
-  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (server_)  // null when start() failed before the server was built
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
 }
 
 CoordinatorServer::~CoordinatorServer() {

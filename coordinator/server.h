@@ -20,6 +20,21 @@ namespace hkv::coordinator {
 
 class CoordinatorService;
 
+// An exclusive advisory lock (flock) on "<db>.lock", held for the coordinator's lifetime: one
+// coordinator per database. The lock file records the holder's pid for the error message.
+class DbLock {
+ public:
+  static Result<std::unique_ptr<DbLock>> acquire(const std::string& db_path);
+  ~DbLock();
+  DbLock(const DbLock&) = delete;
+  DbLock& operator=(const DbLock&) = delete;
+
+ private:
+  explicit DbLock(int fd) : fd_(fd) {}
+
+  int fd_ = -1;
+};
+
 struct ServerOptions {
   std::string db_path;
   std::string listen_address = "127.0.0.1:0";  // port 0: pick a free one
@@ -46,6 +61,7 @@ class CoordinatorServer {
   CoordinatorServer() = default;
   void expiry_loop();
 
+  std::unique_ptr<DbLock> db_lock_;  // declared first: released last
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<CoordinatorService> service_;
   std::unique_ptr<grpc::Server> server_;

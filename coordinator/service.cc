@@ -7,6 +7,9 @@
 namespace hkv::coordinator {
 namespace {
 
+// Listing pages stay near this size, far below gRPC's 4 MiB default message limit.
+constexpr int64_t kPageBytes = 2 << 20;
+
 // Runs `body` (returning Status) when authorized and finishes the call with its status.
 template <typename Body>
 grpc::ServerUnaryReactor* handle(grpc::CallbackServerContext* ctx,
@@ -47,8 +50,9 @@ grpc::ServerUnaryReactor* CoordinatorService::SubmitSweep(grpc::CallbackServerCo
                                                           const v1::SubmitSweepRequest* req,
                                                           v1::SubmitSweepResponse* resp) {
   return handle(ctx, authorize(ctx), [&]() -> Status {
-    HKV_ASSIGN_OR_RETURN(SubmitResult r,
-                         scheduler_->submit_sweep(req->spec().spec_text(), req->spec().source()));
+    HKV_ASSIGN_OR_RETURN(
+        SubmitResult r,
+        scheduler_->submit_sweep(req->spec().spec_text(), req->spec().source(), req->request_id()));
     resp->set_sweep_id(r.sweep_id);
     resp->set_num_tasks(r.num_tasks);
     resp->set_num_configs(r.num_configs);
@@ -148,9 +152,13 @@ grpc::ServerUnaryReactor* CoordinatorService::GetResults(grpc::CallbackServerCon
                                                          const v1::GetResultsRequest* req,
                                                          v1::GetResultsResponse* resp) {
   return handle(ctx, authorize(ctx), [&]() -> Status {
-    HKV_ASSIGN_OR_RETURN(std::vector<ResultRow> rows, scheduler_->results(req->sweep_id()));
+    int64_t next = 0;
+    HKV_ASSIGN_OR_RETURN(
+        std::vector<ResultRow> rows,
+        scheduler_->results_page(req->sweep_id(), req->after_task_id(), kPageBytes, &next));
     for (const auto& r : rows)
       to_proto(r, resp->add_rows());
+    resp->set_next_after_task_id(next);
     return Status();
   });
 }
@@ -159,9 +167,13 @@ grpc::ServerUnaryReactor* CoordinatorService::ListTasks(grpc::CallbackServerCont
                                                         const v1::ListTasksRequest* req,
                                                         v1::ListTasksResponse* resp) {
   return handle(ctx, authorize(ctx), [&]() -> Status {
-    HKV_ASSIGN_OR_RETURN(std::vector<TaskSummary> tasks, scheduler_->list_tasks(req->sweep_id()));
+    int64_t next = 0;
+    HKV_ASSIGN_OR_RETURN(
+        std::vector<TaskSummary> tasks,
+        scheduler_->list_tasks_page(req->sweep_id(), req->after_task_id(), kPageBytes, &next));
     for (const auto& t : tasks)
       to_proto(t, resp->add_tasks());
+    resp->set_next_after_task_id(next);
     return Status();
   });
 }

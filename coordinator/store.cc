@@ -97,6 +97,13 @@ CREATE TABLE results (
 ALTER TABLE tasks ADD COLUMN options TEXT NOT NULL DEFAULT '';
 ALTER TABLE results ADD COLUMN head_scores TEXT;
 )sql",
+    // 3: idempotent submits (the client's request id of the submit that created a sweep), and
+    // worker instances (a live worker's id cannot be taken by another process).
+    R"sql(
+ALTER TABLE sweeps ADD COLUMN request_id TEXT;
+CREATE UNIQUE INDEX sweeps_by_request_id ON sweeps(request_id) WHERE request_id IS NOT NULL;
+ALTER TABLE workers ADD COLUMN instance_id TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,
@@ -209,9 +216,15 @@ Result<Store> Store::open(const std::string& path) {
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   Store store(db, path);  // owns db from here, even when the open failed
   if (rc != SQLITE_OK) {
-    return sqlite_error(db, "open " + path);
+    return errorf(StatusCode::kFailedPrecondition,
+                  "cannot open or create the state database '%s' (%s): check that its folder "
+                  "exists and is writable",
+                  path.c_str(), db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  Status usable = store.check_usable();
+  if (!usable.ok())
+    return usable;
   // FULL sync: a committed report survives power loss, not only a process crash.
   HKV_RETURN_IF_ERROR(store.exec_script("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"));
   HKV_ASSIGN_OR_RETURN(std::string mode, store.journal_mode_wal());
@@ -221,6 +234,43 @@ Result<Store> Store::open(const std::string& path) {
   }
   HKV_RETURN_IF_ERROR(store.migrate());
   return store;
+}
+
+Status Store::check_usable() {
+  // Not a database at all (random bytes, a text file): the first read says SQLITE_NOTADB.
+  Result<Statement> check = prepare("PRAGMA quick_check");
+  if (!check.ok()) {
+    return errorf(StatusCode::kDataLoss,
+                  "'%s' is not a usable SQLite database (%s): move it away or pass another --db",
+                  path_.c_str(), sqlite3_errmsg(db_));
+  }
+  std::string problems;
+  int rows = 0;
+  while (true) {
+    Result<bool> row = check->step();
+    if (!row.ok()) {
+      return errorf(StatusCode::kDataLoss,
+                    "'%s' is not a usable SQLite database (%s): move it away or pass another --db",
+                    path_.c_str(), sqlite3_errmsg(db_));
+    }
+    if (!*row)
+      break;
+    std::string line = check->column_text(0);
+    if (line != "ok" && ++rows <= 5)
+      problems += (problems.empty() ? "" : "; ") + line;
+  }
+  if (!problems.empty()) {
+    return errorf(StatusCode::kDataLoss,
+                  "the state database '%s' is corrupt (PRAGMA quick_check: %s): restore a backup "
+                  "or start a new --db; it was not modified",
+                  path_.c_str(), problems.c_str());
+  }
+  if (sqlite3_db_readonly(db_, "main") == 1) {
+    return errorf(StatusCode::kFailedPrecondition,
+                  "the state database '%s' is read-only: the coordinator must write it",
+                  path_.c_str());
+  }
+  return Status();
 }
 
 Store::Store(Store&& other) noexcept

@@ -86,7 +86,7 @@ class Statement {
 class Store {
  public:
   // The schema version this build writes (PRAGMA user_version).
-  static constexpr int32_t kSchemaVersion = 2;
+  static constexpr int32_t kSchemaVersion = 3;
 
   // Opens or creates `path` in WAL mode with foreign keys on and a busy timeout, then applies the
   // pending migrations, each in its own transaction. A database from a newer build is refused.
@@ -99,6 +99,10 @@ class Store {
   ~Store();
 
   Result<Statement> prepare(std::string_view sql);
+
+  // PRAGMA quick_check and a writability check: DataLoss naming the file for a corrupt database
+  // or a file that is no database, FailedPrecondition for a read-only one.
+  Status check_usable();
 
   // prepare + bind_all: the statement is ready to step().
   template <typename... Args>

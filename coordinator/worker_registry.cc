@@ -9,7 +9,8 @@ Result<std::string> WorkerRegistry::derive_id(const WorkerInfo& info) {
     return info.worker_id;
   }
   if (!info.hostname.empty()) {
-    return info.hostname + "/" + (info.device.empty() ? std::string("cpu") : info.device);
+    std::string id = info.hostname + "/" + (info.device.empty() ? std::string("cpu") : info.device);
+    return info.instance_id.empty() ? id : id + "/" + info.instance_id.substr(0, 8);
   }
   HKV_ASSIGN_OR_RETURN(Statement count, store_->query("SELECT COUNT(*) FROM workers"));
   HKV_RETURN_IF_ERROR(count.step());
@@ -25,16 +26,31 @@ Result<std::string> WorkerRegistry::derive_id(const WorkerInfo& info) {
 
 Result<std::string> WorkerRegistry::upsert(const WorkerInfo& info, int64_t now_ms) {
   HKV_ASSIGN_OR_RETURN(std::string id, derive_id(info));
+  HKV_ASSIGN_OR_RETURN(
+      Statement holder,
+      store_->query("SELECT instance_id, last_heartbeat_ms FROM workers WHERE id = ?", id));
+  HKV_ASSIGN_OR_RETURN(bool exists, holder.step());
+  if (exists) {
+    const std::string held_by = holder.column_text(0);
+    const bool alive = now_ms - holder.column_int64(1) <= lease_timeout_ms_;
+    if (alive && !held_by.empty() && held_by != info.instance_id) {
+      return errorf(StatusCode::kFailedPrecondition,
+                    "worker id '%s' belongs to another live worker process (heard from %lld ms "
+                    "ago); each process registers with its own instance id",
+                    id.c_str(), static_cast<long long>(now_ms - holder.column_int64(1)));
+    }
+  }
   // A re-registering worker keeps its counters and current task: if it restarted, the task's
   // lease lapses and expiry requeues it.
   HKV_RETURN_IF_ERROR(store_->execute(
       R"sql(INSERT INTO workers (id, hostname, device, device_name, memory_bytes, state,
-                                 registered_ms, last_heartbeat_ms)
-            VALUES (?1, ?2, ?3, ?4, ?5, 'idle', ?6, ?6)
+                                 registered_ms, last_heartbeat_ms, instance_id)
+            VALUES (?1, ?2, ?3, ?4, ?5, 'idle', ?6, ?6, ?7)
             ON CONFLICT (id) DO UPDATE SET hostname = ?2, device = ?3, device_name = ?4,
-                memory_bytes = ?5, last_heartbeat_ms = ?6,
+                memory_bytes = ?5, last_heartbeat_ms = ?6, instance_id = ?7,
                 state = CASE WHEN current_task_id IS NULL THEN 'idle' ELSE 'busy' END)sql",
-      id, info.hostname, info.device, info.device_name, info.memory_bytes, now_ms));
+      id, info.hostname, info.device, info.device_name, info.memory_bytes, now_ms,
+      info.instance_id));
   return id;
 }
 

@@ -18,6 +18,7 @@ struct WorkerInfo {
   std::string device;       // "cuda:0" | "cpu"
   std::string device_name;  // "NVIDIA H100 80GB HBM3"
   int64_t memory_bytes = 0;
+  std::string instance_id;  // random per worker process ("" from old clients)
 };
 
 struct WorkerStatus {
@@ -35,8 +36,10 @@ class WorkerRegistry {
   WorkerRegistry(Store* store, int64_t lease_timeout_ms)
       : store_(store), lease_timeout_ms_(lease_timeout_ms) {}
 
-  // Inserts or refreshes a worker and returns its id. An empty id becomes "hostname/device", so a
-  // restarted worker gets its old id back; without a hostname it becomes "worker-N".
+  // Inserts or refreshes a worker and returns its id. An empty id becomes
+  // "hostname/device/<instance[:8]>" ("hostname/device" without an instance id, so a restarted
+  // old client gets its old id back); without a hostname it becomes "worker-N". FailedPrecondition
+  // when the id belongs to another instance that is still alive.
   Result<std::string> upsert(const WorkerInfo& info, int64_t now_ms);
   // NotFound unless `worker_id` is registered.
   Status require(const std::string& worker_id);

@@ -56,7 +56,8 @@ Result<LongBenchTask> find_longbench_task(std::string_view name);
 // datasets), sorted by name, then appends the 4 LooGLE tasks, which have no config file.
 Result<std::vector<LongBenchTask>> read_longbench_tasks(const std::string& config_dir);
 
-// <longbench_dir>/<dataset>.jsonl (the data layout, data/longbench/, and the reference's data/LongBench/).
+// <longbench_dir>/<dataset>.jsonl (the data layout, data/longbench/, and the reference's
+// data/LongBench/).
 std::string longbench_jsonl_path(const std::string& longbench_dir, std::string_view dataset);
 
 // Python `template.format(**fields)` restricted to what the templates need: "{name}" is replaced

@@ -10,6 +10,7 @@
 
 #include "common/strings.h"
 #include "jobs/heads_spec.h"
+#include "jobs/sweep_limits.h"
 #include "jobs/sweep_spec.h"
 
 namespace hkv::jobs {
@@ -229,15 +230,25 @@ Status validate_method(const MethodSpec& m, const std::string& path, int32_t win
   return head_kv ? validate_head_kv_grid(m, path) : Status();
 }
 
-void add_config(const CompressionConfig& config, std::vector<CompressionConfig>* configs) {
-  if (std::find(configs->begin(), configs->end(), config) == configs->end()) {
+// Every field of a config, exactly (doubles by their bits), as a set key.
+std::string config_key(const CompressionConfig& c) {
+  return strformat("%s|%d|%a|%a|%d|%d|%s|%s|%s", c.method.c_str(), c.budget, c.beta, c.temp,
+                   c.window, c.kernel, c.pooling.c_str(), c.head_scores.c_str(), c.layout.c_str());
+}
+
+// Appends `config` unless an equal one is there: O(log n) per config through `seen`.
+void add_config(const CompressionConfig& config,
+                std::vector<CompressionConfig>* configs,
+                std::set<std::string>* seen) {
+  if (seen->insert(config_key(config)).second) {
     configs->push_back(config);
   }
 }
 
 void expand_method(const SweepSpec& spec,
                    const MethodSpec& m,
-                   std::vector<CompressionConfig>* configs) {
+                   std::vector<CompressionConfig>* configs,
+                   std::set<std::string>* seen) {
   CompressionConfig base;
   base.method = m.method;
   base.window = spec.window;
@@ -245,7 +256,7 @@ void expand_method(const SweepSpec& spec,
   base.pooling = spec.pooling;
   base.layout = m.layout;
   if (m.method == "FullKV") {
-    add_config(base, configs);
+    add_config(base, configs, seen);
     return;
   }
   // Neutral 0 for the axes a method does not use keeps the loops uniform.
@@ -259,7 +270,7 @@ void expand_method(const SweepSpec& spec,
         config.budget = budget;
         config.beta = beta;
         config.temp = temp;
-        add_config(config, configs);
+        add_config(config, configs, seen);
       }
     }
   }
@@ -392,7 +403,7 @@ Status validate_sweep_spec(const SweepSpec& spec) {
   for (size_t i = 0; i < spec.methods.size(); ++i) {
     HKV_RETURN_IF_ERROR(validate_method(spec.methods[i], at("methods", i), spec.window));
   }
-  return Status();
+  return check_sweep_limits(spec);
 }
 
 ExpandedSweep expand_sweep(const SweepSpec& spec) {
@@ -403,8 +414,9 @@ ExpandedSweep expand_sweep(const SweepSpec& spec) {
   detection.kernel = spec.kernel;
   detection.pooling = spec.pooling;
   out.detection = {detection};
+  std::set<std::string> seen;
   for (const MethodSpec& method : spec.methods) {
-    expand_method(spec, method, &out.configs);
+    expand_method(spec, method, &out.configs, &seen);
   }
   for (const BenchmarkSpec& bench : spec.benchmarks) {
     expand_benchmark(bench, &out.units);

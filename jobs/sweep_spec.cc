@@ -9,6 +9,7 @@
 #include "common/strings.h"
 #include "jobs/heads_spec.h"
 #include "jobs/needle.h"
+#include "jobs/sweep_limits.h"
 #include "jobs/yaml_json.h"
 
 namespace hkv::jobs {
@@ -74,6 +75,12 @@ Result<std::vector<int32_t>> parse_needle_lengths(const JsonRef& block) {
                   node.path().c_str(), start, stop, step);
   }
   // `stop` is inclusive: the reference's "1000 8001 1000" means 1000, 2000, ..., 8000.
+  const int64_t count = (static_cast<int64_t>(stop) - start) / step + 1;
+  if (count > kMaxGridAxis) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "%s: %lld lengths, over the limit of %lld per block", node.path().c_str(),
+                  static_cast<long long>(count), static_cast<long long>(kMaxGridAxis));
+  }
   std::vector<int32_t> lengths;
   for (int64_t length = start; length <= stop; length += step) {
     lengths.push_back(static_cast<int32_t>(length));
@@ -302,6 +309,7 @@ std::string expand_home(const std::string& path, const std::string& home) {
 
 Result<SweepSpec> parse_sweep_spec(std::string_view text, std::string_view source) {
   const int source_len = static_cast<int>(source.size());
+  HKV_RETURN_IF_ERROR(check_sweep_text(text, source));
   HKV_ASSIGN_OR_RETURN(Json json, parse_yaml_or_json(text, source));
   Result<SweepSpec> spec = spec_from_json(json);
   if (!spec.ok()) {

@@ -5,10 +5,10 @@
 #include <charconv>
 #include <yaml-cpp/yaml.h>
 
+#include "jobs/sweep_limits.h"
+
 namespace hkv::jobs {
 namespace {
-
-constexpr int kMaxYamlDepth = 64;  // sweep files are shallow; this bounds the recursion
 
 // YAML 1.2 core-schema resolution of a plain (unquoted) scalar: null, bool, int, float, string.
 Json plain_scalar(const std::string& text) {
@@ -37,10 +37,21 @@ Json plain_scalar(const std::string& text) {
   return Json(text);
 }
 
-Result<Json> yaml_to_json(const YAML::Node& node, const std::string& path, int depth) {
+// `nodes` counts the JSON nodes made so far: aliases are expanded, so a small file of nested
+// aliases ("billion laughs") would otherwise grow exponentially.
+Result<Json> yaml_to_json(const YAML::Node& node,
+                          const std::string& path,
+                          int depth,
+                          int64_t* nodes) {
   if (depth > kMaxYamlDepth) {
     return errorf(StatusCode::kInvalidArgument, "%s: nested deeper than %d levels", path.c_str(),
                   kMaxYamlDepth);
+  }
+  if (++*nodes > kMaxYamlNodes) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "%s: more than %lld values once aliases are expanded (the limit for sweep "
+                  "files)",
+                  path.empty() ? "top level" : path.c_str(), static_cast<long long>(kMaxYamlNodes));
   }
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
@@ -57,8 +68,8 @@ Result<Json> yaml_to_json(const YAML::Node& node, const std::string& path, int d
     case YAML::NodeType::Sequence: {
       Json out = Json::array();
       for (size_t i = 0; i < node.size(); ++i) {
-        HKV_ASSIGN_OR_RETURN(
-            Json item, yaml_to_json(node[i], path + "[" + std::to_string(i) + "]", depth + 1));
+        HKV_ASSIGN_OR_RETURN(Json item, yaml_to_json(node[i], path + "[" + std::to_string(i) + "]",
+                                                     depth + 1, nodes));
         out.push_back(std::move(item));
       }
       return out;
@@ -74,7 +85,7 @@ Result<Json> yaml_to_json(const YAML::Node& node, const std::string& path, int d
         if (out.contains(key)) {
           return errorf(StatusCode::kInvalidArgument, "%s: duplicate key", child.c_str());
         }
-        HKV_ASSIGN_OR_RETURN(out[key], yaml_to_json(entry.second, child, depth + 1));
+        HKV_ASSIGN_OR_RETURN(out[key], yaml_to_json(entry.second, child, depth + 1, nodes));
       }
       return out;
     }
@@ -91,7 +102,8 @@ Result<Json> parse_yaml_or_json(std::string_view text, std::string_view source) 
   }
   try {
     YAML::Node root = YAML::Load(std::string(text));
-    Result<Json> json = yaml_to_json(root, "", 0);
+    int64_t nodes = 0;
+    Result<Json> json = yaml_to_json(root, "", 0, &nodes);
     if (!json.ok()) {
       return json.status().with_context("%.*s", static_cast<int>(source.size()), source.data());
     }

@@ -1,15 +1,26 @@
 // Deadlines, token metadata and retry with backoff around every RPC.
 #include "worker/coordinator_client.h"
 
+#include <algorithm>
 #include <chrono>
+#include <random>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
 
 #include "common/mapped_file.h"
+#include "common/strings.h"
 #include "proto/status_convert.h"
 
 namespace hkv::worker {
+
+std::string random_request_id() {
+  std::random_device rd;
+  std::string id;
+  for (int i = 0; i < 4; ++i)
+    id += strformat("%08x", rd());
+  return id;
+}
 
 Result<std::unique_ptr<CoordinatorClient>> CoordinatorClient::connect(const ClientOptions& o) {
   if (o.target.empty())
@@ -27,12 +38,16 @@ Result<std::unique_ptr<CoordinatorClient>> CoordinatorClient::connect(const Clie
 }
 
 template <typename Req, typename Resp, typename Call>
-Result<Resp> CoordinatorClient::call(const char* name, const Req& request, Call rpc) {
+Result<Resp> CoordinatorClient::call(const char* name,
+                                     const Req& request,
+                                     Call rpc,
+                                     int64_t deadline_ms) {
   int64_t backoff_ms = 100;
   for (int32_t attempt = 0;; ++attempt) {
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::milliseconds(options_.deadline_ms));
+    ctx.set_deadline(
+        std::chrono::system_clock::now() +
+        std::chrono::milliseconds(deadline_ms > 0 ? deadline_ms : options_.deadline_ms));
     ctx.AddMetadata("authorization", "Bearer " + options_.token);
     Resp response;
     grpc::Status st = rpc(&ctx, request, &response);
@@ -83,8 +98,11 @@ Result<v1::SubmitSweepResponse> CoordinatorClient::submit(const std::string& tex
   v1::SubmitSweepRequest req;
   req.mutable_spec()->set_spec_text(text);
   req.mutable_spec()->set_source(source);
-  return call<v1::SubmitSweepRequest, v1::SubmitSweepResponse>("SubmitSweep", req,
-                                                               HKV_RPC(SubmitSweep));
+  // One id for this submit and all its retries: a retry after a lost answer returns the sweep the
+  // first try committed. Large sweeps take a while to store: a long deadline.
+  req.set_request_id(random_request_id());
+  return call<v1::SubmitSweepRequest, v1::SubmitSweepResponse>(
+      "SubmitSweep", req, HKV_RPC(SubmitSweep), std::max<int64_t>(options_.deadline_ms, 600'000));
 }
 
 Result<v1::SweepProgress> CoordinatorClient::get_sweep(int64_t id) {
@@ -112,14 +130,31 @@ Result<v1::ListWorkersResponse> CoordinatorClient::list_workers() {
 Result<v1::GetResultsResponse> CoordinatorClient::results(int64_t id) {
   v1::GetResultsRequest req;
   req.set_sweep_id(id);
-  return call<v1::GetResultsRequest, v1::GetResultsResponse>("GetResults", req,
-                                                             HKV_RPC(GetResults));
+  v1::GetResultsResponse all;
+  do {
+    HKV_ASSIGN_OR_RETURN(v1::GetResultsResponse page,
+                         (call<v1::GetResultsRequest, v1::GetResultsResponse>(
+                             "GetResults", req, HKV_RPC(GetResults))));
+    for (v1::ResultRow& row : *page.mutable_rows())
+      *all.add_rows() = std::move(row);
+    req.set_after_task_id(page.next_after_task_id());
+  } while (req.after_task_id() != 0);
+  return all;
 }
 
 Result<v1::ListTasksResponse> CoordinatorClient::list_tasks(int64_t id) {
   v1::ListTasksRequest req;
   req.set_sweep_id(id);
-  return call<v1::ListTasksRequest, v1::ListTasksResponse>("ListTasks", req, HKV_RPC(ListTasks));
+  v1::ListTasksResponse all;
+  do {
+    HKV_ASSIGN_OR_RETURN(
+        v1::ListTasksResponse page,
+        (call<v1::ListTasksRequest, v1::ListTasksResponse>("ListTasks", req, HKV_RPC(ListTasks))));
+    for (v1::TaskSummary& t : *page.mutable_tasks())
+      *all.add_tasks() = std::move(t);
+    req.set_after_task_id(page.next_after_task_id());
+  } while (req.after_task_id() != 0);
+  return all;
 }
 
 #undef HKV_RPC

@@ -20,6 +20,9 @@ struct ClientOptions {
   int32_t max_retries = 20;  // UNAVAILABLE retries per call, backoff 100 ms .. 2 s
 };
 
+// 128 random bits as hex: a submit's request id.
+std::string random_request_id();
+
 class CoordinatorClient {
  public:
   static Result<std::unique_ptr<CoordinatorClient>> connect(const ClientOptions& options);
@@ -35,6 +38,7 @@ class CoordinatorClient {
   Result<v1::ListSweepsResponse> list_sweeps();
   Result<v1::CancelSweepResponse> cancel(int64_t sweep_id);
   Result<v1::ListWorkersResponse> list_workers();
+  // Every page of the sweep's results / tasks, in task order, as one response.
   Result<v1::GetResultsResponse> results(int64_t sweep_id);
   Result<v1::ListTasksResponse> list_tasks(int64_t sweep_id);
 
@@ -42,7 +46,8 @@ class CoordinatorClient {
   explicit CoordinatorClient(const ClientOptions& options) : options_(options) {}
 
   template <typename Req, typename Resp, typename Call>
-  Result<Resp> call(const char* name, const Req& request, Call call);
+  // deadline_ms 0: options_.deadline_ms.
+  Result<Resp> call(const char* name, const Req& request, Call call, int64_t deadline_ms = 0);
 
   ClientOptions options_;
   std::unique_ptr<v1::Coordinator::Stub> stub_;

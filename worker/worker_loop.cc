@@ -1,12 +1,14 @@
 // Worker main loop and heartbeat thread.
 #include "worker/worker_loop.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
 #include "common/logging.h"
+#include "worker/report_spool.h"
 
 namespace hkv::worker {
 namespace {
@@ -37,15 +39,80 @@ bool is_retryable(const Status& s) {
   }
 }
 
+namespace {
+
+bool transient(const Status& s) {
+  return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kDeadlineExceeded ||
+         s.code() == StatusCode::kResourceExhausted;
+}
+
+// Sleeps `ms` in short steps, returning early when `stop` turns true.
+void nap(int64_t ms, const std::atomic<bool>& stop) {
+  for (int64_t slept = 0; slept < ms && !stop.load(); slept += 100)
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(100, ms - slept)));
+}
+
+// Calls `call` until it succeeds or fails for a reason other than an unreachable coordinator,
+// backing off 1 s, 2 s, ... up to max_backoff_ms; gives up only when `stop` is set.
+template <typename Call>
+auto patiently(const WorkerOptions& o, const std::atomic<bool>& stop, const char* what, Call call)
+    -> decltype(call()) {
+  int64_t backoff_ms = 1000;
+  while (true) {
+    auto r = call();
+    if (r.ok() || !transient(r.status()) || stop.load())
+      return r;
+    HKV_LOG(kWarning, "worker", "%s: %s; trying again in %lld s", what,
+            r.status().message().c_str(), static_cast<long long>(backoff_ms / 1000));
+    nap(backoff_ms, stop);
+    backoff_ms = std::min(backoff_ms * 2, std::max<int64_t>(1000, o.max_backoff_ms));
+  }
+}
+
+// Sends a spooled report until the coordinator answers; the file goes once it has. An answer that
+// is an error other than unreachability (the report can never be accepted) is logged and dropped.
+void deliver(CoordinatorClient& client,
+             const WorkerOptions& o,
+             const std::atomic<bool>& stop,
+             const std::string& path,
+             const v1::ReportResultRequest& report) {
+  auto reply = patiently(o, stop, "reporting a result", [&] { return client.report(report); });
+  if (reply.ok()) {
+    ReportSpool::remove(path);
+    return;
+  }
+  if (transient(reply.status())) {
+    HKV_LOG(kWarning, "worker", "stopping with task %lld's result unacknowledged: kept in %s",
+            static_cast<long long>(report.task_id()), path.c_str());
+    return;
+  }
+  HKV_LOG(kError, "worker", "task %lld attempt %d: the coordinator refused the result: %s",
+          static_cast<long long>(report.task_id()), report.attempt(),
+          reply.status().to_string().c_str());
+  ReportSpool::remove(path);
+}
+
+}  // namespace
+
 Status run_worker(const WorkerOptions& o,
                   const TaskExecutor& execute,
                   const std::atomic<bool>& stop) {
   HKV_ASSIGN_OR_RETURN(std::unique_ptr<CoordinatorClient> client,
                        CoordinatorClient::connect(o.client));
-  HKV_ASSIGN_OR_RETURN(v1::RegisterWorkerResponse reg, client->register_worker(o.info));
+  HKV_ASSIGN_OR_RETURN(ReportSpool spool,
+                       ReportSpool::open(o.spool_dir.empty() ? default_spool_dir() : o.spool_dir));
+  HKV_ASSIGN_OR_RETURN(v1::RegisterWorkerResponse reg, patiently(o, stop, "registering", [&] {
+                         return client->register_worker(o.info);
+                       }));
   const std::string id = reg.worker_id();
   HKV_LOG(kInfo, "worker", "registered as %s (%s), heartbeat %lld ms", id.c_str(),
           o.info.device().c_str(), static_cast<long long>(reg.heartbeat_period_ms()));
+  // Results a previous process finished but could not deliver.
+  for (const auto& [path, report] : spool.pending()) {
+    HKV_LOG(kInfo, "worker", "delivering spooled result of task %lld attempt %d (%s)",
+            static_cast<long long>(report.task_id()), report.attempt(), path.c_str());
+    deliver(*client, o, stop, path, report);
+  }
   Current cur;
   std::atomic<bool> cancelled{false};
   std::thread beat([&] {
@@ -73,9 +140,10 @@ Status run_worker(const WorkerOptions& o,
   });
   Status result;
   while (!stop.load()) {
-    auto task = client->pull_task(id);
+    auto task = patiently(o, stop, "asking for a task", [&] { return client->pull_task(id); });
     if (!task.ok()) {
-      result = task.status();
+      if (!transient(task.status()))
+        result = task.status();
       break;
     }
     if (!task->has_value()) {
@@ -109,15 +177,21 @@ Status run_worker(const WorkerOptions& o,
             static_cast<long long>(t.task_id()), t.attempt(), t.dataset().c_str(),
             t.sample_key().c_str(), st.ok() ? "done" : "failed", seconds, st.ok() ? "" : ": ",
             st.ok() ? "" : st.message().c_str());
-    auto reply = client->report(report);
+    // On disk before it is sent: an outage or a crash from here on loses nothing.
+    Result<std::string> spooled = spool.put(report);
+    if (spooled.ok()) {
+      deliver(*client, o, stop, *spooled, report);
+    } else {
+      HKV_LOG(kError, "worker", "%s; sending without a spool copy",
+              spooled.status().to_string().c_str());
+      auto reply = patiently(o, stop, "reporting a result", [&] { return client->report(report); });
+      if (!reply.ok())
+        HKV_LOG(kError, "worker", "result lost: %s", reply.status().to_string().c_str());
+    }
     {
       std::lock_guard<std::mutex> lock(cur.mu);
       cur.task_id = 0;
       cur.attempt = 0;
-    }
-    if (!reply.ok()) {
-      result = reply.status();
-      break;
     }
   }
   {

@@ -1,6 +1,9 @@
 // The worker process loop: register, then pull -> execute -> report until stopped, with a
 // heartbeat thread that renews the current task's lease and learns of cancellations. SIGTERM
 // (stop flag) drains: the current task finishes and is reported, then the loop exits.
+// A coordinator outage of any length is waited out: every call is retried with capped backoff,
+// and each finished report is kept on local disk (ReportSpool) until the coordinator answers it,
+// so a result survives the outage, and a worker restart too.
 #pragma once
 
 #include <atomic>
@@ -20,9 +23,11 @@ using TaskExecutor = std::function<Status(
 
 struct WorkerOptions {
   ClientOptions client;
-  v1::WorkerInfo info;          // device, device name, memory
-  int64_t idle_poll_ms = 300;   // wait between empty pulls
-  bool exit_when_idle = false;  // stop after the first empty pull (tests, `headkv run`)
+  v1::WorkerInfo info;              // device, device name, memory
+  int64_t idle_poll_ms = 300;       // wait between empty pulls
+  bool exit_when_idle = false;      // stop after the first empty pull (tests, `headkv run`)
+  std::string spool_dir;            // unacknowledged reports; "" = default_spool_dir()
+  int64_t max_backoff_ms = 30'000;  // cap of the wait between tries while the coordinator is away
 };
 
 // Status of a failed task: deterministic failures (bad input, missing files, unsupported) are not

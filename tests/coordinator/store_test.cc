@@ -78,6 +78,9 @@ TEST(StoreTest, MigratesAVersionOneDatabaseKeepingItsRows) {
                     .exec_script(R"sql(
         ALTER TABLE tasks DROP COLUMN options;
         ALTER TABLE results DROP COLUMN head_scores;
+        DROP INDEX sweeps_by_request_id;
+        ALTER TABLE sweeps DROP COLUMN request_id;
+        ALTER TABLE workers DROP COLUMN instance_id;
         PRAGMA user_version = 1;)sql")
                     .ok());
     ASSERT_TRUE(insert_sweep(store, "old").ok());
@@ -94,6 +97,7 @@ TEST(StoreTest, MigratesAVersionOneDatabaseKeepingItsRows) {
   EXPECT_EQ(stmt->column_text(0), "0");
   EXPECT_EQ(stmt->column_text(1), "");
   EXPECT_TRUE(store.query("SELECT head_scores FROM results").ok());
+  EXPECT_TRUE(store.query("SELECT request_id FROM sweeps").ok());
 }
 
 TEST(StoreTest, RefusesASchemaFromANewerBuild) {

@@ -299,7 +299,7 @@ TEST(SweepSpecTest, DefaultExampleParses) {
   EXPECT_EQ(e->configs[3].method, "HeadKV-R");
   EXPECT_EQ(e->configs[3].beta, 1.01);
   EXPECT_EQ(e->configs[3].head_scores, "retrieval");
-  EXPECT_EQ(e->units.size(), 6u + 6u + 2u);  // needle 2x3, BABILong 2x3, multi_news 2
+  EXPECT_EQ(e->units.size(), 6u + 6u + 1u);  // needle 2x3, BABILong 2x3, multi_news 1
 }
 
 TEST(SweepSpecTest, PaperExamplesParse) {

@@ -1,0 +1,173 @@
+// Regression tests for the coordinator probes (M14): non-finite report and heartbeat values are
+// rejected, never acknowledged and lost; a retried submit returns the sweep it committed; large
+// sweeps read back in pages; a corrupt, foreign or read-only database is refused with a message;
+// a database has one coordinator.
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "coordinator/server.h"
+#include "coordinator/store.h"
+#include "tests/coordinator/scheduler_fixture.h"
+
+namespace hkv::coordinator {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+TEST_F(SchedulerTest, NonFiniteReportValuesAreRejectedAndNothingIsRecorded) {
+  int64_t sweep = submit("s", 0, 1);
+  std::string w = add_worker("a");
+  auto a = pull(w);
+  ASSERT_TRUE(a.has_value());
+  TaskReport bad = success(*a, w);
+  bad.results[1].score = kNaN;
+  auto r = scheduler_->report_result(bad);
+  ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("results[config 1].score is nan"), std::string::npos)
+      << r.status().message();
+  bad = success(*a, w);
+  bad.prefill_ms = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(scheduler_->report_result(bad).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(scheduler_->results(sweep)->empty());
+  EXPECT_EQ(progress(sweep).succeeded, 0);  // still leased: a valid report completes it
+  EXPECT_EQ(report(success(*a, w)), ReportOutcome::kRecorded);
+  EXPECT_EQ(scheduler_->results(sweep)->size(), 3u);
+}
+
+TEST_F(SchedulerTest, NonFiniteHeartbeatIsInvalidArgument) {
+  std::string w = add_worker("a");
+  auto r = scheduler_->heartbeat({w, 0, 0, kNaN, false});
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("tokens_per_second"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, RetriedSubmitReturnsTheCommittedSweep) {
+  const std::string text = sweep_yaml("s", 0, 2);
+  auto first = scheduler_->submit_sweep(text, "s.yaml", "req-1");
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  auto again = scheduler_->submit_sweep(text, "s.yaml", "req-1");
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  EXPECT_EQ(again->sweep_id, first->sweep_id);
+  EXPECT_EQ(again->num_tasks, 2);
+  EXPECT_EQ(again->num_configs, 3);
+  EXPECT_EQ(scheduler_->list_sweeps()->size(), 1u);
+  auto other = scheduler_->submit_sweep(sweep_yaml("t", 0, 1), "t.yaml", "req-1");
+  EXPECT_EQ(other.status().code(), StatusCode::kFailedPrecondition);
+  auto fresh = scheduler_->submit_sweep(text, "s.yaml", "req-2");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_NE(fresh->sweep_id, first->sweep_id);
+  // Survives a restart: the id is stored with the sweep.
+  scheduler_.reset();
+  scheduler_ = open();
+  EXPECT_EQ(scheduler_->submit_sweep(text, "s.yaml", "req-1")->sweep_id, first->sweep_id);
+}
+
+TEST_F(SchedulerTest, PagesCoverEveryTaskAndResultOnce) {
+  int64_t sweep = submit("s", 0, 40);
+  std::string w = add_worker("a");
+  while (auto a = pull(w))
+    report(success(*a, w));
+  std::set<std::pair<int64_t, int32_t>> rows;
+  int64_t after = 0, pages = 0;
+  do {
+    int64_t next = 0;
+    auto page = scheduler_->results_page(sweep, after, /*page_bytes=*/1000, &next);
+    ASSERT_TRUE(page.ok()) << page.status().to_string();
+    ASSERT_FALSE(page->empty());
+    for (const ResultRow& r : *page) {
+      EXPECT_GT(r.task_id, after);
+      EXPECT_TRUE(rows.insert({r.task_id, r.result.config_index}).second);
+    }
+    EXPECT_EQ(page->size() % 3, 0u);  // whole tasks
+    after = next;
+    ++pages;
+  } while (after != 0);
+  EXPECT_EQ(rows.size(), 120u);
+  EXPECT_GT(pages, 3);
+  std::set<int64_t> tasks;
+  after = 0;
+  do {
+    int64_t next = 0;
+    auto page = scheduler_->list_tasks_page(sweep, after, 500, &next);
+    ASSERT_TRUE(page.ok());
+    for (const TaskSummary& t : *page)
+      EXPECT_TRUE(tasks.insert(t.task_id).second);
+    after = next;
+  } while (after != 0);
+  EXPECT_EQ(tasks.size(), 40u);
+}
+
+TEST(StoreOpenTest, GarbageFileIsRefusedNamingIt) {
+  hkv::testing::TempDir dir;
+  std::string path = dir.write("garbage.db", std::string(8192, '\x5a'));
+  auto store = Store::open(path);
+  ASSERT_EQ(store.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(store.status().message().find(path + "' is not a usable SQLite database"),
+            std::string::npos)
+      << store.status().message();
+}
+
+TEST(StoreOpenTest, CorruptDatabaseFailsQuickCheck) {
+  hkv::testing::TempDir dir;
+  const std::string path = dir.path() + "/state.db";
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(store->exec_script("PRAGMA wal_checkpoint(TRUNCATE);").ok());
+  }
+  // Overwrite every page but the first (the schema) with garbage: the tables' b-trees break.
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(0, std::ios::end);
+  const std::streamoff size = f.tellg();
+  ASSERT_GT(size, 4096);
+  f.seekp(4096);
+  std::string junk(static_cast<size_t>(size - 4096), '\x7f');
+  f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  f.close();
+  auto store = Store::open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(store.status().message().find(path), std::string::npos) << store.status().message();
+}
+
+TEST(CoordinatorServerTest, BadDatabaseIsAnErrorNotACrash) {
+  hkv::testing::TempDir dir;
+  ServerOptions o;
+  o.db_path = dir.write("garbage.db", std::string(4096, '\x01'));
+  o.token = "t";
+  auto server = CoordinatorServer::start(o);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), StatusCode::kDataLoss);
+  o.db_path = dir.path() + "/no-such-folder/state.db";
+  server = CoordinatorServer::start(o);
+  ASSERT_FALSE(server.ok());
+  EXPECT_NE(server.status().message().find("writable"), std::string::npos)
+      << server.status().message();
+}
+
+TEST(CoordinatorServerTest, OneCoordinatorPerDatabaseAndPort) {
+  hkv::testing::TempDir dir;
+  ServerOptions o;
+  o.db_path = dir.path() + "/state.db";
+  o.token = "t";
+  auto first = CoordinatorServer::start(o);
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  auto second = CoordinatorServer::start(o);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("in use by another coordinator"), std::string::npos)
+      << second.status().message();
+  ServerOptions other = o;
+  other.db_path = dir.path() + "/other.db";
+  other.listen_address = "127.0.0.1:" + std::to_string((*first)->port());
+  auto third = CoordinatorServer::start(other);
+  ASSERT_FALSE(third.ok());
+  EXPECT_NE(third.status().message().find("cannot listen"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hkv::coordinator

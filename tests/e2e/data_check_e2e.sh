@@ -37,6 +37,22 @@ check "the message says nothing was queued" grep -q "nothing was queued" "$T/run
 check "no state or output was created" test ! -e "$T/out1"
 grep -q "qa1.jsonl" "$T/run1" && bad "only the missing file is named" || ok "only the missing file is named"
 
+# 1b. A sweep that fails validation (a limit) leaves no state behind either.
+cat >"$T/huge.yaml" <<YAML
+name: huge
+model: $HEADKV_CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf
+benchmarks:
+  - {benchmark: needle, lengths: {start: 1, stop: 2147483647, step: 1}}
+methods: [{method: FullKV}]
+YAML
+if "$HKV" run "$T/huge.yaml" --out "$T/out1b" >"$T/run1b" 2>&1; then
+  bad "an over-limit sweep is rejected"
+else
+  ok "an over-limit sweep is rejected"
+fi
+check "the message names the limit" grep -q "over the limit of 10000" "$T/run1b"
+check "no empty sweep.db is left behind" test ! -e "$T/out1b"
+
 # 2. Every task fails (the model file is not a model): exit 1 and a summary by cause.
 cat >"$T/fail.yaml" <<YAML
 name: failing

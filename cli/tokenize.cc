@@ -63,7 +63,11 @@ int run_tokenize(const TokenizeOptions& options) {
     text = std::move(rendered).value();
     add_special = false;  // the template carries BOS
   }
-  std::vector<int32_t> ids = tokenizer->encode(text, add_special);
+  Result<std::vector<int32_t>> encoded = tokenizer->try_encode(text, add_special);
+  if (!encoded.ok()) {
+    return fail(encoded.status());
+  }
+  const std::vector<int32_t>& ids = *encoded;
   std::printf("%zu tokens\nids:", ids.size());
   for (int32_t id : ids) {
     std::printf(" %d", id);

@@ -142,6 +142,13 @@ Result<Tokenizer> Tokenizer::from_hf_json(const std::string& tokenizer_json_path
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
+  Result<std::vector<int32_t>> ids = try_encode(text, add_special_tokens);
+  HKV_CHECK(ids.ok()) << ids.status().to_string();
+  return std::move(ids).value();
+}
+
+Result<std::vector<int32_t>> Tokenizer::try_encode(std::string_view text,
+                                                   bool add_special_tokens) const {
   HKV_CHECK(impl_ != nullptr) << "encode on an empty (default-constructed or moved-from) Tokenizer";
   const TokenizerSpec& spec = impl_->spec;
   // HF takes Python str, always valid; invalid bytes are read as U+FFFD first, as a lossy
@@ -168,6 +175,9 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_t
   }
   if (add_special_tokens && spec.add_eos) {
     ids.push_back(*spec.eos_id);
+  }
+  if (!scratch.error().empty()) {
+    return errorf(StatusCode::kResourceExhausted, "tokenizer: %s", scratch.error().c_str());
   }
   return ids;
 }

@@ -85,7 +85,11 @@ class Tokenizer {
   // pipeline (its LlamaTokenizer swaps the Mistral file's normalizer for Metaspace; see
   // tools/reference/make_tokenizer_goldens.py). Invalid UTF-8 is read as U+FFFD first, as HF
   // only takes valid text. Thread-safe.
+  // Aborts (HKV_CHECK) where try_encode fails: use try_encode on untrusted text.
   std::vector<int32_t> encode(std::string_view text, bool add_special_tokens) const;
+  // encode, or ResourceExhausted when a pre-tokenizer regex hit a PCRE2 limit on this text (a
+  // pathological pattern or input): the ids would not be the reference's, so none are returned.
+  Result<std::vector<int32_t>> try_encode(std::string_view text, bool add_special_tokens) const;
   // Same text as HF `tokenizer.decode(ids, skip_special_tokens=..., clean_up_tokenization_spaces
   // = spec default)`. Ids out of range are an error.
   Result<std::string> decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const;

@@ -3,6 +3,9 @@
 // the whole subject on every call, which is quadratic over a long prompt.
 #include "model/tokenizer_regex.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <utility>
@@ -96,12 +99,24 @@ bool Regex::find(std::string_view text,
                  uint32_t options,
                  RegexScratch& scratch,
                  TextSpan* match) const {
+  // PCRE2's default of 10 M steps is exceeded by one greedy run over a long subject; linear in
+  // its length keeps legitimate inputs working while a backtracking blow-up still stops.
+  const uint64_t limit =
+      std::min<uint64_t>(UINT32_MAX, 10'000'000ULL + 16ULL * (text.size() - start));
+  pcre2_set_match_limit(scratch.context_, static_cast<uint32_t>(limit));
   int rc = pcre2_match(code_.get(), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), start,
                        options | PCRE2_NO_UTF_CHECK, scratch.match_data_, scratch.context_);
   if (rc == PCRE2_ERROR_NOMATCH) {
     return false;
   }
-  HKV_CHECK(rc >= 0) << "PCRE2 match of '" << pattern_ << "' failed: " << pcre2_error_text(rc);
+  if (rc < 0) {
+    if (scratch.error_.empty()) {
+      scratch.error_ = "PCRE2 match of '" + pattern_ + "' failed at byte " + std::to_string(start) +
+                       " of a " + std::to_string(text.size()) +
+                       "-byte piece: " + pcre2_error_text(rc);
+    }
+    return false;
+  }
   const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(scratch.match_data_);
   match->begin = ovector[0];
   match->end = ovector[1];

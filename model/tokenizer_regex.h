@@ -38,11 +38,16 @@ class RegexScratch {
   RegexScratch& operator=(const RegexScratch&) = delete;
   ~RegexScratch();
 
+  // The first engine error of this encode call ("" when none): a match that hit a PCRE2 limit.
+  // The text it was matching is then left uncut, and the caller must report the error.
+  const std::string& error() const { return error_; }
+
  private:
   friend class Regex;
   pcre2_real_match_data_8* match_data_ = nullptr;
   pcre2_real_match_context_8* context_ = nullptr;
   pcre2_real_jit_stack_8* jit_stack_ = nullptr;
+  std::string error_;
 };
 
 class Regex {
@@ -73,8 +78,9 @@ class Regex {
   };
 
   Regex(std::unique_ptr<pcre2_real_code_8, CodeDeleter> code, std::string pattern);
-  // pcre2_match with the scratch's JIT stack; returns false on no match. Aborts (HKV_CHECK) on
-  // engine errors, which a valid UTF-8 subject and the bounded JIT stack rule out.
+  // pcre2_match with the scratch's JIT stack; returns false on no match. The match limit grows
+  // with the subject (long runs of one class, 12 M spaces, are legitimate); an engine error that
+  // still happens (a pathological pattern) is recorded in scratch.error() and reads as no match.
   bool find(std::string_view text,
             size_t start,
             uint32_t options,

@@ -261,6 +261,16 @@ Result<RunOutcome> TaskRunner::run_heads(LoadedModel& m, const RunRequest& r) {
 
 Result<RunOutcome> TaskRunner::run(const RunRequest& r) {
   HKV_ASSIGN_OR_RETURN(LoadedModel * m, model(r.model, r.dtype));
+  (void)m->adapter->take_error();  // one left by an earlier task belongs to that task
+  Result<RunOutcome> out = run_loaded(*m, r);
+  Status tokenizer = m->adapter->take_error();
+  if (!tokenizer.ok())
+    return tokenizer.with_context("task %s/%s", r.unit.dataset.c_str(), r.unit.sample_key.c_str());
+  return out;
+}
+
+Result<RunOutcome> TaskRunner::run_loaded(LoadedModel& loaded, const RunRequest& r) {
+  LoadedModel* m = &loaded;
   if (r.unit.benchmark == jobs::Benchmark::kHeads) {
     return run_heads(*m, r);
   }

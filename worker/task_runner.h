@@ -69,6 +69,8 @@ class TaskRunner {
   Result<LoadedModel*> model(const std::string& path, const std::string& dtype);
   Result<jobs::Sample> build_sample(LoadedModel& m, const RunRequest& request);
   Result<RunOutcome> run_heads(LoadedModel& m, const RunRequest& request);
+  // run() once the model is loaded; run() then fails the task if the tokenizer could not encode.
+  Result<RunOutcome> run_loaded(LoadedModel& m, const RunRequest& request);
 
   RunnerOptions options_;
   std::map<std::string, std::unique_ptr<LoadedModel>> models_;  // by "path|dtype"

@@ -4,6 +4,7 @@
 
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "jobs/text_tokenizer.h"
@@ -15,9 +16,19 @@ class TokenizerAdapter final : public jobs::TextTokenizer {
  public:
   explicit TokenizerAdapter(const model::Tokenizer* tokenizer) : tokenizer_(tokenizer) {}
 
+  // A text the tokenizer cannot encode (a PCRE2 limit) gives no ids and is remembered: the task
+  // that asked fails with take_error() instead of the process aborting.
   std::vector<int32_t> encode(std::string_view text, bool add_special_tokens) const override {
-    return tokenizer_->encode(text, add_special_tokens);
+    Result<std::vector<int32_t>> ids = tokenizer_->try_encode(text, add_special_tokens);
+    if (ids.ok())
+      return std::move(ids).value();
+    if (error_.ok())
+      error_ = ids.status();
+    return {};
   }
+
+  // The first encode error since the last call (OK when none), cleared.
+  Status take_error() const { return std::exchange(error_, Status()); }
 
   Result<std::string> decode(std::span<const int32_t> ids,
                              bool skip_special_tokens) const override {
@@ -28,6 +39,7 @@ class TokenizerAdapter final : public jobs::TextTokenizer {
 
  private:
   const model::Tokenizer* tokenizer_;  // not owned
+  mutable Status error_;
 };
 
 }  // namespace hkv::worker

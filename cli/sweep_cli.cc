@@ -69,6 +69,13 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
   add_connection(s->cancel_cmd, &s->conn);
   s->cancel_cmd->add_option("sweep", s->sweep_id, "Sweep id")->required();
 
+  s->load_cmd = app.add_subcommand(
+      "load-bench", "Coordinator load benchmark on loopback: a large submit, simulated workers");
+  s->load_cmd->add_option("--tasks", s->load.tasks, "Tasks in the sweep (needle grid)");
+  s->load_cmd->add_option("--workers", s->load.workers, "Simulated workers");
+  s->load_cmd->add_option("--seconds", s->load.seconds, "How long the workers run");
+  s->load_cmd->add_option("--dir", s->load.dir, "Keep the database here (default: a temp dir)");
+
   s->run_cmd =
       app.add_subcommand("run", "Run a sweep on this machine (embedded coordinator + workers)");
   s->run_cmd->add_option("sweep", s->run.sweep_file, "Sweep file")->required();
@@ -102,6 +109,8 @@ std::optional<int> dispatch_sweep_commands(const SweepCli& s) {
     return run_cancel(s.conn, s.sweep_id);
   if (s.run_cmd->parsed())
     return run_local_sweep(s.run);
+  if (s.load_cmd->parsed())
+    return run_load_bench(s.load);
   return std::nullopt;
 }
 

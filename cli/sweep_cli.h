@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 
+#include "cli/load_bench.h"
 #include "cli/sweep_commands.h"
 
 namespace hkv::cli {
@@ -15,6 +16,8 @@ struct SweepCli {
   ResultsOptions results;
   RunOptions run;
   SubmitOptions submit;
+  LoadBenchOptions load;
+  CLI::App* load_cmd = nullptr;
   int64_t sweep_id = 0;
   bool watch = false;
   CLI::App* coordinator_cmd = nullptr;

@@ -196,10 +196,12 @@ Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text,
 Result<std::string> Scheduler::register_worker(const WorkerInfo& info) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string id;
-  HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
-    HKV_ASSIGN_OR_RETURN(id, workers_.upsert(info, now_ms_()));
-    return Status();
-  }));
+  HKV_RETURN_IF_ERROR(store_.transaction(
+      [&]() -> Status {
+        HKV_ASSIGN_OR_RETURN(id, workers_.upsert(info, now_ms_()));
+        return Status();
+      },
+      Store::Durability::kRelaxed));
   return id;
 }
 
@@ -211,26 +213,30 @@ Result<HeartbeatReply> Scheduler::heartbeat(const Heartbeat& beat) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   HeartbeatReply reply;
-  HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
-    const int64_t now = now_ms_();
-    HKV_RETURN_IF_ERROR(workers_.touch(beat.worker_id, now, beat.tokens_per_second, beat.draining));
-    if (beat.task_id == 0) {
-      return Status();
-    }
-    HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(beat.task_id));
-    bool holds = task.has_value() && is_leased(task->state) && task->worker_id == beat.worker_id &&
-                 task->attempts == beat.attempt;
-    if (!holds) {
-      reply.cancel_current_task = true;
-      return Status();
-    }
-    // A heartbeat after the deadline but before expiry ran still renews: nobody else holds it.
-    if (task->state == TaskState::kAssigned) {
-      HKV_RETURN_IF_ERROR(transition(task->state, TaskState::kRunning));
-    }
-    return store_.execute("UPDATE tasks SET state = 'running', lease_deadline_ms = ? WHERE id = ?",
-                          now + options_.lease_timeout_ms, task->id);
-  }));
+  HKV_RETURN_IF_ERROR(store_.transaction(
+      [&]() -> Status {
+        const int64_t now = now_ms_();
+        HKV_RETURN_IF_ERROR(
+            workers_.touch(beat.worker_id, now, beat.tokens_per_second, beat.draining));
+        if (beat.task_id == 0) {
+          return Status();
+        }
+        HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(beat.task_id));
+        bool holds = task.has_value() && is_leased(task->state) &&
+                     task->worker_id == beat.worker_id && task->attempts == beat.attempt;
+        if (!holds) {
+          reply.cancel_current_task = true;
+          return Status();
+        }
+        // A heartbeat after the deadline but before expiry ran still renews: nobody else holds it.
+        if (task->state == TaskState::kAssigned) {
+          HKV_RETURN_IF_ERROR(transition(task->state, TaskState::kRunning));
+        }
+        return store_.execute(
+            "UPDATE tasks SET state = 'running', lease_deadline_ms = ? WHERE id = ?",
+            now + options_.lease_timeout_ms, task->id);
+      },
+      Store::Durability::kRelaxed));
   return reply;
 }
 
@@ -298,21 +304,23 @@ Result<TaskAssignment> Scheduler::lease_task(const TaskRow& task, const std::str
 Result<std::optional<TaskAssignment>> Scheduler::pull_task(const std::string& worker_id) {
   std::lock_guard<std::mutex> lock(mu_);
   std::optional<TaskAssignment> out;
-  HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
-    HKV_RETURN_IF_ERROR(workers_.require(worker_id));
-    HKV_RETURN_IF_ERROR(expire_leases_locked());
-    HKV_ASSIGN_OR_RETURN(bool draining, workers_.is_draining(worker_id));
-    if (draining) {
-      return Status();
-    }
-    HKV_ASSIGN_OR_RETURN(std::optional<int64_t> task_id, next_pending_task());
-    if (!task_id.has_value()) {
-      return Status();
-    }
-    HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(*task_id));
-    HKV_ASSIGN_OR_RETURN(out, lease_task(*task, worker_id));
-    return Status();
-  }));
+  HKV_RETURN_IF_ERROR(store_.transaction(
+      [&]() -> Status {
+        HKV_RETURN_IF_ERROR(workers_.require(worker_id));
+        HKV_RETURN_IF_ERROR(expire_leases_locked());
+        HKV_ASSIGN_OR_RETURN(bool draining, workers_.is_draining(worker_id));
+        if (draining) {
+          return Status();
+        }
+        HKV_ASSIGN_OR_RETURN(std::optional<int64_t> task_id, next_pending_task());
+        if (!task_id.has_value()) {
+          return Status();
+        }
+        HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(*task_id));
+        HKV_ASSIGN_OR_RETURN(out, lease_task(*task, worker_id));
+        return Status();
+      },
+      Store::Durability::kRelaxed));
   return out;
 }
 
@@ -495,10 +503,12 @@ Result<int64_t> Scheduler::expire_leases_locked() {
 Result<int64_t> Scheduler::expire_leases() {
   std::lock_guard<std::mutex> lock(mu_);
   int64_t expired = 0;
-  HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
-    HKV_ASSIGN_OR_RETURN(expired, expire_leases_locked());
-    return Status();
-  }));
+  HKV_RETURN_IF_ERROR(store_.transaction(
+      [&]() -> Status {
+        HKV_ASSIGN_OR_RETURN(expired, expire_leases_locked());
+        return Status();
+      },
+      Store::Durability::kRelaxed));
   return expired;
 }
 

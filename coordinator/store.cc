@@ -314,7 +314,20 @@ Status Store::exec_script(std::string_view sql) {
                 detail.c_str());
 }
 
-Status Store::transaction(const std::function<Status()>& body) {
+Status Store::transaction(const std::function<Status()>& body, Durability durability) {
+  const bool relaxed = durability == Durability::kRelaxed;
+  if (relaxed)
+    HKV_RETURN_IF_ERROR(exec_script("PRAGMA synchronous = NORMAL"));
+  Status status = transaction_body(body);
+  if (relaxed) {
+    Status restore = exec_script("PRAGMA synchronous = FULL");
+    if (!restore.ok())
+      return status.ok() ? restore : status;
+  }
+  return status;
+}
+
+Status Store::transaction_body(const std::function<Status()>& body) {
   HKV_RETURN_IF_ERROR(exec_script("BEGIN IMMEDIATE"));
   Status status = body();
   if (status.ok()) {

@@ -124,7 +124,13 @@ class Store {
 
   // Runs `body` between BEGIN IMMEDIATE and COMMIT, rolling back if it fails, so a multi-row change
   // is all-or-nothing. IMMEDIATE takes the write lock up front: no upgrade deadlock under WAL.
-  Status transaction(const std::function<Status()>& body);
+  // kSynced commits reach the disk (fsync) before returning: reports, submits, cancels. kRelaxed
+  // commits survive a process crash but may be lost with the machine (PRAGMA synchronous =
+  // NORMAL for that transaction): leases, heartbeats and registrations, which the lease timeout
+  // recovers anyway. A later synced commit makes them durable too (one WAL).
+  enum class Durability { kSynced, kRelaxed };
+  Status transaction(const std::function<Status()>& body,
+                     Durability durability = Durability::kSynced);
 
   int64_t last_insert_rowid() const;
   // Rows changed by the last INSERT/UPDATE/DELETE.
@@ -138,6 +144,7 @@ class Store {
 
   // Switches to WAL and returns the resulting journal mode.
   Result<std::string> journal_mode_wal();
+  Status transaction_body(const std::function<Status()>& body);
   Status migrate();
 
   sqlite3* db_ = nullptr;

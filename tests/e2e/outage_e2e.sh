@@ -20,10 +20,15 @@ export HEADKV_TOKEN=outage-secret
 PORT=$((20000 + RANDOM % 20000))
 CO="127.0.0.1:$PORT"
 start_coordinator() {
+  local before
+  before=$(grep -c "listening" "$W/coordinator.log" 2>/dev/null)
   "$HKV" coordinator --db "$W/state.db" --port "$PORT" --heartbeat-ms 300 --lease-timeout-ms 2500 \
     >> "$W/coordinator.log" 2>&1 &
   COORD=$!; pids+=("$COORD")
-  for _ in $(seq 50); do grep -q "listening" "$W/coordinator.log" && return 0; sleep 0.2; done
+  for _ in $(seq 50); do
+    [[ $(grep -c "listening" "$W/coordinator.log") -gt ${before:-0} ]] && return 0
+    sleep 0.2
+  done
   fail "coordinator did not start"
 }
 start_coordinator

@@ -1,0 +1,163 @@
+// Latencies are wall-clock per RPC (steady_clock) as the client sees them, deadline included.
+#include "cli/load_bench.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/strings.h"
+#include "coordinator/server.h"
+#include "worker/coordinator_client.h"
+
+namespace hkv::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double percentile(std::vector<double>& v, double p) {
+  if (v.empty())
+    return 0;
+  size_t k = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+int64_t peak_rss_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0)
+      return std::stoll(line.substr(6));
+  }
+  return -1;
+}
+
+int64_t files_bytes(const std::string& db) {
+  int64_t total = 0;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(db + suffix, ec);
+    total += ec ? 0 : static_cast<int64_t>(n);
+  }
+  return total;
+}
+
+// A needle grid of about `tasks` units: 10 haystack names x L lengths x 10 depths.
+std::string sweep_text(int64_t tasks) {
+  const int64_t lengths = std::max<int64_t>(1, tasks / 100);
+  std::string datasets;
+  for (int i = 0; i < 10; ++i)
+    datasets += strformat("%sh%d", i ? ", " : "", i);
+  return strformat(
+      "name: load\nmodel: /load/model.gguf\nbenchmarks:\n  - {benchmark: needle, datasets: [%s], "
+      "lengths: {start: 1, stop: %lld, step: 1}, depths: 10}\nmethods: [{method: FullKV}]\n",
+      datasets.c_str(), static_cast<long long>(lengths));
+}
+
+}  // namespace
+
+int run_load_bench(const LoadBenchOptions& o) {
+  const bool temp = o.dir.empty();
+  const std::string dir =
+      temp ? (std::filesystem::temp_directory_path() / strformat("hkv-load-%d", getpid())).string()
+           : o.dir;
+  std::filesystem::create_directories(dir);
+  coordinator::ServerOptions so;
+  so.db_path = dir + "/load.db";
+  so.token = "load";
+  so.scheduler = {/*heartbeat_period_ms=*/10'000, /*lease_timeout_ms=*/600'000, 3};
+  auto server = coordinator::CoordinatorServer::start(so);
+  if (!server.ok()) {
+    std::fprintf(stderr, "headkv load-bench: %s\n", server.status().to_string().c_str());
+    return 1;
+  }
+  const std::string target = "127.0.0.1:" + std::to_string((*server)->port());
+  worker::ClientOptions co{target, "load", ""};
+  co.deadline_ms = 60'000;
+  auto submitter = worker::CoordinatorClient::connect(co);
+  const std::string text = sweep_text(o.tasks);
+  auto t0 = Clock::now();
+  auto sub = (*submitter)->submit(text, "load.yaml");
+  const double submit_ms = ms_since(t0);
+  if (!sub.ok()) {
+    std::fprintf(stderr, "headkv load-bench: submit: %s\n", sub.status().to_string().c_str());
+    return 1;
+  }
+  std::printf("submitted %lld tasks in %.1f s; %d workers for %d s ...\n",
+              static_cast<long long>(sub->num_tasks()), submit_ms / 1000, o.workers, o.seconds);
+  std::fflush(stdout);
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> reports{0}, errors{0};
+  std::mutex mu;
+  std::vector<double> lease_ms;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < o.workers; ++w) {
+    threads.emplace_back([&, w] {
+      auto client = worker::CoordinatorClient::connect(co);
+      v1::WorkerInfo info;
+      info.set_hostname("load");
+      info.set_device(strformat("sim:%d", w));
+      info.set_instance_id(worker::random_request_id());
+      auto reg = (*client)->register_worker(info);
+      if (!reg.ok()) {
+        ++errors;
+        return;
+      }
+      std::vector<double> mine;
+      while (!stop.load()) {
+        auto t = Clock::now();
+        auto task = (*client)->pull_task(reg->worker_id());
+        mine.push_back(ms_since(t));
+        if (!task.ok() || !task->has_value()) {
+          errors += task.ok() ? 0 : 1;
+          break;
+        }
+        v1::ReportResultRequest r;
+        r.set_worker_id(reg->worker_id());
+        r.set_task_id((*task)->task_id());
+        r.set_attempt((*task)->attempt());
+        r.set_ok(true);
+        v1::ConfigResult* c = r.add_results();
+        c->set_prediction("simulated");
+        c->set_score(1.0);
+        auto rep = (*client)->report(r);
+        rep.ok() ? ++reports : ++errors;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      lease_ms.insert(lease_ms.end(), mine.begin(), mine.end());
+    });
+  }
+  t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
+  stop = true;
+  for (auto& t : threads)
+    t.join();
+  const double run_s = ms_since(t0) / 1000;
+  const int64_t db_bytes = files_bytes(so.db_path);
+  std::printf(
+      "| tasks | submit | workers | leases | lease p50 | lease p99 | lease max | reports/s | "
+      "errors | db size | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+      "| %lld | %.1f s | %d | %zu | %.2f ms | %.2f ms | %.1f ms | %.0f | %lld | %s | %s |\n",
+      static_cast<long long>(sub->num_tasks()), submit_ms / 1000, o.workers, lease_ms.size(),
+      percentile(lease_ms, 0.50), percentile(lease_ms, 0.99), percentile(lease_ms, 1.0),
+      static_cast<double>(reports.load()) / run_s, static_cast<long long>(errors.load()),
+      format_bytes(static_cast<uint64_t>(db_bytes)).c_str(),
+      format_bytes(static_cast<uint64_t>(peak_rss_kib()) * 1024).c_str());
+  (*server)->shutdown();
+  server->reset();
+  if (temp)
+    std::filesystem::remove_all(dir);
+  return errors.load() == 0 ? 0 : 1;
+}
+
+}  // namespace hkv::cli

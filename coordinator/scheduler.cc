@@ -35,6 +35,16 @@ Status validate_report_values(const TaskReport& r) {
     if (!std::isfinite(c.decode_ms))
       return bad(at + "decode_ms", c.decode_ms);
     if (c.head_scores) {
+      const jobs::HeadTestScores& h = *c.head_scores;
+      const int64_t cells = static_cast<int64_t>(h.num_layers) * h.num_heads;
+      if (h.num_layers <= 0 || h.num_heads <= 0 || h.num_layers > 4096 || h.num_heads > 4096 ||
+          static_cast<int64_t>(h.scores.size()) != cells) {
+        return errorf(StatusCode::kInvalidArgument,
+                      "report for task %lld attempt %d: %shead_scores holds %zu scores for %d "
+                      "layers x %d heads",
+                      static_cast<long long>(r.task_id), r.attempt, at.c_str(), h.scores.size(),
+                      h.num_layers, h.num_heads);
+      }
       for (size_t i = 0; i < c.head_scores->scores.size(); ++i) {
         if (!std::isfinite(c.head_scores->scores[i]))
           return bad(at + strformat("head_scores[%zu]", i), c.head_scores->scores[i]);

@@ -91,6 +91,15 @@ TEST_F(HeadsSchedulerTest, HeadsTasksCarryTheirSettingsAndReturnTheirScores) {
   auto missing = scheduler_->report_result(report_for(heads));
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("lacks head scores"), std::string::npos);
+  // Scores that do not fill layers x heads are rejected (the fuzzer's find: once stored, they broke
+  // every later results() of the sweep).
+  TaskReport short_scores = report_for(heads);
+  short_scores.results[0].head_scores = jobs::HeadTestScores{2, 3, {0.1}, true, false};
+  auto bad_shape = scheduler_->report_result(short_scores);
+  ASSERT_EQ(bad_shape.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_shape.status().message().find("holds 1 scores for 2 layers x 3 heads"),
+            std::string::npos)
+      << bad_shape.status().message();
   TaskReport ok = report_for(heads);
   jobs::HeadTestScores scores{2, 3, {0.1, 0.2, 1.0 / 3.0, 0.0, 0.42, 1.88}, true, false};
   ok.results[0].head_scores = scores;

@@ -22,7 +22,7 @@
 namespace hkv::cli {
 namespace {
 
-std::string first_ids(const std::vector<int32_t>& ids) {
+[[maybe_unused]] std::string first_ids(const std::vector<int32_t>& ids) {
   std::string out;
   for (size_t i = 0; i < ids.size() && i < 8; ++i)
     out += (i ? "," : "") + std::to_string(ids[i]);

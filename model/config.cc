@@ -190,21 +190,23 @@ Result<LlamaConfig> load_gguf_config(const GgufFile& gguf) {
 }
 
 Status LlamaConfig::validate() const {
-  auto positive = [](const char* field, int64_t v) -> Status {
-    if (v <= 0) {
-      return errorf(StatusCode::kInvalidArgument, "%s = %lld, expected > 0", field,
-                    static_cast<long long>(v));
+  // Upper bounds far above any Llama-family model keep size arithmetic (num_parameters, buffer
+  // sizes) inside int64 for every config that validates.
+  auto in_range = [](const char* field, int64_t v, int64_t max) -> Status {
+    if (v <= 0 || v > max) {
+      return errorf(StatusCode::kInvalidArgument, "%s = %lld, expected 1..%lld", field,
+                    static_cast<long long>(v), static_cast<long long>(max));
     }
     return Status();
   };
-  HKV_RETURN_IF_ERROR(positive("hidden_size", hidden_size));
-  HKV_RETURN_IF_ERROR(positive("num_hidden_layers", num_layers));
-  HKV_RETURN_IF_ERROR(positive("num_attention_heads", num_q_heads));
-  HKV_RETURN_IF_ERROR(positive("num_key_value_heads", num_kv_heads));
-  HKV_RETURN_IF_ERROR(positive("head_dim", head_dim));
-  HKV_RETURN_IF_ERROR(positive("intermediate_size", intermediate_size));
-  HKV_RETURN_IF_ERROR(positive("vocab_size", vocab_size));
-  HKV_RETURN_IF_ERROR(positive("max_position_embeddings", max_position_embeddings));
+  HKV_RETURN_IF_ERROR(in_range("hidden_size", hidden_size, 1 << 17));
+  HKV_RETURN_IF_ERROR(in_range("num_hidden_layers", num_layers, 1024));
+  HKV_RETURN_IF_ERROR(in_range("num_attention_heads", num_q_heads, 1024));
+  HKV_RETURN_IF_ERROR(in_range("num_key_value_heads", num_kv_heads, 1024));
+  HKV_RETURN_IF_ERROR(in_range("head_dim", head_dim, 1024));
+  HKV_RETURN_IF_ERROR(in_range("intermediate_size", intermediate_size, 1 << 20));
+  HKV_RETURN_IF_ERROR(in_range("vocab_size", vocab_size, 1 << 22));
+  HKV_RETURN_IF_ERROR(in_range("max_position_embeddings", max_position_embeddings, 1 << 24));
   if (num_q_heads % num_kv_heads != 0) {
     return errorf(StatusCode::kInvalidArgument,
                   "num_attention_heads = %d is not a multiple of num_key_value_heads = %d",

@@ -18,6 +18,7 @@ declare -A allow=(
   [worker]="common kernels model head_scores jobs proto hkv worker"
   [cli]="common kernels model head_scores jobs proto hkv coordinator worker fetch cli"
   [bench]="common kernels model head_scores jobs proto bench"
+  [fuzz]="common model head_scores jobs proto hkv coordinator fuzz"
 )
 # "hkv/v1/*.pb.h" is the generated proto code (target hkv_proto_gen).
 # Layers that must build on a machine without CUDA.

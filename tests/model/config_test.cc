@@ -86,7 +86,12 @@ TEST(ConfigTest, ErrorsNameTheField) {
        "not a multiple of num_key_value_heads = 3"},
       {R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64, "num_hidden_layers": 0,
           "num_attention_heads": 4, "intermediate_size": 8, "vocab_size": 10})",
-       "num_hidden_layers = 0, expected > 0"},
+       "num_hidden_layers = 0, expected 1..1024"},
+      // The fuzzer's find: sizes that validated but overflowed num_parameters().
+      {R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 2080374816,
+          "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 8,
+          "vocab_size": 10})",
+       "hidden_size = 2080374816, expected 1..131072"},
       {R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64, "num_hidden_layers": 2,
           "num_attention_heads": 4, "intermediate_size": 8, "vocab_size": 10,
           "rope_scaling": {"type": "yarn", "factor": 4.0}})",

@@ -78,6 +78,13 @@ cmake --build "$BUILD_DIR" -j "$(nproc)" --target "${TARGETS[@]}" ||
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 OUT_ROOT="$BUILD_DIR/fuzz-out"
+# Binary seeds (GGUF, safetensors) and the repro inputs are generated, never committed: the
+# committed text seeds are copied and fuzz/make_seeds.py writes the rest beside them.
+SEEDS="$BUILD_DIR/seeds"
+rm -rf "$SEEDS"
+mkdir -p "$SEEDS"
+cp -r fuzz/corpus "$SEEDS/corpus"
+python3 fuzz/make_seeds.py "$SEEDS/corpus" >/dev/null
 rows=()
 failed=0
 for t in "${TARGETS[@]}"; do
@@ -89,8 +96,8 @@ for t in "${TARGETS[@]}"; do
     rm -rf "$out/corpus"
   fi
   mkdir -p "$out/corpus"
-  if [[ -d "fuzz/corpus/$t" ]]; then
-    cp -n fuzz/corpus/"$t"/* "$out/corpus/" 2>/dev/null || true
+  if [[ -d "$SEEDS/corpus/$t" ]]; then
+    cp -n "$SEEDS/corpus/$t"/* "$out/corpus/" 2>/dev/null || true
   fi
   echo "fuzz.sh: $t for ${SECONDS_PER_TARGET}s (log: $out/fuzz.log)"
   rc=0

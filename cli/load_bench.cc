@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -99,7 +100,7 @@ int run_load_bench(const LoadBenchOptions& o) {
   std::atomic<bool> stop{false};
   std::atomic<int64_t> reports{0}, errors{0};
   std::mutex mu;
-  std::vector<double> lease_ms;
+  std::vector<double> lease_ms, report_ms;
   std::vector<std::thread> threads;
   for (int w = 0; w < o.workers; ++w) {
     threads.emplace_back([&, w] {
@@ -113,7 +114,8 @@ int run_load_bench(const LoadBenchOptions& o) {
         ++errors;
         return;
       }
-      std::vector<double> mine;
+      std::vector<double> mine, mine_reports;
+      std::mt19937_64 rng(static_cast<uint64_t>(w) + 1);
       while (!stop.load()) {
         auto t = Clock::now();
         auto task = (*client)->pull_task(reg->worker_id());
@@ -121,6 +123,15 @@ int run_load_bench(const LoadBenchOptions& o) {
         if (!task.ok() || !task->has_value()) {
           errors += task.ok() ? 0 : 1;
           break;
+        }
+        // The simulated task: "prefill and decode" for 0.5x to 1.5x --work-ms (real tasks
+        // differ in length, so workers do not stay in lock step), cut short when the run ends.
+        const auto work = std::chrono::microseconds(static_cast<int64_t>(
+            o.work_ms * 1000.0 * std::uniform_real_distribution(0.5, 1.5)(rng)));
+        const auto work_end = Clock::now() + work;
+        while (!stop.load() && Clock::now() < work_end) {
+          std::this_thread::sleep_for(
+              std::min<Clock::duration>(work_end - Clock::now(), std::chrono::milliseconds(50)));
         }
         v1::ReportResultRequest r;
         r.set_worker_id(reg->worker_id());
@@ -130,11 +141,14 @@ int run_load_bench(const LoadBenchOptions& o) {
         v1::ConfigResult* c = r.add_results();
         c->set_prediction("simulated");
         c->set_score(1.0);
+        t = Clock::now();
         auto rep = (*client)->report(r);
+        mine_reports.push_back(ms_since(t));
         rep.ok() ? ++reports : ++errors;
       }
       std::lock_guard<std::mutex> lock(mu);
       lease_ms.insert(lease_ms.end(), mine.begin(), mine.end());
+      report_ms.insert(report_ms.end(), mine_reports.begin(), mine_reports.end());
     });
   }
   t0 = Clock::now();
@@ -144,12 +158,17 @@ int run_load_bench(const LoadBenchOptions& o) {
     t.join();
   const double run_s = ms_since(t0) / 1000;
   const int64_t db_bytes = files_bytes(so.db_path);
+  const double rpc_per_s = static_cast<double>(lease_ms.size() + report_ms.size()) / run_s;
   std::printf(
-      "| tasks | submit | workers | leases | lease p50 | lease p99 | lease max | reports/s | "
-      "errors | db size | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
-      "| %lld | %.1f s | %d | %zu | %.2f ms | %.2f ms | %.1f ms | %.0f | %lld | %s | %s |\n",
-      static_cast<long long>(sub->num_tasks()), submit_ms / 1000, o.workers, lease_ms.size(),
-      percentile(lease_ms, 0.50), percentile(lease_ms, 0.99), percentile(lease_ms, 1.0),
+      "| tasks | submit | workers | work | RPC/s | leases | lease p50 | lease p99 | lease max | "
+      "report p50 | report p99 | reports/s | errors | db size | peak RSS |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+      "| %lld | %.1f s | %d | %d ms | %.0f | %zu | %.2f ms | %.2f ms | %.1f ms | %.2f ms | %.2f ms "
+      "| "
+      "%.0f | %lld | %s | %s |\n",
+      static_cast<long long>(sub->num_tasks()), submit_ms / 1000, o.workers, o.work_ms, rpc_per_s,
+      lease_ms.size(), percentile(lease_ms, 0.50), percentile(lease_ms, 0.99),
+      percentile(lease_ms, 1.0), percentile(report_ms, 0.50), percentile(report_ms, 0.99),
       static_cast<double>(reports.load()) / run_s, static_cast<long long>(errors.load()),
       format_bytes(static_cast<uint64_t>(db_bytes)).c_str(),
       format_bytes(static_cast<uint64_t>(peak_rss_kib()) * 1024).c_str());

@@ -1,9 +1,10 @@
 // `headkv load-bench`: the coordinator under load on loopback (M14's load benchmark, not a timed
 // test). An in-process coordinator on a temporary SQLite file; one submit of a --tasks sweep
 // (needle grid, FullKV: one config per task) timed end to end through gRPC; then --workers
-// simulated workers, each with its own channel, pull and report as fast as they can for
-// --seconds. Prints submit time, lease (PullTask) latency p50/p99/max, reports per second, the
-// database size and the process's peak RSS; results go to bench/RESULTS.md by hand.
+// simulated workers, each with its own channel, for --seconds: pull a task, "work" --work-ms
+// (0: none, pull and report as fast as they can), report. Prints submit time, the RPC rate the
+// workers reached, lease (PullTask) and report latency p50/p99, reports per second, the database
+// size and the process's peak RSS; results go to bench/RESULTS.md by hand.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,8 @@ struct LoadBenchOptions {
   int64_t tasks = 1'000'000;  // rounded to a needle grid: 10 haystacks x lengths x 10 depths
   int32_t workers = 256;
   int32_t seconds = 30;
-  std::string dir;  // where the database goes ("" = a temporary folder, removed after)
+  int32_t work_ms = 200;  // simulated time per task between its lease and its report
+  std::string dir;        // where the database goes ("" = a temporary folder, removed after)
 };
 
 int run_load_bench(const LoadBenchOptions& options);

@@ -74,6 +74,10 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
   s->load_cmd->add_option("--tasks", s->load.tasks, "Tasks in the sweep (needle grid)");
   s->load_cmd->add_option("--workers", s->load.workers, "Simulated workers");
   s->load_cmd->add_option("--seconds", s->load.seconds, "How long the workers run");
+  s->load_cmd
+      ->add_option("--work-ms", s->load.work_ms,
+                   "Simulated time per task between lease and report (0: back to back)")
+      ->check(CLI::Range(0, 3'600'000));
   s->load_cmd->add_option("--dir", s->load.dir, "Keep the database here (default: a temp dir)");
 
   s->run_cmd =

@@ -1,16 +1,21 @@
 // The sweep scheduler: plain C++ over the SQLite store, no gRPC. A task is one (benchmark, dataset,
 // sample) carrying every config of its sweep, so a worker prefills the sample once and decodes all
 // configs in one batch. Every operation is one transaction under one lock; all state is in the
-// store, so a new Scheduler on the same file continues where the last one stopped.
+// store, so a new Scheduler on the same file continues where the last one stopped. Reports go
+// through a committer thread: those that arrive together share one transaction and one disk sync
+// (group commit, scheduler_reports.cc), and no RPC thread waits for the disk.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
@@ -139,10 +144,12 @@ class Scheduler {
   static Result<std::unique_ptr<Scheduler>> open(const std::string& db_path,
                                                  const SchedulerOptions& options,
                                                  Clock now_ms = system_now_ms);
-  // Over an open store; `options` must be valid (open() checks them).
+  // Over an open store; `options` must be valid (open() checks them). Starts the committer.
   Scheduler(Store store, const SchedulerOptions& options, Clock now_ms);
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
+  // Commits the reports still queued, then stops the committer.
+  ~Scheduler();
 
   // Parses, validates and expands a sweep file; stores the sweep and one pending task per work
   // unit, each with all configs. InvalidArgument (naming the field) for a malformed spec.
@@ -163,7 +170,15 @@ class Scheduler {
   // Idempotent: duplicates and stale reports are accepted and ignored (see ReportOutcome).
   // A success stores every config's result; a retryable failure requeues until max_attempts, a
   // non-retryable one fails the task at once. InvalidArgument for an inconsistent result set.
+  // Returns once the outcome is on disk (report_result_async, waited for).
   Result<ReportOutcome> report_result(const TaskReport& report);
+  // Queues the report for the committer thread, which commits queued reports in batches of up to
+  // kMaxReportBatch, each in its own savepoint (one report's error never undoes another), and
+  // calls `done` on that thread once the batch is on disk. An invalid report (non-finite values)
+  // is answered at once, on the caller's thread.
+  using ReportDone = std::function<void(Result<ReportOutcome>)>;
+  void report_result_async(TaskReport report, ReportDone done);
+  static constexpr size_t kMaxReportBatch = 64;
   // Requeues (or fails, when attempts are exhausted) every task whose lease passed. Returns the
   // number of leases expired.
   Result<int64_t> expire_leases();
@@ -189,7 +204,20 @@ class Scheduler {
   const SchedulerOptions& options() const { return options_; }
 
  private:
-  struct TaskRow;
+  struct TaskRow {
+    int64_t id = 0;
+    int64_t sweep_id = 0;
+    TaskState state = TaskState::kPending;
+    int32_t attempts = 0;
+    int32_t max_attempts = 1;
+    std::string worker_id;
+    jobs::WorkUnit unit;
+  };
+
+  struct QueuedReport {
+    TaskReport report;
+    ReportDone done;
+  };
 
   Result<std::optional<TaskRow>> load_task(int64_t task_id);
   Status end_attempt(const TaskRow& task,
@@ -199,6 +227,10 @@ class Scheduler {
   // `late`: the report's lease had expired (is_late_success); the task may be in any state but
   // succeeded or cancelled.
   Status record_success(const TaskRow& task, const TaskReport& report, bool late = false);
+  // One report's changes inside the open transaction (the body of report_result).
+  Result<ReportOutcome> report_locked(const TaskReport& report);
+  // The committer thread's loop: batches until stopping_ and the queue is empty.
+  void commit_reports();
   Result<bool> is_late_success(const TaskRow& task, const TaskReport& report);
   Status refresh_sweep_state(int64_t sweep_id);
   Result<int64_t> expire_leases_locked();
@@ -206,11 +238,16 @@ class Scheduler {
   Result<TaskAssignment> lease_task(const TaskRow& task, const std::string& worker_id);
   Result<SweepProgress> progress_locked(int64_t sweep_id);
 
-  std::mutex mu_;  // serialises all operations on the one connection
+  std::mutex mu_;        // serialises all operations on the one connection
+  std::mutex queue_mu_;  // guards the report queue and stopping_; never held with mu_
+  std::condition_variable queue_cv_;
+  std::deque<QueuedReport> report_queue_;  // reports not yet taken into a batch
+  bool stopping_ = false;
   Store store_;
   WorkerRegistry workers_;
   SchedulerOptions options_;
   Clock now_ms_;
+  std::thread committer_;  // last: starts once every other member exists
 };
 
 }  // namespace hkv::coordinator

@@ -128,13 +128,23 @@ grpc::ServerUnaryReactor* CoordinatorService::PullTask(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* CoordinatorService::ReportResult(grpc::CallbackServerContext* ctx,
                                                            const v1::ReportResultRequest* req,
                                                            v1::ReportResultResponse* resp) {
-  return handle(ctx, authorize(ctx), [&]() -> Status {
-    HKV_ASSIGN_OR_RETURN(ReportOutcome outcome, scheduler_->report_result(from_proto(*req)));
-    resp->set_outcome(outcome == ReportOutcome::kRecorded    ? "recorded"
-                      : outcome == ReportOutcome::kDuplicate ? "duplicate"
-                                                             : "stale");
-    return Status();
+  // Finished by the scheduler's committer once the report is on disk: no RPC thread waits for
+  // the disk. `resp` lives until Finish.
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  Status auth = authorize(ctx);
+  if (!auth.ok()) {
+    reactor->Finish(proto::to_grpc_status(auth));
+    return reactor;
+  }
+  scheduler_->report_result_async(from_proto(*req), [reactor, resp](Result<ReportOutcome> r) {
+    if (r.ok()) {
+      resp->set_outcome(*r == ReportOutcome::kRecorded    ? "recorded"
+                        : *r == ReportOutcome::kDuplicate ? "duplicate"
+                                                          : "stale");
+    }
+    reactor->Finish(proto::to_grpc_status(r.status()));
   });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* CoordinatorService::ListWorkers(grpc::CallbackServerContext* ctx,

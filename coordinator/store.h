@@ -5,19 +5,27 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/status.h"
+#include "coordinator/checkpointer.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace hkv::coordinator {
 
+// The store's prepared statements kept for reuse, keyed by SQL text (store.cc): parsing and
+// planning a statement costs more than running it on the coordinator's hot paths.
+class StatementPool;
+
 // One prepared statement. Parameters are bound 1-based in order by bind_all(); columns are read
-// 0-based after step() returned true.
+// 0-based after step() returned true. When it goes out of scope it is reset and goes back to its
+// store's pool (finalised if the pool is full or gone); a statement in use is never handed out
+// twice, so nested queries with the same text each get their own.
 class Statement {
  public:
   Statement() = default;
@@ -55,9 +63,13 @@ class Statement {
 
  private:
   friend class Store;
-  Statement(sqlite3* db, sqlite3_stmt* stmt, std::string op);
+  Statement(sqlite3* db,
+            sqlite3_stmt* stmt,
+            std::shared_ptr<StatementPool> pool,
+            const std::string* sql);
 
   void reset();
+  void release();
   Status bind(int index, int64_t value);
 
   Status bind(int index, int32_t value) { return bind(index, static_cast<int64_t>(value)); }
@@ -80,7 +92,8 @@ class Statement {
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
-  std::string op_;  // the start of the SQL text, for messages
+  std::shared_ptr<StatementPool> pool_;  // where it returns; null: finalised at the end
+  const std::string* sql_ = nullptr;     // the pool's copy of the SQL text (key and messages)
 };
 
 class Store {
@@ -90,6 +103,7 @@ class Store {
 
   // Opens or creates `path` in WAL mode with foreign keys on and a busy timeout, then applies the
   // pending migrations, each in its own transaction. A database from a newer build is refused.
+  // WAL checkpoints run on a background connection (checkpointer.h), never in a transaction.
   static Result<Store> open(const std::string& path);
 
   Store(Store&& other) noexcept;
@@ -98,6 +112,7 @@ class Store {
   Store& operator=(const Store&) = delete;
   ~Store();
 
+  // A statement for `sql`: a pooled one when the same text ran before, else newly prepared.
   Result<Statement> prepare(std::string_view sql);
 
   // PRAGMA quick_check and a writability check: DataLoss naming the file for a corrupt database
@@ -140,7 +155,8 @@ class Store {
   const std::string& path() const { return path_; }
 
  private:
-  Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Store(sqlite3* db, std::string path);
+  void close();
 
   // Switches to WAL and returns the resulting journal mode.
   Result<std::string> journal_mode_wal();
@@ -149,6 +165,8 @@ class Store {
 
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::shared_ptr<StatementPool> pool_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // null for ":memory:"
 };
 
 }  // namespace hkv::coordinator

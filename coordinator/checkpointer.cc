@@ -10,7 +10,12 @@
 namespace hkv::coordinator {
 namespace {
 
-int on_wal_commit(void* checkpointer, sqlite3*, const char*, int pages) {
+int on_wal_commit(void* checkpointer, sqlite3* db, const char* schema, int pages) {
+  if (pages >= Checkpointer::kWriterCheckpointPages) {
+    // Errors are SQLite's business here as in its own auto-checkpoint: the commit stands.
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return SQLITE_OK;
+  }
   static_cast<Checkpointer*>(checkpointer)->wal_grew(pages);
   return SQLITE_OK;
 }

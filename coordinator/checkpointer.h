@@ -24,6 +24,10 @@ class Checkpointer {
  public:
   // SQLite's own default threshold (pages of the WAL, 4 KiB each).
   static constexpr int kCheckpointPages = 1000;
+  // The bound: a writer that never pauses starves the background checkpoint (RESTART needs a
+  // moment between two transactions); past this size the writer checkpoints itself, as SQLite
+  // does by default, and the WAL is reused from its start after that.
+  static constexpr int kWriterCheckpointPages = 8 * kCheckpointPages;
 
   // Opens a second connection to `path` (an existing WAL database) and starts the thread.
   static Result<std::unique_ptr<Checkpointer>> start(const std::string& path);

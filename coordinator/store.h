@@ -154,6 +154,9 @@ class Store {
 
   const std::string& path() const { return path_; }
 
+  // Background WAL checkpoints completed so far (0 for ":memory:").
+  int64_t checkpoints() const { return checkpointer_ ? checkpointer_->checkpoints() : 0; }
+
  private:
   Store(sqlite3* db, std::string path);
   void close();

@@ -1,9 +1,10 @@
 // Regression tests for the coordinator probes (M14): non-finite report and heartbeat values are
 // rejected, never acknowledged and lost; a retried submit returns the sweep it committed; large
 // sweeps read back in pages; a corrupt, foreign or read-only database is refused with a message;
-// a database has one coordinator.
+// a database has one coordinator; reports committed together stay independent.
 #include <cmath>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <set>
 #include <string>
@@ -170,4 +171,53 @@ TEST(CoordinatorServerTest, OneCoordinatorPerDatabaseAndPort) {
 }
 
 }  // namespace
+
+TEST_F(SchedulerTest, ReportsQueuedTogetherAreCommittedIndependently) {
+  int64_t sweep = submit("s", 0, 6);
+  std::vector<std::string> workers;
+  std::vector<TaskAssignment> tasks;
+  for (int i = 0; i < 6; ++i) {
+    workers.push_back(add_worker("host" + std::to_string(i)));
+    auto a = pull(workers.back());
+    ASSERT_TRUE(a.has_value());
+    tasks.push_back(*a);
+  }
+  // Queued back to back, so the committer takes several in one transaction: a success, a
+  // report whose config index is out of range (InvalidArgument: only it is undone), the same
+  // success again (a duplicate of a report in the same batch), a failure, and two successes.
+  std::vector<TaskReport> reports = {
+      success(tasks[0], workers[0]), success(tasks[1], workers[1]),
+      success(tasks[0], workers[0]), failure(tasks[2], workers[2], "boom", false),
+      success(tasks[3], workers[3]), success(tasks[4], workers[4])};
+  reports[1].results[2].config_index = 9;
+  std::vector<std::promise<Result<ReportOutcome>>> promises(reports.size());
+  for (size_t i = 0; i < reports.size(); ++i) {
+    scheduler_->report_result_async(reports[i], [&promises, i](Result<ReportOutcome> outcome) {
+      promises[i].set_value(std::move(outcome));
+    });
+  }
+  std::vector<Result<ReportOutcome>> outcomes;
+  for (auto& p : promises)
+    outcomes.push_back(p.get_future().get());
+  EXPECT_EQ(*outcomes[0], ReportOutcome::kRecorded);
+  EXPECT_EQ(outcomes[1].status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*outcomes[2], ReportOutcome::kDuplicate);
+  EXPECT_EQ(*outcomes[3], ReportOutcome::kRecorded);
+  EXPECT_EQ(*outcomes[4], ReportOutcome::kRecorded);
+  EXPECT_EQ(*outcomes[5], ReportOutcome::kRecorded);
+  SweepProgress p = progress(sweep);
+  EXPECT_EQ(p.succeeded, 3);
+  EXPECT_EQ(p.failed, 1);
+  EXPECT_EQ(p.running, 2);  // task 1 (its report was refused) and task 5 (not reported)
+  EXPECT_EQ(scheduler_->results(sweep)->size(), 9u);
+  // The refused task's partial rows were rolled back with its savepoint: a valid report now
+  // completes it.
+  EXPECT_EQ(report(success(tasks[1], workers[1])), ReportOutcome::kRecorded);
+  EXPECT_EQ(scheduler_->results(sweep)->size(), 12u);
+  // Everything acknowledged is on disk: a second scheduler on the file sees it.
+  scheduler_.reset();
+  scheduler_ = open();
+  EXPECT_EQ(progress(sweep).succeeded, 4);
+}
+
 }  // namespace hkv::coordinator

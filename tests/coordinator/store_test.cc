@@ -2,7 +2,10 @@
 // back, move-only RAII, and errors that name the SQL operation.
 #include "coordinator/store.h"
 
+#include <chrono>
+#include <filesystem>
 #include <string>
+#include <thread>
 #include <type_traits>
 
 #include <gtest/gtest.h>
@@ -205,4 +208,72 @@ TEST(StoreTest, StatementsBindAllTypesAndReuse) {
 }
 
 }  // namespace
+
+TEST(StoreTest, PooledStatementsOfTheSameTextNestAndStartAfresh) {
+  hkv::testing::TempDir dir;
+  Store store = open_ok(dir.path() + "/c.db");
+  for (const char* name : {"a", "b", "c"})
+    ASSERT_TRUE(insert_sweep(store, name).ok());
+  const char* sql = "SELECT name FROM sweeps ORDER BY id";
+  auto names = [&](Statement& stmt) {
+    std::string out;
+    while (*stmt.step())
+      out += stmt.column_text(0);
+    return out;
+  };
+  {
+    Result<Statement> outer = store.query(sql);
+    ASSERT_TRUE(outer.ok());
+    ASSERT_TRUE(*outer->step());
+    EXPECT_EQ(outer->column_text(0), "a");
+    {
+      // The same text while the first is mid-way: its own statement, from the first row.
+      Result<Statement> inner = store.query(sql);
+      ASSERT_TRUE(inner.ok());
+      EXPECT_EQ(names(*inner), "abc");
+    }
+    EXPECT_EQ(names(*outer), "bc");  // undisturbed
+  }
+  // Both went back to the pool reset: a new use starts at the first row, old bindings gone.
+  Result<Statement> again = store.query(sql);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(names(*again), "abc");
+  Result<Statement> bound = store.query("SELECT ?1 IS NULL");
+  ASSERT_TRUE(bound.ok());
+  ASSERT_TRUE(bound->bind_all(int64_t{7}).ok());
+  bound = store.prepare("SELECT ?1 IS NULL");
+  ASSERT_TRUE(bound.ok() && *bound->step());
+  EXPECT_EQ(bound->column_int64(0), 1);
+  // More distinct texts than the pool keeps still run (the rest are prepared each time).
+  for (int i = 0; i < 300; ++i) {
+    Result<Statement> stmt = store.query("SELECT " + std::to_string(i));
+    ASSERT_TRUE(stmt.ok() && *stmt->step());
+    EXPECT_EQ(stmt->column_int64(0), i);
+  }
+}
+
+// A writer that never pauses: the background checkpoints run, and the writer's own fallback
+// bounds the WAL (Checkpointer::kWriterCheckpointPages).
+TEST(StoreTest, CheckpointsKeepTheWalBounded) {
+  hkv::testing::TempDir dir;
+  const std::string path = dir.path() + "/c.db";
+  Store store = open_ok(path);
+  const std::string spec(8192, 'x');  // about 3 WAL pages per commit
+  constexpr int kCommits = 6000;      // about 50 MB through the WAL
+  for (int i = 0; i < kCommits; ++i) {
+    ASSERT_TRUE(store
+                    .execute("INSERT INTO sweeps (name, spec_text, model, dtype, state, "
+                             "priority, created_ms) VALUES ('s', ?, 'm', 'fp16', 'running', 0, 1)",
+                             spec)
+                    .ok());
+  }
+  for (int i = 0; i < 100 && store.checkpoints() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_GT(store.checkpoints(), 0);
+  const auto wal_bytes = std::filesystem::file_size(path + "-wal");
+  EXPECT_LT(wal_bytes, 3 * Checkpointer::kWriterCheckpointPages * uintmax_t{4096})
+      << "the WAL was not reused from its start after checkpoints";
+  EXPECT_EQ(count(store, "sweeps"), kCommits);
+}
+
 }  // namespace hkv::coordinator

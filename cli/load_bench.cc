@@ -53,16 +53,24 @@ int64_t files_bytes(const std::string& db) {
   return total;
 }
 
-// A needle grid of about `tasks` units: 10 haystack names x L lengths x 10 depths.
-std::string sweep_text(int64_t tasks) {
+// A needle grid of about `tasks` units: 10 haystack names x L lengths x 10 depths, each unit with
+// `configs` configs (FullKV alone, or SnapKV at budgets 64, 128, ...).
+std::string sweep_text(int64_t tasks, int32_t configs) {
   const int64_t lengths = std::max<int64_t>(1, tasks / 100);
+  std::string methods = "{method: FullKV}";
+  if (configs > 1) {
+    methods = "{method: SnapKV, budgets: [";
+    for (int32_t i = 1; i <= configs; ++i)
+      methods += strformat("%s%d", i > 1 ? ", " : "", 64 * i);
+    methods += "]}";
+  }
   std::string datasets;
   for (int i = 0; i < 10; ++i)
     datasets += strformat("%sh%d", i ? ", " : "", i);
   return strformat(
       "name: load\nmodel: /load/model.gguf\nbenchmarks:\n  - {benchmark: needle, datasets: [%s], "
-      "lengths: {start: 1, stop: %lld, step: 1}, depths: 10}\nmethods: [{method: FullKV}]\n",
-      datasets.c_str(), static_cast<long long>(lengths));
+      "lengths: {start: 1, stop: %lld, step: 1}, depths: 10}\nmethods: [%s]\n",
+      datasets.c_str(), static_cast<long long>(lengths), methods.c_str());
 }
 
 }  // namespace
@@ -86,7 +94,7 @@ int run_load_bench(const LoadBenchOptions& o) {
   worker::ClientOptions co{target, "load", ""};
   co.deadline_ms = 60'000;
   auto submitter = worker::CoordinatorClient::connect(co);
-  const std::string text = sweep_text(o.tasks);
+  const std::string text = sweep_text(o.tasks, o.configs);
   auto t0 = Clock::now();
   auto sub = (*submitter)->submit(text, "load.yaml");
   const double submit_ms = ms_since(t0);
@@ -99,6 +107,7 @@ int run_load_bench(const LoadBenchOptions& o) {
   std::fflush(stdout);
   std::atomic<bool> stop{false};
   std::atomic<int64_t> reports{0}, errors{0};
+  std::atomic<int32_t> finished{0};
   std::mutex mu;
   std::vector<double> lease_ms, report_ms;
   std::vector<std::thread> threads;
@@ -112,6 +121,7 @@ int run_load_bench(const LoadBenchOptions& o) {
       auto reg = (*client)->register_worker(info);
       if (!reg.ok()) {
         ++errors;
+        ++finished;
         return;
       }
       std::vector<double> mine, mine_reports;
@@ -138,21 +148,28 @@ int run_load_bench(const LoadBenchOptions& o) {
         r.set_task_id((*task)->task_id());
         r.set_attempt((*task)->attempt());
         r.set_ok(true);
-        v1::ConfigResult* c = r.add_results();
-        c->set_prediction("simulated");
-        c->set_score(1.0);
+        for (int i = 0; i < (*task)->configs_size(); ++i) {
+          v1::ConfigResult* c = r.add_results();
+          c->set_config_index(i);
+          c->set_prediction("simulated");
+          c->set_score(1.0);
+        }
         t = Clock::now();
         auto rep = (*client)->report(r);
         mine_reports.push_back(ms_since(t));
         rep.ok() ? ++reports : ++errors;
       }
+      ++finished;
       std::lock_guard<std::mutex> lock(mu);
       lease_ms.insert(lease_ms.end(), mine.begin(), mine.end());
       report_ms.insert(report_ms.end(), mine_reports.begin(), mine_reports.end());
     });
   }
   t0 = Clock::now();
-  std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
+  // Until --seconds pass or every worker found the queue empty.
+  const auto run_end = t0 + std::chrono::seconds(o.seconds);
+  while (Clock::now() < run_end && finished.load() < o.workers)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   stop = true;
   for (auto& t : threads)
     t.join();

@@ -1,10 +1,10 @@
 // `headkv load-bench`: the coordinator under load on loopback (M14's load benchmark, not a timed
 // test). An in-process coordinator on a temporary SQLite file; one submit of a --tasks sweep
 // (needle grid, FullKV: one config per task) timed end to end through gRPC; then --workers
-// simulated workers, each with its own channel, for --seconds: pull a task, "work" --work-ms
-// (0: none, pull and report as fast as they can), report. Prints submit time, the RPC rate the
-// workers reached, lease (PullTask) and report latency p50/p99, reports per second, the database
-// size and the process's peak RSS; results go to bench/RESULTS.md by hand.
+// simulated workers, each with its own channel, for --seconds or until the sweep is done: pull a
+// task, "work" --work-ms (0: none, pull and report as fast as they can), report. Prints submit
+// time, the RPC rate the workers reached, lease (PullTask) and report latency p50/p99, reports per
+// second, the database size and the process's peak RSS; results go to bench/RESULTS.md by hand.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@ struct LoadBenchOptions {
   int32_t workers = 256;
   int32_t seconds = 30;
   int32_t work_ms = 200;  // simulated time per task between its lease and its report
+  int32_t configs = 1;    // configs per task (1: FullKV; more: SnapKV budgets), results per report
   std::string dir;        // where the database goes ("" = a temporary folder, removed after)
 };
 

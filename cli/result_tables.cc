@@ -175,4 +175,21 @@ Status write_tables(const RenderedTables& t, const std::string& dir) {
   return Status();
 }
 
+Status write_records_jsonl(const std::vector<ResultRecord>& records, const std::string& path) {
+  std::ofstream out(path);
+  for (const ResultRecord& r : records) {
+    Json line = {{"benchmark", r.benchmark},    {"dataset", r.dataset},
+                 {"sample_key", r.sample_key},  {"config", r.config},
+                 {"prediction", r.prediction},  {"score", r.score},
+                 {"cache_bytes", r.cache_bytes}};
+    if (r.head_scores)
+      line["head_scores"] = r.head_scores->scores;
+    out << dump_json(line) << '\n';
+  }
+  out.flush();
+  if (!out)
+    return errorf(StatusCode::kDataLoss, "cannot write %s", path.c_str());
+  return Status();
+}
+
 }  // namespace hkv::cli

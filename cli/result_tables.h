@@ -35,6 +35,10 @@ struct RenderedTables {
   std::vector<std::pair<std::string, std::string>> files;
 };
 
+// Every record as one JSON object per line (benchmark, dataset, sample_key, config, prediction,
+// score, cache_bytes; heads records add head_scores) into `path`.
+Status write_records_jsonl(const std::vector<ResultRecord>& records, const std::string& path);
+
 // `failed`: the sweep's failed tasks, summarised by cause after the tables (failure_summary.h).
 RenderedTables render_tables(const std::vector<ResultRecord>& records,
                              const std::vector<FailedTask>& failed = {});

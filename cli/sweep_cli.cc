@@ -63,7 +63,9 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
   add_connection(s->results_cmd, &s->results.conn);
   s->results_cmd->add_option("sweep", s->results.sweep, "Sweep id")->required();
   s->results_cmd->add_option("--format", s->results.format, "md | csv | json");
-  s->results_cmd->add_option("--out", s->results.out_dir, "Also write tables and heatmaps here");
+  s->results_cmd->add_option(
+      "--out", s->results.out_dir,
+      "Also write tables, heatmaps and every result row (results.jsonl) here");
 
   s->cancel_cmd = app.add_subcommand("cancel", "Cancel a sweep's unfinished tasks");
   add_connection(s->cancel_cmd, &s->conn);
@@ -78,6 +80,10 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
       ->add_option("--work-ms", s->load.work_ms,
                    "Simulated time per task between lease and report (0: back to back)")
       ->check(CLI::Range(0, 3'600'000));
+  s->load_cmd
+      ->add_option("--configs", s->load.configs,
+                   "Configs per task (1: FullKV; more: SnapKV budgets), one result each")
+      ->check(CLI::Range(1, 64));
   s->load_cmd->add_option("--dir", s->load.dir, "Keep the database here (default: a temp dir)");
 
   s->run_cmd =

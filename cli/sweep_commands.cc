@@ -109,12 +109,17 @@ Status print_results(const ResultsOptions& o, std::vector<FailedTask>* failed) {
   HKV_ASSIGN_OR_RETURN(v1::GetResultsResponse rows, client->results(o.sweep));
   HKV_ASSIGN_OR_RETURN(v1::ListTasksResponse tasks, client->list_tasks(o.sweep));
   *failed = failed_tasks(tasks);
-  RenderedTables t = render_tables(to_records(rows), *failed);
+  const std::vector<ResultRecord> records = to_records(rows);
+  std::fprintf(stderr, "sweep %lld: %zu result rows of %d tasks\n", static_cast<long long>(o.sweep),
+               records.size(), tasks.tasks_size());
+  RenderedTables t = render_tables(records, *failed);
   std::printf("%s", o.format == "csv"    ? t.csv.c_str()
                     : o.format == "json" ? t.json.c_str()
                                          : t.markdown.c_str());
-  if (!o.out_dir.empty())
+  if (!o.out_dir.empty()) {
     HKV_RETURN_IF_ERROR(write_tables(t, o.out_dir));
+    HKV_RETURN_IF_ERROR(write_records_jsonl(records, o.out_dir + "/results.jsonl"));
+  }
   return Status();
 }
 

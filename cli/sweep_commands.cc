@@ -224,7 +224,7 @@ int run_status(const ConnectionOptions& c, std::optional<int64_t> sweep, bool wa
     if (!workers.ok())
       return fail("status", workers.status());
     for (const auto& w : workers->workers()) {
-      std::printf("  worker %-28s %-8s %-8s task %-6lld %.1f tok/s, %lld prefills\n",
+      std::printf("  worker %-28s %-8s %-8s task %-6lld %.1f tok/s (last task), %lld prefills\n",
                   w.worker().worker_id().c_str(), w.worker().device().c_str(), w.state().c_str(),
                   static_cast<long long>(w.current_task_id()), w.tokens_per_second(),
                   static_cast<long long>(w.prefills()));

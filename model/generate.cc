@@ -33,6 +33,12 @@ int32_t greedy_token(std::span<const float> logits, std::span<const int32_t> ban
   return best;
 }
 
+Status check_cancel(const GenerationConfig& gen, const char* where, int32_t step) {
+  if (gen.cancel == nullptr || !gen.cancel->load())
+    return Status();
+  return errorf(StatusCode::kCancelled, "generation cancelled %s (decode step %d)", where, step);
+}
+
 Result<MultiRun> generate_multi(const CpuModel& model,
                                 std::span<const int32_t> prompt,
                                 const std::vector<CompressionConfig>& configs,
@@ -54,6 +60,7 @@ Result<MultiRun> generate_multi(const CpuModel& model,
   }
   MultiRun result;
   result.prompt_tokens = static_cast<int64_t>(prompt.size());
+  HKV_RETURN_IF_ERROR(check_cancel(gen, "before the prefill", 0));
   auto t0 = std::chrono::steady_clock::now();
   HKV_ASSIGN_OR_RETURN(PrefillOutput prefill, model.prefill(prompt, window, false));
   result.prefill_ms = ms_since(t0);
@@ -92,6 +99,7 @@ Result<MultiRun> generate_multi(const CpuModel& model,
   auto td = std::chrono::steady_clock::now();
   std::vector<float> logits;
   for (int32_t step = 1; step < gen.max_new_tokens; ++step) {
+    HKV_RETURN_IF_ERROR(check_cancel(gen, "between decode steps", step));
     std::vector<size_t> active;
     std::vector<int32_t> tokens;
     std::vector<int64_t> positions;

@@ -4,6 +4,7 @@
 // stop ids for the first steps (min_length = L + 1 bans EOS at step 1).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -20,7 +21,13 @@ struct GenerationConfig {
   std::vector<int32_t> stop_ids;  // generation ends after producing one of these (kept in output)
   int32_t min_new_tokens = 0;     // stop ids are banned while fewer tokens than this were produced
   bool fp16_scores = true;        // window-score precision emulation (§0.4)
+  // When set and it turns true, generation stops before the next prefill or decode step with
+  // Cancelled (a cancelled sweep's task); its caches are freed on the way out.
+  const std::atomic<bool>* cancel = nullptr;
 };
+
+// Cancelled naming `where` when gen.cancel is set and true; OK otherwise.
+Status check_cancel(const GenerationConfig& gen, const char* where, int32_t step);
 
 struct LayerCacheStats {
   int64_t entries = 0;  // kept K/V rows over all heads of the layer, after prefill compression

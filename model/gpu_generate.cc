@@ -45,6 +45,7 @@ Result<std::vector<MultiRun>> generate_samples_gpu(GpuModel& model,
     std::vector<std::vector<KeptPositions>> kept;
     if (k == 0 && trace != nullptr && trace->keep_positions)
       po.kept = &kept;
+    HKV_RETURN_IF_ERROR(check_cancel(r.gen, "before the prefill", 0));
     HKV_ASSIGN_OR_RETURN(GpuPrefillResult pre,
                          model.prefill(r.prompt, *r.configs, *r.head_caps, po));
     MultiRun& res = results[k];
@@ -114,6 +115,7 @@ Result<std::vector<MultiRun>> generate_samples_gpu(GpuModel& model,
   for (int32_t step = 1; step < max_new; ++step) {
     if (std::all_of(seqs.begin(), seqs.end(), done))
       break;
+    HKV_RETURN_IF_ERROR(check_cancel(gen0, "between decode steps", step));
     for (size_t b = 0; b < seqs.size(); ++b)
       positions[b] = results[seqs[b].sample].prompt_tokens + step - 1;
     const std::vector<int32_t>& ban = step < gen0.min_new_tokens ? gen0.stop_ids : no_ban;

@@ -198,6 +198,9 @@ Result<DetectTestResult> run_detect_test(model::ObservedDecoder& model,
   std::vector<int32_t> generated;
   int32_t input = ids.back();
   for (int32_t step = 0; step < steps; ++step) {
+    if (o.cancel != nullptr && o.cancel->load()) {
+      return errorf(StatusCode::kCancelled, "head detection test cancelled (decode step %d)", step);
+    }
     int64_t pos = static_cast<int64_t>(ids.size()) - 1 + step;
     HKV_ASSIGN_OR_RETURN(input, model.step(input, pos, observer));
     acc.end_step(input);

@@ -4,6 +4,7 @@
 // table, written in the reference JSON format by head_scores::save_score_file.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -38,7 +39,9 @@ struct DetectOptions {
   // documented deviation for models that fail the reference's tests (SmolLM2 on R2).
   double min_score = 50.0;
   std::vector<int32_t> period_ids;  // insertion backs off to a position after one of these
-  int32_t buffer_tokens = 200;      // final_context_length_buffer
+  // A cancelled task (worker): the test stops between decode steps with Cancelled (may be null).
+  const std::atomic<bool>* cancel = nullptr;
+  int32_t buffer_tokens = 200;  // final_context_length_buffer
   // Renders the question as a chat turn (the reference does this only for ChatML/Qwen models;
   // Llama and Mistral get the raw prompt). Empty: raw prompt, encoded with BOS.
   std::function<Result<std::string>(const std::string&)> render_chat;

@@ -41,9 +41,11 @@ RunRequest to_run_request(const v1::Task& t) {
 }
 
 TaskExecutor make_task_executor(TaskRunner* runner) {
-  return [runner](const v1::Task& task, const std::atomic<bool>&,
+  return [runner](const v1::Task& task, const std::atomic<bool>& cancelled,
                   v1::ReportResultRequest* report) -> Status {
-    HKV_ASSIGN_OR_RETURN(RunOutcome out, runner->run(to_run_request(task)));
+    RunRequest request = to_run_request(task);
+    request.cancel = &cancelled;
+    HKV_ASSIGN_OR_RETURN(RunOutcome out, runner->run(request));
     report->set_prompt_tokens(out.run.prompt_tokens);
     report->set_prefill_ms(out.run.prefill_ms);
     for (size_t i = 0; i < out.configs.size(); ++i) {

@@ -211,6 +211,7 @@ Result<RunOutcome> TaskRunner::run_heads(LoadedModel& m, const RunRequest& r) {
   d.max_decode_steps = ho.max_decode_steps;
   d.reasoning_steps = ho.reasoning_steps;
   d.min_score = ho.min_score;
+  d.cancel = r.cancel;
   set_detection_prompting(&d, m.tokenizer.get(), m.chat, m.period_ids);
   auto& needles = m.detect_needles[d.haystack_dir];
   if (needles.empty()) {
@@ -288,6 +289,7 @@ Result<RunOutcome> TaskRunner::run_loaded(LoadedModel& loaded, const RunRequest&
   gen.min_new_tokens = out.sample.min_new_tokens;
   gen.stop_ids = out.sample.stop_ids;
   gen.fp16_scores = options_.fp16_scores;
+  gen.cancel = r.cancel;
   HKV_ASSIGN_OR_RETURN(out.run, m->engine->generate(out.sample.prompt_ids, configs, caps, gen));
   ++prefills_;
   const int64_t head_dim = m->engine->config().head_dim;

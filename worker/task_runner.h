@@ -5,6 +5,7 @@
 // haystacks are cached across tasks, so a worker pays for them once.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,6 +38,9 @@ struct RunRequest {
   std::vector<jobs::CompressionConfig> configs;
   int32_t max_new_tokens = 0;  // 0: the dataset's own
   std::string dtype;           // the sweep's GPU dtype (fp16 | bf16 | fp32); "": options.engine's
+  // Set by the worker when the coordinator cancels the task: the run stops between decode steps
+  // with Cancelled (may be null).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ConfigOutcome {

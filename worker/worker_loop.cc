@@ -19,6 +19,8 @@ struct Current {
   std::condition_variable cv;
   int64_t task_id = 0;
   int32_t attempt = 0;
+  // The last finished task's throughput: prompt plus generated tokens (all configs) per second
+  // of the task's wall time. 0 until a task finished.
   double tokens_per_second = 0.0;
   bool done = false;
 };
@@ -192,6 +194,12 @@ Status run_worker(const WorkerOptions& o,
       std::lock_guard<std::mutex> lock(cur.mu);
       cur.task_id = 0;
       cur.attempt = 0;
+      if (st.ok() && seconds > 0) {
+        int64_t tokens = report.prompt_tokens();
+        for (const v1::ConfigResult& c : report.results())
+          tokens += c.new_tokens();
+        cur.tokens_per_second = static_cast<double>(tokens) / seconds;
+      }
     }
   }
   {

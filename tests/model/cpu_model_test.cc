@@ -4,6 +4,7 @@
 #include "model/cpu_model.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -88,6 +89,35 @@ TEST(CpuModelTest, SmolLm2MatchesTransformers) {
     EXPECT_EQ(greedy_full_kv(*model, ids, 32), c["greedy"].get<std::vector<int32_t>>())
         << c["text"];
   }
+}
+
+TEST(CpuModelTest, CancelStopsBetweenDecodeSteps) {
+  testing::TempDir dir;
+  testing::TinyModel m = testing::write_tiny_model(dir.path(), {});
+  auto source = ModelSource::open(m.gguf_path);
+  ASSERT_TRUE(source.ok());
+  auto model = CpuModel::load(*source);
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  std::atomic<bool> cancel{false};
+  GenerationConfig gen;
+  gen.max_new_tokens = 32;
+  gen.cancel = &cancel;
+  CompressionConfig full;
+  int tokens = 0;
+  // Cancelled while the third token is produced: no fourth decode step runs.
+  auto run = generate_multi(*model, std::vector<int32_t>{1, 2, 3, 4, 5}, {full, full}, {{}, {}},
+                            gen, [&](size_t config, int32_t) {
+                              if (config == 0 && ++tokens == 3)
+                                cancel = true;
+                            });
+  ASSERT_EQ(run.status().code(), StatusCode::kCancelled) << run.status().to_string();
+  EXPECT_NE(run.status().message().find("between decode steps (decode step 3)"), std::string::npos)
+      << run.status().message();
+  EXPECT_EQ(tokens, 3);
+  // Set before the call: nothing runs, not even the prefill.
+  auto early = generate_multi(*model, std::vector<int32_t>{1, 2, 3}, {full}, {{}}, gen);
+  EXPECT_EQ(early.status().code(), StatusCode::kCancelled);
+  EXPECT_NE(early.status().message().find("before the prefill"), std::string::npos);
 }
 
 TEST(CpuModelTest, RejectsBadTokens) {

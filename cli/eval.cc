@@ -135,10 +135,10 @@ int run_eval(const EvalOptions& o) {
     return fail(done.status());
   std::vector<std::string> labels;
   for (const auto& c : sweep.configs) {
-    auto m = worker::to_model_config(c);
-    if (!m.ok())
-      return fail(m.status());
-    labels.push_back(m->label());
+    Status valid = c.validate();
+    if (!valid.ok())
+      return fail(valid);
+    labels.push_back(c.label());
   }
   worker::RunnerOptions ro;
   ro.engine.device = o.device;

@@ -16,6 +16,7 @@
 #include "coordinator/proto_convert.h"
 #include "coordinator/server.h"
 #include "model/engine.h"
+#include "proto/compression_convert.h"
 #include "worker/coordinator_client.h"
 #include "worker/task_executor.h"
 #include "worker/task_runner.h"
@@ -41,18 +42,18 @@ Result<std::unique_ptr<worker::CoordinatorClient>> connect(const ConnectionOptio
   return worker::CoordinatorClient::connect(o);
 }
 
+// The config's label; a config this build cannot read is named by its method string and error.
 std::string config_label(const v1::CompressionConfig& c) {
-  auto m = worker::to_model_config({c.method(), c.kv_budget_tokens(), c.beta(), c.temp(),
-                                    c.window_tokens(), c.kernel_size(), c.pooling(),
-                                    c.head_scores(), c.layout()});
-  return m.ok() ? m->label() : c.method();
+  Result<compression::CompressionConfig> m = proto::from_proto(c);
+  return m.ok() ? m->label() : c.method() + " (" + m.status().message() + ")";
 }
 
-std::vector<ResultRecord> to_records(const v1::GetResultsResponse& r) {
+Result<std::vector<ResultRecord>> to_records(const v1::GetResultsResponse& r) {
   std::vector<ResultRecord> out;
   for (const v1::ResultRow& row : r.rows()) {
     ResultRecord rec;
-    rec.benchmark = jobs::benchmark_name(coordinator::from_proto(row.benchmark()));
+    HKV_ASSIGN_OR_RETURN(jobs::Benchmark benchmark, proto::from_proto(row.benchmark()));
+    rec.benchmark = jobs::benchmark_name(benchmark);
     rec.dataset = row.dataset();
     rec.sample_key = row.sample_key();
     rec.config = config_label(row.config());
@@ -60,7 +61,7 @@ std::vector<ResultRecord> to_records(const v1::GetResultsResponse& r) {
     rec.score = row.result().score();
     rec.cache_bytes = row.result().cache_bytes();
     if (row.result().has_head_scores()) {
-      rec.head_scores = coordinator::from_proto(row.result().head_scores());
+      rec.head_scores = proto::from_proto(row.result().head_scores());
     }
     out.push_back(std::move(rec));
   }
@@ -91,13 +92,14 @@ v1::WorkerInfo local_worker_info(const std::string& device) {
   return info;
 }
 
-std::vector<FailedTask> failed_tasks(const v1::ListTasksResponse& r) {
+Result<std::vector<FailedTask>> failed_tasks(const v1::ListTasksResponse& r) {
   std::vector<FailedTask> out;
   for (const v1::TaskSummary& t : r.tasks()) {
     if (t.state() != "failed")
       continue;
-    out.push_back({jobs::benchmark_name(coordinator::from_proto(t.benchmark())), t.dataset(),
-                   t.sample_key(), t.last_error(), t.attempts()});
+    HKV_ASSIGN_OR_RETURN(jobs::Benchmark benchmark, proto::from_proto(t.benchmark()));
+    out.push_back({jobs::benchmark_name(benchmark), t.dataset(), t.sample_key(), t.last_error(),
+                   t.attempts()});
   }
   return out;
 }
@@ -108,8 +110,8 @@ Status print_results(const ResultsOptions& o, std::vector<FailedTask>* failed) {
   HKV_ASSIGN_OR_RETURN(auto client, connect(o.conn));
   HKV_ASSIGN_OR_RETURN(v1::GetResultsResponse rows, client->results(o.sweep));
   HKV_ASSIGN_OR_RETURN(v1::ListTasksResponse tasks, client->list_tasks(o.sweep));
-  *failed = failed_tasks(tasks);
-  const std::vector<ResultRecord> records = to_records(rows);
+  HKV_ASSIGN_OR_RETURN(*failed, failed_tasks(tasks));
+  HKV_ASSIGN_OR_RETURN(const std::vector<ResultRecord> records, to_records(rows));
   std::fprintf(stderr, "sweep %lld: %zu result rows of %d tasks\n", static_cast<long long>(o.sweep),
                records.size(), tasks.tasks_size());
   RenderedTables t = render_tables(records, *failed);

@@ -3,59 +3,6 @@
 
 namespace hkv::coordinator {
 
-v1::Benchmark to_proto(jobs::Benchmark b) {
-  switch (b) {
-    case jobs::Benchmark::kLongBench:
-      return v1::BENCHMARK_LONGBENCH;
-    case jobs::Benchmark::kNeedle:
-      return v1::BENCHMARK_NEEDLE;
-    case jobs::Benchmark::kBabilong:
-      return v1::BENCHMARK_BABILONG;
-    case jobs::Benchmark::kHeads:
-      return v1::BENCHMARK_HEADS;
-  }
-  return v1::BENCHMARK_UNSPECIFIED;
-}
-
-jobs::Benchmark from_proto(v1::Benchmark b) {
-  switch (b) {
-    case v1::BENCHMARK_NEEDLE:
-      return jobs::Benchmark::kNeedle;
-    case v1::BENCHMARK_BABILONG:
-      return jobs::Benchmark::kBabilong;
-    case v1::BENCHMARK_HEADS:
-      return jobs::Benchmark::kHeads;
-    default:
-      return jobs::Benchmark::kLongBench;
-  }
-}
-
-void to_proto(const jobs::CompressionConfig& in, v1::CompressionConfig* out) {
-  out->set_method(in.method);
-  out->set_kv_budget_tokens(in.budget);
-  out->set_beta(in.beta);
-  out->set_temp(in.temp);
-  out->set_window_tokens(in.window);
-  out->set_kernel_size(in.kernel);
-  out->set_pooling(in.pooling);
-  out->set_head_scores(in.head_scores);
-  out->set_layout(in.layout);
-}
-
-jobs::CompressionConfig from_proto(const v1::CompressionConfig& in) {
-  jobs::CompressionConfig c;
-  c.method = in.method();
-  c.budget = in.kv_budget_tokens();
-  c.beta = in.beta();
-  c.temp = in.temp();
-  c.window = in.window_tokens();
-  c.kernel = in.kernel_size();
-  c.pooling = in.pooling();
-  c.head_scores = in.head_scores();
-  c.layout = in.layout();
-  return c;
-}
-
 void to_proto(const TaskAssignment& in, v1::Task* out) {
   out->set_task_id(in.task_id);
   out->set_attempt(in.attempt);
@@ -70,24 +17,6 @@ void to_proto(const TaskAssignment& in, v1::Task* out) {
   out->set_lease_deadline_ms(in.lease_deadline_ms);
   out->set_max_new_tokens(in.max_new_tokens);
   out->set_unit_options(in.unit.options);
-}
-
-void to_proto(const jobs::HeadTestScores& in, v1::HeadScores* out) {
-  out->set_num_layers(in.num_layers);
-  out->set_num_heads(in.num_heads);
-  *out->mutable_scores() = {in.scores.begin(), in.scores.end()};
-  out->set_span_found(in.span_found);
-  out->set_kept(in.kept);
-}
-
-jobs::HeadTestScores from_proto(const v1::HeadScores& in) {
-  jobs::HeadTestScores s;
-  s.num_layers = in.num_layers();
-  s.num_heads = in.num_heads();
-  s.scores.assign(in.scores().begin(), in.scores().end());
-  s.span_found = in.span_found();
-  s.kept = in.kept();
-  return s;
 }
 
 void to_proto(const SweepProgress& in, v1::SweepProgress* out) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "common/logging.h"
 #include "common/strings.h"
 #include "jobs/heads_spec.h"
 #include "jobs/sweep_limits.h"
@@ -232,8 +233,26 @@ Status validate_method(const MethodSpec& m, const std::string& path, int32_t win
 
 // Every field of a config, exactly (doubles by their bits), as a set key.
 std::string config_key(const CompressionConfig& c) {
-  return strformat("%s|%d|%a|%a|%d|%d|%s|%s|%s", c.method.c_str(), c.budget, c.beta, c.temp,
-                   c.window, c.kernel, c.pooling.c_str(), c.head_scores.c_str(), c.layout.c_str());
+  return strformat("%d|%d|%a|%a|%d|%d|%d|%s|%d", static_cast<int>(c.method), c.budget, c.beta,
+                   c.temp, c.window, c.kernel, static_cast<int>(c.pooling), c.head_scores.c_str(),
+                   static_cast<int>(c.layout));
+}
+
+// A name the spec's validation accepted (validate_sweep_spec): parsing cannot fail here.
+template <typename T>
+T validated(Result<T> parsed) {
+  HKV_CHECK(parsed.ok()) << parsed.status().to_string();
+  return *std::move(parsed);
+}
+
+// The grid's shared fields of a method block, in the neutral form.
+CompressionConfig base_config(const SweepSpec& spec, const std::string& method) {
+  CompressionConfig base =
+      compression::neutral_config(validated(compression::parse_method(method)));
+  base.window = spec.window;
+  base.kernel = spec.kernel;
+  base.pooling = validated(compression::parse_pooling(spec.pooling));
+  return base;
 }
 
 // Appends `config` unless an equal one is there: O(log n) per config through `seen`.
@@ -249,13 +268,9 @@ void expand_method(const SweepSpec& spec,
                    const MethodSpec& m,
                    std::vector<CompressionConfig>* configs,
                    std::set<std::string>* seen) {
-  CompressionConfig base;
-  base.method = m.method;
-  base.window = spec.window;
-  base.kernel = spec.kernel;
-  base.pooling = spec.pooling;
-  base.layout = m.layout;
-  if (m.method == "FullKV") {
+  CompressionConfig base = base_config(spec, m.method);
+  base.layout = validated(compression::parse_cache_layout(m.layout));
+  if (base.method == compression::Method::kFullKv) {
     add_config(base, configs, seen);
     return;
   }
@@ -312,35 +327,13 @@ void expand_benchmark(const BenchmarkSpec& bench, std::vector<WorkUnit>* units) 
 }  // namespace
 
 std::string canonical_method(std::string_view name) {
-  std::string n;
-  for (char c : name) {
-    if (c != '_' && c != ' ') {
-      n.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
-  }
-  if (n == "fullkv" || n == "full") {
-    return "FullKV";
-  }
-  if (n == "snapkv") {
-    return "SnapKV";
-  }
-  if (n == "pyramidkv") {
-    return "PyramidKV";
-  }
-  if (one_of(n, {"ada-snapkv", "adasnapkv", "adakv", "adativekv"})) {
-    return "Ada-SnapKV";
-  }
-  if (n == "headkv-r" || n == "headkvr") {
-    return "HeadKV-R";
-  }
-  if (n == "headkv-r2" || n == "headkvr2") {
-    return "HeadKV-R2";
-  }
-  return "";
+  Result<compression::Method> method = compression::parse_method(name);
+  return method.ok() ? compression::method_name(*method) : "";
 }
 
 bool method_uses_head_scores(std::string_view canonical) {
-  return canonical == "HeadKV-R" || canonical == "HeadKV-R2";
+  Result<compression::Method> method = compression::parse_method(canonical);
+  return method.ok() && compression::uses_head_scores(*method);
 }
 
 std::vector<int32_t> needle_depths_from_count(int32_t count) {
@@ -408,12 +401,7 @@ Status validate_sweep_spec(const SweepSpec& spec) {
 
 ExpandedSweep expand_sweep(const SweepSpec& spec) {
   ExpandedSweep out;
-  CompressionConfig detection;
-  detection.method = "FullKV";
-  detection.window = spec.window;
-  detection.kernel = spec.kernel;
-  detection.pooling = spec.pooling;
-  out.detection = {detection};
+  out.detection = {base_config(spec, "FullKV")};
   std::set<std::string> seen;
   for (const MethodSpec& method : spec.methods) {
     expand_method(spec, method, &out.configs, &seen);
@@ -422,31 +410,6 @@ ExpandedSweep expand_sweep(const SweepSpec& spec) {
     expand_benchmark(bench, &out.units);
   }
   return out;
-}
-
-Json config_to_json(const CompressionConfig& config) {
-  return Json{
-      {"method", config.method},   {"budget", config.budget},           {"beta", config.beta},
-      {"temp", config.temp},       {"window", config.window},           {"kernel", config.kernel},
-      {"pooling", config.pooling}, {"head_scores", config.head_scores}, {"layout", config.layout}};
-}
-
-Result<CompressionConfig> config_from_json(const Json& json) {
-  JsonRef root(json, "config");
-  CompressionConfig c;
-  HKV_ASSIGN_OR_RETURN(c.method, root.get<std::string>("method"));
-  HKV_ASSIGN_OR_RETURN(c.budget, root.get<int32_t>("budget"));
-  HKV_ASSIGN_OR_RETURN(c.beta, root.get<double>("beta"));
-  HKV_ASSIGN_OR_RETURN(c.temp, root.get<double>("temp"));
-  HKV_ASSIGN_OR_RETURN(c.window, root.get<int32_t>("window"));
-  HKV_ASSIGN_OR_RETURN(c.kernel, root.get<int32_t>("kernel"));
-  HKV_ASSIGN_OR_RETURN(c.pooling, root.get<std::string>("pooling"));
-  HKV_ASSIGN_OR_RETURN(c.head_scores, root.get<std::string>("head_scores"));
-  HKV_ASSIGN_OR_RETURN(c.layout, root.get<std::string>("layout"));
-  if (canonical_method(c.method) != c.method) {
-    return invalid("config.method", "unknown method '%s'", c.method.c_str());
-  }
-  return c;
 }
 
 }  // namespace hkv::jobs

@@ -11,6 +11,8 @@
 
 #include "common/json.h"
 #include "common/status.h"
+#include "compression/config.h"
+#include "compression/config_json.h"
 
 namespace hkv::jobs {
 
@@ -66,21 +68,10 @@ struct SweepSpec {
   int32_t max_new_tokens = 0;       // 0 = each dataset's own generation length
 };
 
-// One point of the grid, with the fields a method does not use set to neutral values (budget 0
-// for FullKV; beta, temp 0 and head_scores "" outside HeadKV) so equal points compare equal.
-struct CompressionConfig {
-  std::string method;
-  int32_t budget = 0;
-  double beta = 0.0;
-  double temp = 0.0;
-  int32_t window = 8;
-  int32_t kernel = 7;
-  std::string pooling = "maxpool";
-  std::string head_scores;
-  std::string layout = "reference";
-
-  friend bool operator==(const CompressionConfig&, const CompressionConfig&) = default;
-};
+// One point of the grid (compression/config.h), with the fields a method does not use set to
+// neutral values (compression::neutral_config: budget 0 for FullKV; beta, temp 0 and head_scores
+// "" outside HeadKV) so equal points compare equal.
+using compression::CompressionConfig;
 
 // One sample of one dataset: the unit the scheduler hands out (prefilled once, decoded with every
 // config). sample_key: LongBench "17" (line index), needle "1000:11" (length:depth), BABILong
@@ -113,10 +104,10 @@ Status validate_sweep_spec(const SweepSpec& spec);
 // Pure and deterministic; `spec` must be valid.
 ExpandedSweep expand_sweep(const SweepSpec& spec);
 
-// Canonical method name for the paper names, the reference's names and short forms
-// (case-insensitive: "snapkv", "AdativeKV", "headkv_r2"), or "" when unknown. Mirrors
-// model::parse_method.
+// Canonical method name (compression::method_name) for the paper names, the reference's names
+// and short forms (compression::parse_method), or "" when unknown.
 std::string canonical_method(std::string_view name);
+// Whether a canonical method name is a HeadKV method (compression::uses_head_scores).
 bool method_uses_head_scores(std::string_view canonical);
 
 // round(linspace(0, 100, count)) with round-half-even, as the reference's needle grid.
@@ -131,7 +122,7 @@ inline constexpr const char* kDefaultNeedleHaystack = "PaulGrahamEssays";
 std::string expand_home(const std::string& path, const std::string& home);
 
 // Lossless JSON form of a config, as the coordinator stores it per task.
-Json config_to_json(const CompressionConfig& config);
-Result<CompressionConfig> config_from_json(const Json& json);
+using compression::config_from_json;
+using compression::config_to_json;
 
 }  // namespace hkv::jobs

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <numeric>
+#include <span>
 #include <tuple>
 
 #include "common/half.h"
@@ -68,19 +69,17 @@ struct GpuCompressor::Impl {
     return is_gqa(cc) ? config.num_kv_heads : config.num_q_heads;
   }
 
-  // Entries kept before the window, or -1 for "no compression" (FullKV, short prompt).
+  // The keep rule's threshold for layer l (compression/keep_policy.h).
   int64_t threshold(const CompressionConfig& cc, int32_t l) const {
-    if (cc.method == Method::kPyramidKv)
-      return pyramid_layer_budgets(cc.budget, cc.window, config.num_layers, L)[l];
-    return cc.budget;
+    return compression::layer_threshold(cc, l, config.num_layers, L);
   }
 
   bool compresses(const CompressionConfig& cc, int32_t l) const {
-    return cc.method != Method::kFullKv && L >= threshold(cc, l) && L - cc.window >= 1;
+    return compression::compresses(cc, threshold(cc, l), L);
   }
 
   ScoreKey key(const CompressionConfig& cc) const {
-    const bool sum = cc.method == Method::kSnapKv || cc.method == Method::kPyramidKv;
+    const bool sum = compression::score_reduce_for(cc.method) == ScoreReduce::kSum;
     return {sum, cc.kernel, cc.pooling == Pooling::kMax, cc.window, is_gqa(cc)};
   }
 
@@ -281,18 +280,21 @@ Status GpuCompressor::compress_layer(
     const int32_t S = m.segments(cc);
     if (m.compresses(cc, l)) {
       HKV_ASSIGN_OR_RETURN(slot[i], m.scores_for(l, cc, view));
-      const int64_t n = L - cc.window;
-      std::vector<int32_t> counts(S, static_cast<int32_t>(m.threshold(cc, l) - cc.window));
-      if (cc.method == Method::kAdaSnapKv) {
-        HKV_ASSIGN_OR_RETURN(counts, m.ada_counts(l, slot[i], cc));
-      } else if (uses_head_scores(cc.method)) {
-        counts.assign(m.head_caps[i].begin() + int64_t{l} * S,
-                      m.head_caps[i].begin() + int64_t{l + 1} * S);
-      }
-      for (int32_t s = 0; s < S; ++s) {
-        keep[i].push_back(static_cast<int32_t>(std::clamp<int64_t>(counts[s], 0, n)));
-        lens.push_back(keep[i].back() + cc.window);
-      }
+      std::span<const int32_t> caps;
+      if (uses_head_scores(cc.method))
+        caps = std::span<const int32_t>(m.head_caps[i]).subspan(int64_t{l} * S, S);
+      Status ada_status;
+      keep[i] = compression::keep_counts(cc, m.threshold(cc, l), S, L, caps, [&] {
+        Result<std::vector<int32_t>> counts = m.ada_counts(l, slot[i], cc);
+        if (!counts.ok()) {
+          ada_status = counts.status();
+          return std::vector<int32_t>(S, 0);
+        }
+        return *std::move(counts);
+      });
+      HKV_RETURN_IF_ERROR(ada_status);
+      for (int32_t s = 0; s < S; ++s)
+        lens.push_back(keep[i][s] + cc.window);
     } else {
       lens.insert(lens.end(), S, static_cast<int32_t>(L));
     }

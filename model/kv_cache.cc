@@ -5,10 +5,6 @@
 
 namespace hkv::model {
 
-const char* cache_layout_name(CacheLayout layout) {
-  return layout == CacheLayout::kReference ? "reference" : "gqa";
-}
-
 HeadKvLayer::HeadKvLayer(int32_t head_dim,
                          const std::vector<int32_t>& kept_rows,
                          int32_t extra_rows)

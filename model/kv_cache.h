@@ -9,15 +9,12 @@
 #include <vector>
 
 #include "common/status.h"
+#include "compression/method.h"
 
 namespace hkv::model {
 
-enum class CacheLayout {
-  kReference,  // one segment per query head (K/V rows repeated per GQA group), as the reference
-  kGqa,        // one segment per KV head: each kept row stored once
-};
-
-const char* cache_layout_name(CacheLayout layout);
+using compression::cache_layout_name;
+using compression::CacheLayout;  // reference: a segment per query head; gqa: per KV head
 
 class HeadKvLayer {
  public:

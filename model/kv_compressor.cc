@@ -13,17 +13,8 @@
 namespace hkv::model {
 namespace {
 
-int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 float round_f16(float x) {
   return f16_to_float(float_to_f16(x));
-}
-
-ScoreReduce reduce_for(Method m) {
-  return (m == Method::kSnapKv || m == Method::kPyramidKv) ? ScoreReduce::kSum : ScoreReduce::kMean;
 }
 
 std::vector<int32_t> all_positions(int64_t n) {
@@ -33,25 +24,6 @@ std::vector<int32_t> all_positions(int64_t n) {
 }
 
 }  // namespace
-
-std::vector<int32_t> pyramid_layer_budgets(int32_t budget,
-                                           int32_t window,
-                                           int32_t num_layers,
-                                           int64_t num_tokens) {
-  const int64_t base = budget - window;
-  int64_t min_num = base / 20;  // beta fixed at 20 (the reference's argument bug, §2)
-  int64_t max_num = 2 * base - min_num;
-  if (max_num >= num_tokens - window) {  // clamp for a short prompt
-    max_num = num_tokens - window;
-    min_num = 2 * base - max_num;
-  }
-  int64_t steps = num_layers > 1 ? floor_div(max_num - min_num, num_layers - 1) : 0;
-  std::vector<int32_t> caps(num_layers);
-  for (int32_t l = 0; l < num_layers; ++l) {
-    caps[l] = static_cast<int32_t>(max_num - l * steps + window);
-  }
-  return caps;
-}
 
 std::vector<int32_t> ada_snapkv_counts(const std::vector<float>& scores,
                                        int32_t num_heads,
@@ -97,12 +69,10 @@ std::vector<std::vector<int32_t>> select_positions(const PrefillLayer& layer,
                                                    bool fp16_scores) {
   const bool gqa = cc.storage_layout() == CacheLayout::kGqa;
   const int32_t segments = gqa ? config.num_kv_heads : config.num_q_heads;
-  const int64_t L = num_tokens, w = cc.window, n = L - w;
-  int64_t threshold = cc.budget;  // no compression when L < threshold
-  if (cc.method == Method::kPyramidKv) {
-    threshold = pyramid_layer_budgets(cc.budget, cc.window, config.num_layers, L)[layer_index];
-  }
-  if (cc.method == Method::kFullKv || L < threshold || n < 1) {
+  const int64_t L = num_tokens, n = L - cc.window;
+  const int64_t threshold =
+      compression::layer_threshold(cc, layer_index, config.num_layers, num_tokens);
+  if (!compression::compresses(cc, threshold, num_tokens)) {
     return std::vector<std::vector<int32_t>>(segments, all_positions(L));
   }
   WindowScoreParams p{layer.window_q.data(),
@@ -115,24 +85,20 @@ std::vector<std::vector<int32_t>> select_positions(const PrefillLayer& layer,
                       cc.window,
                       cc.kernel,
                       cc.pooling,
-                      reduce_for(cc.method),
+                      compression::score_reduce_for(cc.method),
                       fp16_scores};
   std::vector<float> scores = window_scores(p);
   if (gqa) {
     scores =
         pool_scores_to_kv_heads(scores, config.num_q_heads, config.num_kv_heads, n, fp16_scores);
   }
-  std::vector<int32_t> counts(segments, static_cast<int32_t>(threshold - w));
-  if (cc.method == Method::kAdaSnapKv) {
-    counts = ada_snapkv_counts(scores, segments, n, cc.budget, cc.window, fp16_scores);
-  } else if (uses_head_scores(cc.method)) {
-    counts.assign(head_caps.begin(), head_caps.end());
-  }
+  const std::vector<int32_t> counts = compression::keep_counts(
+      cc, threshold, segments, num_tokens, head_caps,
+      [&] { return ada_snapkv_counts(scores, segments, n, cc.budget, cc.window, fp16_scores); });
   std::vector<std::vector<int32_t>> kept(segments);
   for (int32_t s = 0; s < segments; ++s) {
     std::vector<int32_t> order = order_by_score(&scores[static_cast<int64_t>(s) * n], n);
-    int64_t keep = std::clamp<int64_t>(counts[s], 0, n);  // a slice past the end keeps everything
-    order.resize(keep);
+    order.resize(counts[s]);
     for (int64_t j = n; j < L; ++j)
       order.push_back(static_cast<int32_t>(j));
     kept[s] = std::move(order);

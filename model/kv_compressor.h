@@ -17,10 +17,7 @@ namespace hkv::model {
 
 // PyramidKV's per-layer totals (selected + window) for one sample of length `num_tokens`, with the
 // reference's fixed beta 20 and floored steps; recomputed per sample (our documented deviation).
-std::vector<int32_t> pyramid_layer_budgets(int32_t budget,
-                                           int32_t window,
-                                           int32_t num_layers,
-                                           int64_t num_tokens);
+using compression::pyramid_layer_budgets;
 
 // Ada-SnapKV's per-head selected counts for one layer (§3): scores [num_heads, n].
 std::vector<int32_t> ada_snapkv_counts(const std::vector<float>& scores,

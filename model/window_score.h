@@ -11,8 +11,6 @@
 
 namespace hkv::model {
 
-enum class ScoreReduce { kSum, kMean };
-
 struct WindowScoreParams {
   const float* window_q =
       nullptr;                  // [num_heads, window_rows, head_dim]; the last `window` rows used

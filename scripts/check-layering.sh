@@ -8,21 +8,22 @@ cd "$root"
 
 declare -A allow=(
   [common]="common"
+  [compression]="common compression"
   [kernels]="common kernels"
-  [model]="common kernels model"
+  [model]="common compression kernels model"
   [head_scores]="common head_scores"
-  [jobs]="common jobs"
+  [jobs]="common compression jobs"
   [fetch]="common fetch"
-  [proto]="common proto hkv"
-  [coordinator]="common jobs proto hkv coordinator"
-  [worker]="common kernels model head_scores jobs proto hkv worker"
-  [cli]="common kernels model head_scores jobs proto hkv coordinator worker fetch cli"
-  [bench]="common kernels model head_scores jobs proto bench"
-  [fuzz]="common model head_scores jobs proto hkv coordinator fuzz"
+  [proto]="common compression jobs proto hkv"
+  [coordinator]="common compression jobs proto hkv coordinator"
+  [worker]="common compression kernels model head_scores jobs proto hkv worker"
+  [cli]="common compression kernels model head_scores jobs proto hkv coordinator worker fetch cli"
+  [bench]="common compression kernels model head_scores jobs proto bench"
+  [fuzz]="common compression model head_scores jobs proto hkv coordinator fuzz"
 )
 # "hkv/v1/*.pb.h" is the generated proto code (target hkv_proto_gen).
 # Layers that must build on a machine without CUDA.
-no_cuda="common head_scores jobs fetch proto coordinator"
+no_cuda="common compression head_scores jobs fetch proto coordinator"
 
 violations=0
 report() { echo "layering: $*" >&2; violations=$((violations + 1)); }

@@ -1,41 +1,25 @@
 // proto <-> domain for one task, then TaskRunner::run.
 #include "worker/task_executor.h"
 
+#include "proto/compression_convert.h"
+
 namespace hkv::worker {
 
-RunRequest to_run_request(const v1::Task& t) {
+Result<RunRequest> to_run_request(const v1::Task& t) {
   RunRequest r;
   r.model = t.model();
   r.max_new_tokens = t.max_new_tokens();
   r.dtype = t.dtype();
+  HKV_ASSIGN_OR_RETURN(r.unit.benchmark, proto::from_proto(t.benchmark()));
   r.unit.dataset = t.dataset();
   r.unit.sample_key = t.sample_key();
   r.unit.options = t.unit_options();
-  switch (t.benchmark()) {
-    case v1::BENCHMARK_NEEDLE:
-      r.unit.benchmark = jobs::Benchmark::kNeedle;
-      break;
-    case v1::BENCHMARK_BABILONG:
-      r.unit.benchmark = jobs::Benchmark::kBabilong;
-      break;
-    case v1::BENCHMARK_HEADS:
-      r.unit.benchmark = jobs::Benchmark::kHeads;
-      break;
-    default:
-      r.unit.benchmark = jobs::Benchmark::kLongBench;
-  }
-  for (const v1::CompressionConfig& c : t.configs()) {
-    jobs::CompressionConfig j;
-    j.method = c.method();
-    j.budget = c.kv_budget_tokens();
-    j.beta = c.beta();
-    j.temp = c.temp();
-    j.window = c.window_tokens();
-    j.kernel = c.kernel_size();
-    j.pooling = c.pooling();
-    j.head_scores = c.head_scores();
-    j.layout = c.layout();
-    r.configs.push_back(std::move(j));
+  for (int i = 0; i < t.configs_size(); ++i) {
+    Result<compression::CompressionConfig> c = proto::from_proto(t.configs(i));
+    if (!c.ok()) {
+      return c.status().with_context("task %lld config %d", static_cast<long long>(t.task_id()), i);
+    }
+    r.configs.push_back(*std::move(c));
   }
   return r;
 }
@@ -43,7 +27,7 @@ RunRequest to_run_request(const v1::Task& t) {
 TaskExecutor make_task_executor(TaskRunner* runner) {
   return [runner](const v1::Task& task, const std::atomic<bool>& cancelled,
                   v1::ReportResultRequest* report) -> Status {
-    RunRequest request = to_run_request(task);
+    HKV_ASSIGN_OR_RETURN(RunRequest request, to_run_request(task));
     request.cancel = &cancelled;
     HKV_ASSIGN_OR_RETURN(RunOutcome out, runner->run(request));
     report->set_prompt_tokens(out.run.prompt_tokens);

@@ -10,6 +10,8 @@ namespace hkv::worker {
 TaskExecutor make_task_executor(TaskRunner* runner);
 
 // The domain request of a proto task.
-RunRequest to_run_request(const v1::Task& task);
+// The task's unit and configs; InvalidArgument naming the field for a benchmark or a config name
+// this build does not know.
+Result<RunRequest> to_run_request(const v1::Task& task);
 
 }  // namespace hkv::worker

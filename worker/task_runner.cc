@@ -63,21 +63,6 @@ TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
 
 TaskRunner::~TaskRunner() = default;
 
-Result<model::CompressionConfig> to_model_config(const jobs::CompressionConfig& c) {
-  model::CompressionConfig m;
-  HKV_ASSIGN_OR_RETURN(m.method, model::parse_method(c.method));
-  m.budget = c.budget;
-  m.beta = c.beta;
-  m.temp = c.temp > 0 ? c.temp : 1.0;
-  m.window = c.window;
-  m.kernel = c.kernel;
-  m.pooling = c.pooling == "avgpool" ? model::Pooling::kAvg : model::Pooling::kMax;
-  m.head_scores = c.head_scores;
-  m.layout = c.layout == "gqa" ? model::CacheLayout::kGqa : model::CacheLayout::kReference;
-  HKV_RETURN_IF_ERROR(m.validate());
-  return m;
-}
-
 Result<TaskRunner::LoadedModel*> TaskRunner::model(const std::string& raw_path,
                                                    const std::string& dtype) {
   const char* home = std::getenv("HOME");
@@ -194,7 +179,7 @@ Result<jobs::Sample> TaskRunner::build_sample(LoadedModel& m, const RunRequest& 
 
 Result<RunOutcome> TaskRunner::run_heads(LoadedModel& m, const RunRequest& r) {
   const std::string where = "heads task " + r.unit.dataset + " " + r.unit.sample_key;
-  if (r.configs.size() != 1 || r.configs[0].method != "FullKV") {
+  if (r.configs.size() != 1 || r.configs[0].method != compression::Method::kFullKv) {
     return errorf(StatusCode::kInvalidArgument,
                   "%s: expected exactly one FullKV config (detection observes the full cache), "
                   "got %zu config(s)",
@@ -275,10 +260,9 @@ Result<RunOutcome> TaskRunner::run_loaded(LoadedModel& loaded, const RunRequest&
   if (r.unit.benchmark == jobs::Benchmark::kHeads) {
     return run_heads(*m, r);
   }
-  std::vector<model::CompressionConfig> configs;
-  for (const jobs::CompressionConfig& c : r.configs) {
-    HKV_ASSIGN_OR_RETURN(model::CompressionConfig mc, to_model_config(c));
-    configs.push_back(mc);
+  const std::vector<compression::CompressionConfig>& configs = r.configs;
+  for (const compression::CompressionConfig& c : configs) {
+    HKV_RETURN_IF_ERROR(c.validate().with_context("config '%s'", c.label().c_str()));
   }
   HKV_ASSIGN_OR_RETURN(std::vector<std::vector<int32_t>> caps,
                        resolve_head_caps(m->engine->config(), m->path, configs));

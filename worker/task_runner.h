@@ -35,7 +35,7 @@ struct RunnerOptions {
 struct RunRequest {
   std::string model;  // path; "~/" is expanded
   jobs::WorkUnit unit;
-  std::vector<jobs::CompressionConfig> configs;
+  std::vector<compression::CompressionConfig> configs;
   int32_t max_new_tokens = 0;  // 0: the dataset's own
   std::string dtype;           // the sweep's GPU dtype (fp16 | bf16 | fp32); "": options.engine's
   // Set by the worker when the coordinator cancels the task: the run stops between decode steps
@@ -80,8 +80,5 @@ class TaskRunner {
   std::map<std::string, std::unique_ptr<LoadedModel>> models_;  // by "path|dtype"
   int64_t prefills_ = 0;
 };
-
-// The engine's config from the sweep's (validated by the caller).
-Result<model::CompressionConfig> to_model_config(const jobs::CompressionConfig& config);
 
 }  // namespace hkv::worker

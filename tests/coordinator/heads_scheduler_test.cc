@@ -80,7 +80,7 @@ TEST_F(HeadsSchedulerTest, HeadsTasksCarryTheirSettingsAndReturnTheirScores) {
   EXPECT_EQ(heads.unit.sample_key, "0:0:50");
   EXPECT_EQ(heads.dtype, "bf16");  // the sweep's dtype reaches every task
   ASSERT_EQ(heads.configs.size(), 1u);
-  EXPECT_EQ(heads.configs[0].method, "FullKV");
+  EXPECT_STREQ(compression::method_name(heads.configs[0].method), "FullKV");
   auto options = jobs::heads_options_from_json(heads.unit.options, "task options");
   ASSERT_TRUE(options.ok()) << options.status().to_string();
   EXPECT_EQ(options->needles, 2);
@@ -113,7 +113,7 @@ TEST_F(HeadsSchedulerTest, HeadsTasksCarryTheirSettingsAndReturnTheirScores) {
   EXPECT_EQ(h.unit.benchmark, jobs::Benchmark::kHeads);
   ASSERT_TRUE(h.result.head_scores.has_value());
   EXPECT_EQ(*h.result.head_scores, scores);
-  EXPECT_EQ(h.config.method, "FullKV");
+  EXPECT_STREQ(compression::method_name(h.config.method), "FullKV");
 }
 
 }  // namespace

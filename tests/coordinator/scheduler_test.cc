@@ -41,7 +41,7 @@ TEST_F(SchedulerTest, SubmitCreatesOneTaskPerSampleCarryingAllConfigs) {
   EXPECT_EQ(a->dtype, "");  // no dtype in the sweep: each worker's own --dtype
   EXPECT_EQ(a->unit, (jobs::WorkUnit{jobs::Benchmark::kLongBench, "qasper", "0"}));
   ASSERT_EQ(a->configs.size(), 3u);
-  EXPECT_EQ(a->configs[0].method, "FullKV");
+  EXPECT_STREQ(compression::method_name(a->configs[0].method), "FullKV");
   EXPECT_EQ(a->configs[2].budget, 128);
   EXPECT_EQ(a->lease_deadline_ms, now_ + options_.lease_timeout_ms);
 }
@@ -94,7 +94,7 @@ TEST_F(SchedulerTest, SweepRunsToCompletionWithResultsAndPrefills) {
   ASSERT_EQ(rows->size(), 9u);
   EXPECT_EQ((*rows)[4].unit.sample_key, "1");
   EXPECT_EQ((*rows)[4].result.config_index, 1);
-  EXPECT_EQ((*rows)[4].config.method, "SnapKV");
+  EXPECT_STREQ(compression::method_name((*rows)[4].config.method), "SnapKV");
   EXPECT_EQ((*rows)[4].result.prediction, "answer 1");
   auto workers = scheduler_->list_workers();
   ASSERT_TRUE(workers.ok());
@@ -381,7 +381,7 @@ TEST_F(SchedulerTest, PaperSweepIsStoredInOneSubmission) {
   auto a = pull(add_worker("a"));
   ASSERT_TRUE(a.has_value());
   ASSERT_EQ(a->configs.size(), 96u);  // the whole grid rides on one prefill
-  EXPECT_EQ(a->configs.back().method, "HeadKV-R2");
+  EXPECT_STREQ(compression::method_name(a->configs.back().method), "HeadKV-R2");
   EXPECT_EQ(a->configs.back().beta, 10.0);
 }
 

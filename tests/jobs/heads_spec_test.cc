@@ -74,7 +74,7 @@ TEST(HeadsSpecTest, HeadsOnlySweepNeedsNoMethodsAndExpandsPerTest) {
   // A heads unit decodes one FullKV sequence, whatever the grid.
   std::vector<CompressionConfig> configs = e.configs_for(e.units[0]);
   ASSERT_EQ(configs.size(), 1u);
-  EXPECT_EQ(configs[0].method, "FullKV");
+  EXPECT_STREQ(compression::method_name(configs[0].method), "FullKV");
   EXPECT_EQ(configs[0].budget, 0);
 }
 
@@ -112,7 +112,7 @@ methods:
   EXPECT_EQ(e.configs_for(e.units[0]).size(), 2u);
   EXPECT_EQ(e.units[0].options, "");
   ASSERT_EQ(e.configs_for(e.units[1]).size(), 1u);
-  EXPECT_EQ(e.configs_for(e.units[1])[0].method, "FullKV");
+  EXPECT_STREQ(compression::method_name(e.configs_for(e.units[1])[0].method), "FullKV");
   EXPECT_EQ(e.units[1].sample_key, "0:0:50");
 }
 

@@ -66,13 +66,13 @@ TEST(SweepSpecTest, ParsesYamlWithDefaults) {
 TEST(SweepSpecTest, ExpansionOrderIsDeterministic) {
   ExpandedSweep e = expand_sweep(parse_ok(kYaml));
   ASSERT_EQ(e.configs.size(), 5u);
-  EXPECT_EQ(e.configs[0].method, "FullKV");
+  EXPECT_STREQ(compression::method_name(e.configs[0].method), "FullKV");
   EXPECT_EQ(e.configs[0].budget, 0);
-  EXPECT_EQ(e.configs[1].method, "SnapKV");
+  EXPECT_STREQ(compression::method_name(e.configs[1].method), "SnapKV");
   EXPECT_EQ(e.configs[1].budget, 64);
   EXPECT_EQ(e.configs[1].beta, 0.0);  // neutral outside HeadKV
   EXPECT_EQ(e.configs[2].budget, 128);
-  EXPECT_EQ(e.configs[3].method, "HeadKV-R2");
+  EXPECT_STREQ(compression::method_name(e.configs[3].method), "HeadKV-R2");
   EXPECT_EQ(e.configs[3].beta, 1.01);
   EXPECT_EQ(e.configs[4].beta, 2.0);
   EXPECT_EQ(e.configs[4].temp, 1.0);
@@ -296,7 +296,7 @@ TEST(SweepSpecTest, DefaultExampleParses) {
   EXPECT_TRUE(spec.model.ends_with("/.cache/headkv/models/SmolLM2-135M-Instruct.Q4_1.gguf"));
   EXPECT_NE(spec.model[0], '~');
   ASSERT_EQ(e->configs.size(), 4u);  // FullKV, SnapKV, Ada-SnapKV, HeadKV-R
-  EXPECT_EQ(e->configs[3].method, "HeadKV-R");
+  EXPECT_STREQ(compression::method_name(e->configs[3].method), "HeadKV-R");
   EXPECT_EQ(e->configs[3].beta, 1.01);
   EXPECT_EQ(e->configs[3].head_scores, "retrieval");
   EXPECT_EQ(e->units.size(), 6u + 6u + 1u);  // needle 2x3, BABILong 2x3, multi_news 1

@@ -75,9 +75,7 @@ jobs::BenchmarkSpec heads_block(const std::string& root) {
 }
 
 jobs::CompressionConfig detection_config() {
-  jobs::CompressionConfig c;
-  c.method = "FullKV";
-  return c;
+  return compression::neutral_config(compression::Method::kFullKv);
 }
 
 TEST(HeadsTaskTest, SweepUnitsReproduceDetectHeadsByteForByte) {

@@ -1,56 +1,9 @@
-// Method names and CompressionConfig validation.
-#include "model/compression_config.h"
-
-#include <algorithm>
-#include <cctype>
+// CompressionConfig validation and labels.
+#include "compression/config.h"
 
 #include "common/strings.h"
 
-namespace hkv::model {
-
-const char* method_name(Method method) {
-  switch (method) {
-    case Method::kFullKv:
-      return "FullKV";
-    case Method::kSnapKv:
-      return "SnapKV";
-    case Method::kPyramidKv:
-      return "PyramidKV";
-    case Method::kAdaSnapKv:
-      return "Ada-SnapKV";
-    case Method::kHeadKvR:
-      return "HeadKV-R";
-    case Method::kHeadKvR2:
-      return "HeadKV-R2";
-  }
-  return "?";
-}
-
-Result<Method> parse_method(std::string_view name) {
-  std::string n(name);
-  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
-  n.erase(std::remove(n.begin(), n.end(), '_'), n.end());
-  if (n == "fullkv" || n == "full")
-    return Method::kFullKv;
-  if (n == "snapkv")
-    return Method::kSnapKv;
-  if (n == "pyramidkv")
-    return Method::kPyramidKv;
-  if (n == "ada-snapkv" || n == "adasnapkv" || n == "adakv" || n == "adativekv")
-    return Method::kAdaSnapKv;
-  if (n == "headkv-r" || n == "headkvr")
-    return Method::kHeadKvR;
-  if (n == "headkv-r2" || n == "headkvr2")
-    return Method::kHeadKvR2;
-  return errorf(StatusCode::kInvalidArgument,
-                "unknown method '%.*s' (expected FullKV, SnapKV, PyramidKV, Ada-SnapKV, HeadKV-R, "
-                "HeadKV-R2)",
-                static_cast<int>(name.size()), name.data());
-}
-
-bool uses_head_scores(Method method) {
-  return method == Method::kHeadKvR || method == Method::kHeadKvR2;
-}
+namespace hkv::compression {
 
 Status CompressionConfig::validate() const {
   if (window < 1) {
@@ -93,8 +46,9 @@ std::string CompressionConfig::label() const {
   std::string s = strformat("%s B=%d", method_name(method), budget);
   if (uses_head_scores(method)) {
     s += strformat(" beta=%g", beta);
-    if (temp != 1.0)
+    if (temp != 1.0) {
       s += strformat(" temp=%g", temp);
+    }
   }
   if (window != 8 || kernel != 7 || pooling != Pooling::kMax) {
     s += strformat(" w=%d k=%d %s", window, kernel, pooling == Pooling::kMax ? "max" : "avg");
@@ -102,4 +56,13 @@ std::string CompressionConfig::label() const {
   return s + " " + cache_layout_name(layout);
 }
 
-}  // namespace hkv::model
+CompressionConfig neutral_config(Method method) {
+  CompressionConfig c;
+  c.method = method;
+  c.budget = 0;
+  c.beta = 0.0;
+  c.temp = 0.0;
+  return c;
+}
+
+}  // namespace hkv::compression

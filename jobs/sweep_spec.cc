@@ -3,6 +3,7 @@
 // typed struct.
 #include "jobs/sweep_spec.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <initializer_list>
 
@@ -193,11 +194,35 @@ Result<BenchmarkSpec> parse_benchmark_block(const JsonRef& block) {
 }
 
 Result<MethodSpec> parse_method_block(const JsonRef& block) {
-  HKV_RETURN_IF_ERROR(
-      check_keys(block, {"method", "budgets", "betas", "temps", "head_scores", "layout"}));
+  HKV_RETURN_IF_ERROR(check_keys(
+      block, {"method", "budgets", "betas", "temps", "head_scores", "layout", "head_choice"}));
   MethodSpec out;
   HKV_ASSIGN_OR_RETURN(std::string name, block.get<std::string>("method"));
   out.method = canonical_method(name);
+  // The reference scripts' ReasonKV: head_choice copy is HeadKV-R, reason is HeadKV-R2.
+  std::string folded;
+  for (char c : name) {
+    if (c != '_' && c != ' ')
+      folded.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  if (folded == "reasonkv") {
+    if (!block.has("head_choice")) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "%s.head_choice: ReasonKV needs head_choice: copy (HeadKV-R) or reason "
+                    "(HeadKV-R2)",
+                    block.path().c_str());
+    }
+    HKV_ASSIGN_OR_RETURN(std::string choice, block.get<std::string>("head_choice"));
+    Result<compression::Method> method = compression::parse_reasonkv_head_choice(choice);
+    if (!method.ok()) {
+      return method.status().with_context("%s.head_choice", block.path().c_str());
+    }
+    out.method = compression::method_name(*method);
+  } else if (block.has("head_choice")) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "%s.head_choice: only the reference's ReasonKV takes head_choice, not '%s'",
+                  block.path().c_str(), name.c_str());
+  }
   if (out.method.empty()) {
     return errorf(StatusCode::kInvalidArgument,
                   "%s.method: unknown method '%s' (expected FullKV, SnapKV, PyramidKV, Ada-SnapKV, "

@@ -116,6 +116,39 @@ TEST(SweepSpecTest, JsonAndYamlGiveTheSameSweep) {
   EXPECT_EQ(a.units, b.units);
 }
 
+// Grids from the reference scripts: ReasonKV + head_choice and AdativeKV name the paper's methods.
+TEST(SweepSpecTest, ReferenceMethodNamesAreAccepted) {
+  SweepSpec spec = parse_ok(R"(name: ref
+model: /models/tiny.gguf
+benchmarks:
+  - {benchmark: longbench, datasets: [qasper], limit: 1}
+methods:
+  - {method: ReasonKV, head_choice: copy, budgets: [128], betas: [1.01]}
+  - {method: ReasonKV, head_choice: reason, budgets: [128], betas: [1.01]}
+  - {method: AdativeKV, budgets: [128]}
+)");
+  ASSERT_EQ(spec.methods.size(), 3u);
+  EXPECT_EQ(spec.methods[0].method, "HeadKV-R");
+  EXPECT_EQ(spec.methods[0].head_scores, "retrieval");
+  EXPECT_EQ(spec.methods[1].method, "HeadKV-R2");
+  EXPECT_EQ(spec.methods[1].head_scores, "reasoning");
+  EXPECT_EQ(spec.methods[2].method, "Ada-SnapKV");
+  const std::string base =
+      "name: ref\nmodel: /m.gguf\nbenchmarks:\n  - {benchmark: longbench, "
+      "datasets: [qasper], limit: 1}\nmethods:\n  - ";
+  auto error = [&](const std::string& block) {
+    return parse_sweep_spec(base + block + "\n", "ref.yaml").status().message();
+  };
+  EXPECT_NE(error("{method: ReasonKV, budgets: [128], betas: [1.01]}").find("needs head_choice"),
+            std::string::npos);
+  EXPECT_NE(error("{method: ReasonKV, head_choice: mix, budgets: [128], betas: [1.01]}")
+                .find("methods[0].head_choice"),
+            std::string::npos);
+  EXPECT_NE(error("{method: SnapKV, head_choice: copy, budgets: [128]}")
+                .find("only the reference's ReasonKV takes head_choice"),
+            std::string::npos);
+}
+
 TEST(SweepSpecTest, DuplicateConfigsAcrossBlocksAreMerged) {
   SweepSpec spec = parse_ok(R"(
 name: d

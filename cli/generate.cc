@@ -20,15 +20,11 @@ int fail(const Status& status) {
 
 Result<std::vector<model::CompressionConfig>> expand_configs(const GenerateOptions& o) {
   std::vector<model::CompressionConfig> configs;
-  model::CacheLayout layout;
-  if (o.layout == "reference") {
-    layout = model::CacheLayout::kReference;
-  } else if (o.layout == "gqa") {
-    layout = model::CacheLayout::kGqa;
-  } else {
-    return errorf(StatusCode::kInvalidArgument, "--layout '%s', expected reference or gqa",
-                  o.layout.c_str());
+  Result<model::CacheLayout> parsed_layout = compression::parse_cache_layout(o.layout);
+  if (!parsed_layout.ok()) {
+    return parsed_layout.status().with_context("--layout");
   }
+  const model::CacheLayout layout = *parsed_layout;
   for (const std::string& name : o.methods) {
     HKV_ASSIGN_OR_RETURN(model::Method method, model::parse_method(name));
     if (method == model::Method::kFullKv) {

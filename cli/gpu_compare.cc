@@ -118,6 +118,9 @@ int run_gpu_compare(const GpuCompareOptions& o) {
   auto source = model::ModelSource::open(o.model);
   if (!source.ok())
     return fail(source.status());
+  auto layout = compression::parse_cache_layout(o.layout);
+  if (!layout.ok())
+    return fail(layout.status().with_context("--layout"));
   std::vector<model::CompressionConfig> configs;
   for (const std::string& name : o.methods) {
     auto m = model::parse_method(name);
@@ -126,7 +129,7 @@ int run_gpu_compare(const GpuCompareOptions& o) {
     model::CompressionConfig cc;
     cc.method = *m;
     cc.budget = o.budget;
-    cc.layout = o.layout == "gqa" ? model::CacheLayout::kGqa : model::CacheLayout::kReference;
+    cc.layout = *layout;
     if (model::uses_head_scores(*m))
       cc.head_scores = o.head_scores;
     configs.push_back(cc);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -85,13 +86,22 @@ int run_load_bench(const LoadBenchOptions& o) {
   so.db_path = dir + "/load.db";
   so.token = "load";
   so.scheduler = {/*heartbeat_period_ms=*/10'000, /*lease_timeout_ms=*/600'000, 3};
-  auto server = coordinator::CoordinatorServer::start(so);
-  if (!server.ok()) {
-    std::fprintf(stderr, "headkv load-bench: %s\n", server.status().to_string().c_str());
-    return 1;
+  // In process, unless --coordinator names one (another process, e.g. on its own CPU cores).
+  std::unique_ptr<coordinator::CoordinatorServer> server;
+  std::string target = o.coordinator;
+  std::string token = "load";
+  if (target.empty()) {
+    auto started = coordinator::CoordinatorServer::start(so);
+    if (!started.ok()) {
+      std::fprintf(stderr, "headkv load-bench: %s\n", started.status().to_string().c_str());
+      return 1;
+    }
+    server = std::move(started).value();
+    target = "127.0.0.1:" + std::to_string(server->port());
+  } else if (const char* env = std::getenv("HEADKV_TOKEN"); env != nullptr) {
+    token = env;
   }
-  const std::string target = "127.0.0.1:" + std::to_string((*server)->port());
-  worker::ClientOptions co{target, "load", ""};
+  worker::ClientOptions co{target, token, ""};
   co.deadline_ms = 60'000;
   auto submitter = worker::CoordinatorClient::connect(co);
   const std::string text = sweep_text(o.tasks, o.configs);
@@ -105,6 +115,9 @@ int run_load_bench(const LoadBenchOptions& o) {
   std::printf("submitted %lld tasks in %.1f s; %d workers for %d s ...\n",
               static_cast<long long>(sub->num_tasks()), submit_ms / 1000, o.workers, o.seconds);
   std::fflush(stdout);
+  // A large submit leaves its pages in the WAL; the background checkpoint copies them while the
+  // workers start unless they wait (--settle-seconds).
+  std::this_thread::sleep_for(std::chrono::seconds(o.settle_seconds));
   std::atomic<bool> stop{false};
   std::atomic<int64_t> reports{0}, errors{0};
   std::atomic<int32_t> finished{0};
@@ -174,7 +187,7 @@ int run_load_bench(const LoadBenchOptions& o) {
   for (auto& t : threads)
     t.join();
   const double run_s = ms_since(t0) / 1000;
-  const int64_t db_bytes = files_bytes(so.db_path);
+  const int64_t db_bytes = server ? files_bytes(so.db_path) : -1;
   const double rpc_per_s = static_cast<double>(lease_ms.size() + report_ms.size()) / run_s;
   std::printf(
       "| tasks | submit | workers | work | RPC/s | leases | lease p50 | lease p99 | lease max | "
@@ -187,10 +200,12 @@ int run_load_bench(const LoadBenchOptions& o) {
       lease_ms.size(), percentile(lease_ms, 0.50), percentile(lease_ms, 0.99),
       percentile(lease_ms, 1.0), percentile(report_ms, 0.50), percentile(report_ms, 0.99),
       static_cast<double>(reports.load()) / run_s, static_cast<long long>(errors.load()),
-      format_bytes(static_cast<uint64_t>(db_bytes)).c_str(),
+      db_bytes < 0 ? "(external)" : format_bytes(static_cast<uint64_t>(db_bytes)).c_str(),
       format_bytes(static_cast<uint64_t>(peak_rss_kib()) * 1024).c_str());
-  (*server)->shutdown();
-  server->reset();
+  if (server) {
+    server->shutdown();
+    server.reset();
+  }
   if (temp)
     std::filesystem::remove_all(dir);
   return errors.load() == 0 ? 0 : 1;

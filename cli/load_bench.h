@@ -16,9 +16,13 @@ struct LoadBenchOptions {
   int64_t tasks = 1'000'000;  // rounded to a needle grid: 10 haystacks x lengths x 10 depths
   int32_t workers = 256;
   int32_t seconds = 30;
-  int32_t work_ms = 200;  // simulated time per task between its lease and its report
-  int32_t configs = 1;    // configs per task (1: FullKV; more: SnapKV budgets), results per report
-  std::string dir;        // where the database goes ("" = a temporary folder, removed after)
+  int32_t settle_seconds = 0;  // pause between the submit and the workers' start
+  int32_t work_ms = 200;       // simulated time per task between its lease and its report
+  int32_t configs = 1;  // configs per task (1: FullKV; more: SnapKV budgets), results per report
+  std::string dir;      // where the database goes ("" = a temporary folder, removed after)
+  // host:port of a running coordinator to load instead of an in-process one ($HEADKV_TOKEN);
+  // then the database size is not reported and peak RSS is this process's (the clients') only.
+  std::string coordinator;
 };
 
 int run_load_bench(const LoadBenchOptions& options);

@@ -85,6 +85,12 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
                    "Configs per task (1: FullKV; more: SnapKV budgets), one result each")
       ->check(CLI::Range(1, 64));
   s->load_cmd->add_option("--dir", s->load.dir, "Keep the database here (default: a temp dir)");
+  s->load_cmd
+      ->add_option("--settle-seconds", s->load.settle_seconds,
+                   "Wait this long after the submit before the workers start")
+      ->check(CLI::Range(0, 3600));
+  s->load_cmd->add_option("--coordinator", s->load.coordinator,
+                          "Load this running coordinator (host:port, $HEADKV_TOKEN) instead");
 
   s->run_cmd =
       app.add_subcommand("run", "Run a sweep on this machine (embedded coordinator + workers)");

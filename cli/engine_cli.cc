@@ -65,6 +65,10 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->generate_cmd->add_option("--stop", c->generate.stop_ids, "Stop token ids (default: EOS)")
       ->delimiter(',');
   c->generate_cmd->add_flag("--per-layer", c->generate.per_layer, "Print per-layer cache entries");
+  c->generate_cmd->add_option("--trace", c->generate.trace,
+                              "Write per config the kept positions per (layer, head) in score "
+                              "order, each head's capacity and the first decode step's top-10 "
+                              "logits as JSON here");
 
   c->show_cmd =
       c->heads_cmd->add_subcommand("show", "Summarise a score file; --svg writes a heatmap");

@@ -2,6 +2,7 @@
 #include "cli/generate.h"
 
 #include <cstdio>
+#include <fstream>
 
 #include "common/mapped_file.h"
 #include "common/strings.h"
@@ -78,6 +79,32 @@ void print_run(const model::Tokenizer& tok,
 
 }  // namespace
 
+Json trace_to_json(const model::Tokenizer& tokenizer,
+                   const model::MultiRun& run,
+                   const std::vector<model::ConfigTrace>& trace) {
+  Json configs = Json::array();
+  for (size_t i = 0; i < trace.size() && i < run.runs.size(); ++i) {
+    const model::CompressionConfig& cc = run.runs[i].config;
+    Json capacity = Json::array(), kept = Json::array(), top = Json::array();
+    for (const auto& layer : trace[i].kept) {
+      Json caps = Json::array();
+      for (const auto& segment : layer)
+        caps.push_back(segment.size());
+      capacity.push_back(std::move(caps));
+      kept.push_back(layer);
+    }
+    for (const auto& [id, logit] : trace[i].first_decode_top10) {
+      top.push_back({{"id", id}, {"logit", logit}, {"token", tokenizer.token_bytes(id)}});
+    }
+    configs.push_back({{"config", cc.label()},
+                       {"segments", compression::cache_layout_name(cc.storage_layout())},
+                       {"capacity", std::move(capacity)},
+                       {"kept", std::move(kept)},
+                       {"first_decode_top10", std::move(top)}});
+  }
+  return Json{{"prompt_tokens", run.prompt_tokens}, {"configs", std::move(configs)}};
+}
+
 int run_generate(const GenerateOptions& o) {
   std::string text;
   if (o.prompt.has_value()) {
@@ -123,6 +150,9 @@ int run_generate(const GenerateOptions& o) {
   gen.max_new_tokens = o.max_new_tokens;
   gen.min_new_tokens = o.min_new_tokens;
   gen.stop_ids = o.stop_ids.empty() ? source->config().eos_token_ids : o.stop_ids;
+  std::vector<model::ConfigTrace> trace;
+  if (!o.trace.empty())
+    gen.trace = &trace;
   model::TokenCallback stream;
   if (configs->size() == 1) {  // stream a single config's tokens as they come
     stream = [&](size_t, int32_t id) {
@@ -147,6 +177,13 @@ int run_generate(const GenerateOptions& o) {
               run->decode_ms > 0 ? 1000.0 * generated / run->decode_ms : 0.0);
   for (const auto& r : run->runs)
     print_run(*tokenizer, r, source->config(), o.per_layer);
+  if (!o.trace.empty()) {
+    std::ofstream out(o.trace);
+    out << dump_json(trace_to_json(*tokenizer, *run, trace)) << "\n";
+    if (!out)
+      return fail(errorf(StatusCode::kDataLoss, "cannot write the trace to %s", o.trace.c_str()));
+    std::printf("trace: %s\n", o.trace.c_str());
+  }
   return 0;
 }
 

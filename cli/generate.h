@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "common/json.h"
+#include "model/generate.h"
+#include "model/tokenizer.h"
+
 namespace hkv::cli {
 
 struct GenerateOptions {
@@ -25,7 +29,15 @@ struct GenerateOptions {
   int32_t min_new_tokens = 0;
   std::vector<int32_t> stop_ids;  // default: the model's EOS ids
   bool per_layer = false;         // print the per-layer cache table for every config
+  std::string trace;              // "": none; else write the per-config trace JSON here
 };
+
+// The trace JSON of `headkv generate --trace`: per config its label, each (layer, head)'s
+// capacity (kept entries, window included) and kept prompt positions in score order (then the
+// window), and the first decode step's top-10 logits with their token text.
+Json trace_to_json(const model::Tokenizer& tokenizer,
+                   const model::MultiRun& run,
+                   const std::vector<model::ConfigTrace>& trace);
 
 int run_generate(const GenerateOptions& options);
 

@@ -33,6 +33,20 @@ int32_t greedy_token(std::span<const float> logits, std::span<const int32_t> ban
   return best;
 }
 
+std::vector<std::pair<int32_t, float>> top_logits(std::span<const float> logits, size_t k) {
+  std::vector<std::pair<int32_t, float>> all;
+  all.reserve(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i)
+    all.emplace_back(static_cast<int32_t>(i), logits[i]);
+  k = std::min(k, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.second > b.second || (a.second == b.second && a.first < b.first);
+                    });
+  all.resize(k);
+  return all;
+}
+
 Status check_cancel(const GenerationConfig& gen, const char* where, int32_t step) {
   if (gen.cancel == nullptr || !gen.cancel->load())
     return Status();
@@ -67,8 +81,11 @@ Result<MultiRun> generate_multi(const CpuModel& model,
 
   std::vector<HeadKvCache> caches;
   CompressionOptions options{gen.fp16_scores, gen.max_new_tokens};
+  if (gen.trace != nullptr)
+    gen.trace->assign(configs.size(), ConfigTrace());
   for (size_t i = 0; i < configs.size(); ++i) {
     auto tc = std::chrono::steady_clock::now();
+    options.kept = gen.trace != nullptr ? &(*gen.trace)[i].kept : nullptr;
     HKV_ASSIGN_OR_RETURN(HeadKvCache cache,
                          build_cache(prefill, model.config(), configs[i], head_caps[i], options));
     ConfigRun run;
@@ -119,6 +136,8 @@ Result<MultiRun> generate_multi(const CpuModel& model,
     const std::vector<int32_t>& ban = step < gen.min_new_tokens ? gen.stop_ids : no_ban;
     for (size_t a = 0; a < active.size(); ++a) {
       std::span<const float> row(&logits[a * model.config().vocab_size], model.config().vocab_size);
+      if (gen.trace != nullptr && step == 1)
+        (*gen.trace)[active[a]].first_decode_top10 = top_logits(row, 10);
       int32_t next = greedy_token(row, ban);
       ConfigRun& run = result.runs[active[a]];
       run.tokens.push_back(next);

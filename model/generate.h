@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -15,6 +16,17 @@
 #include "model/cpu_model.h"
 
 namespace hkv::model {
+
+// What a config kept and what it predicted first: for checking selections against another
+// implementation and seeing what a method throws away.
+struct ConfigTrace {
+  // [layer][segment]: kept prompt positions as stored, in score order, then the window in
+  // position order. Segments are query heads (reference layout) or KV heads (gqa, and FullKV).
+  std::vector<std::vector<std::vector<int32_t>>> kept;
+  // The first decode step's 10 highest logits (after the compressed cache), highest first; empty
+  // when generation ended at the first token.
+  std::vector<std::pair<int32_t, float>> first_decode_top10;
+};
 
 struct GenerationConfig {
   int32_t max_new_tokens = 64;
@@ -24,7 +36,12 @@ struct GenerationConfig {
   // When set and it turns true, generation stops before the next prefill or decode step with
   // Cancelled (a cancelled sweep's task); its caches are freed on the way out.
   const std::atomic<bool>* cancel = nullptr;
+  // When set, filled with one ConfigTrace per config (CPU engine; `headkv generate --trace`).
+  std::vector<ConfigTrace>* trace = nullptr;
 };
+
+// The `k` highest (id, logit) pairs of `logits`, highest first, ties to the lower id.
+std::vector<std::pair<int32_t, float>> top_logits(std::span<const float> logits, size_t k);
 
 // Cancelled naming `where` when gen.cancel is set and true; OK otherwise.
 Status check_cancel(const GenerationConfig& gen, const char* where, int32_t step);

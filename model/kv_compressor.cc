@@ -127,6 +127,8 @@ Result<HeadKvCache> build_cache(const PrefillOutput& prefill,
                   "window %d exceeds the %d query rows kept by prefill", cc.window,
                   prefill.window_rows);
   }
+  if (options.kept != nullptr)
+    options.kept->clear();
   HeadKvCache cache;
   cache.layout = gqa ? CacheLayout::kGqa : CacheLayout::kReference;
   cache.group_size = config.num_q_heads / config.num_kv_heads;
@@ -150,6 +152,8 @@ Result<HeadKvCache> build_cache(const PrefillOutput& prefill,
       }
     }
     cache.layers.push_back(std::move(layer));
+    if (options.kept != nullptr)
+      options.kept->push_back(std::move(kept));
   }
   return cache;
 }

@@ -30,6 +30,9 @@ std::vector<int32_t> ada_snapkv_counts(const std::vector<float>& scores,
 struct CompressionOptions {
   bool fp16_scores = true;   // emulate the reference's fp16 rounding steps (§0.4)
   int32_t reserve_rows = 0;  // decode room per head (max new tokens)
+  // When set: the kept positions per [layer][segment], as stored (score order, then the window
+  // in position order).
+  std::vector<std::vector<std::vector<int32_t>>>* kept = nullptr;
 };
 
 // The kept prefix positions per segment for one layer, in cache order (the window is not listed).

@@ -11,6 +11,7 @@
 
 #include "common/json.h"
 #include "model/generate.h"
+#include "model/kv_compressor.h"
 #include "tests/testing/data.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/tiny_model.h"
@@ -118,6 +119,63 @@ TEST(CpuModelTest, CancelStopsBetweenDecodeSteps) {
   auto early = generate_multi(*model, std::vector<int32_t>{1, 2, 3}, {full}, {{}}, gen);
   EXPECT_EQ(early.status().code(), StatusCode::kCancelled);
   EXPECT_NE(early.status().message().find("before the prefill"), std::string::npos);
+}
+
+// --trace: the kept positions it reports are the engine's own kept sets, layer by layer, and the
+// top-10 logits lead with the token the first decode step chose.
+TEST(CpuModelTest, TraceReportsTheEnginesKeptSetsAndFirstLogits) {
+  testing::TempDir dir;
+  testing::TinyModel m = testing::write_tiny_model(dir.path(), {});
+  auto source = ModelSource::open(m.gguf_path);
+  ASSERT_TRUE(source.ok());
+  auto model = CpuModel::load(*source);
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  const LlamaConfig& c = model->config();
+  std::vector<int32_t> prompt;
+  for (int i = 0; i < 40; ++i)
+    prompt.push_back(1 + (i * 7) % (c.vocab_size - 1));
+  CompressionConfig snap;
+  snap.method = Method::kSnapKv;
+  snap.budget = 16;
+  CompressionConfig head = snap;
+  head.method = Method::kHeadKvR;
+  head.head_scores = "retrieval";
+  std::vector<int32_t> caps;  // reference layout: per (layer, query head)
+  for (int32_t i = 0; i < c.num_layers * c.num_q_heads; ++i)
+    caps.push_back(2 + i % 9);
+  std::vector<ConfigTrace> trace;
+  GenerationConfig gen;
+  gen.max_new_tokens = 4;
+  gen.trace = &trace;
+  auto run = generate_multi(*model, prompt, {snap, head}, {{}, caps}, gen);
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  ASSERT_EQ(trace.size(), 2u);
+  auto prefill = model->prefill(prompt, snap.window, false);
+  ASSERT_TRUE(prefill.ok());
+  for (size_t i = 0; i < 2; ++i) {
+    const CompressionConfig& cc = i == 0 ? snap : head;
+    ASSERT_EQ(trace[i].kept.size(), static_cast<size_t>(c.num_layers));
+    int64_t entries = 0;
+    for (int32_t l = 0; l < c.num_layers; ++l) {
+      std::span<const int32_t> layer_caps;
+      if (i == 1)
+        layer_caps =
+            std::span<const int32_t>(caps).subspan(size_t(l) * c.num_q_heads, c.num_q_heads);
+      auto expected =
+          select_positions(prefill->layers[l], c, cc, l, static_cast<int64_t>(prompt.size()),
+                           prefill->window_rows, layer_caps, gen.fp16_scores);
+      EXPECT_EQ(trace[i].kept[l], expected) << cc.label() << " layer " << l;
+      for (const auto& segment : trace[i].kept[l])
+        entries += static_cast<int64_t>(segment.size());
+    }
+    EXPECT_EQ(entries, run->runs[i].cache_entries) << cc.label();
+    ASSERT_EQ(trace[i].first_decode_top10.size(), 10u);
+    EXPECT_EQ(trace[i].first_decode_top10[0].first, run->runs[i].tokens[1]) << cc.label();
+    for (size_t k = 1; k < 10; ++k)
+      EXPECT_GE(trace[i].first_decode_top10[k - 1].second, trace[i].first_decode_top10[k].second);
+  }
+  // HeadKV keeps each head's capacity plus the window.
+  EXPECT_EQ(trace[1].kept[0][0].size(), static_cast<size_t>(caps[0] + head.window));
 }
 
 TEST(CpuModelTest, RejectsBadTokens) {

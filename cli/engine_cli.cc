@@ -57,7 +57,9 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->generate_cmd->add_option("--budget", c->generate.budgets, "KV sizes B")->delimiter(',');
   c->generate_cmd->add_option("--beta", c->generate.betas, "HeadKV betas")->delimiter(',');
   c->generate_cmd->add_option("--temp", c->generate.temp, "HeadKV temp");
-  c->generate_cmd->add_option("--head-scores", c->generate.head_scores, "retrieval|reasoning|FILE");
+  c->generate_cmd->add_option("--head-scores", c->generate.head_scores,
+                              "retrieval|reasoning|FILE (default: HeadKV-R retrieval, HeadKV-R2 "
+                              "reasoning)");
   c->generate_cmd->add_option("--layout", c->generate.layout, "reference|gqa");
   c->generate_cmd->add_option("--max-new-tokens", c->generate.max_new_tokens, "Tokens to generate");
   c->generate_cmd->add_option("--min-new-tokens", c->generate.min_new_tokens,
@@ -108,7 +110,9 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->compare_cmd->add_option("--device", g.device, "cuda:N");
   c->compare_cmd->add_option("--method", g.methods, "Methods")->delimiter(',');
   c->compare_cmd->add_option("--budget", g.budget, "KV size B");
-  c->compare_cmd->add_option("--head-scores", g.head_scores, "retrieval|reasoning|FILE");
+  c->compare_cmd->add_option("--head-scores", g.head_scores,
+                             "retrieval|reasoning|FILE (default: HeadKV-R retrieval, HeadKV-R2 "
+                             "reasoning)");
   c->compare_cmd->add_option("--layout", g.layout, "reference|gqa");
   c->compare_cmd->add_option("--max-new-tokens", g.max_new_tokens, "Tokens (no early stop)");
   c->compare_cmd->add_flag("--cpu-overlap", g.cpu_overlap, "Compare kept positions with the CPU");
@@ -140,7 +144,9 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->eval_cmd->add_option("--method", c->eval.methods, "Methods")->delimiter(',');
   c->eval_cmd->add_option("--budget", c->eval.budgets, "KV sizes")->delimiter(',');
   c->eval_cmd->add_option("--beta", c->eval.betas, "HeadKV betas")->delimiter(',');
-  c->eval_cmd->add_option("--head-scores", c->eval.head_scores, "retrieval | reasoning | FILE");
+  c->eval_cmd->add_option("--head-scores", c->eval.head_scores,
+                          "retrieval | reasoning | FILE (default: HeadKV-R retrieval, HeadKV-R2 "
+                          "reasoning)");
   c->eval_cmd->add_option("--layout", c->eval.layout, "reference | gqa");
   c->eval_cmd->add_option("--max-new-tokens", c->eval.max_new_tokens, "Override generation length");
   c->eval_cmd->add_option("--out", c->eval.out_dir, "Output directory");

@@ -67,9 +67,10 @@ Result<jobs::SweepSpec> spec_from_flags(const EvalOptions& o) {
     if (jobs::method_uses_head_scores(ms.method)) {
       ms.betas = o.betas;
       ms.temps = {1.0};
-      ms.head_scores = !o.head_scores.empty()    ? o.head_scores
-                       : ms.method == "HeadKV-R" ? "retrieval"
-                                                 : "reasoning";
+      ms.head_scores =
+          !o.head_scores.empty()
+              ? o.head_scores
+              : compression::default_head_scores(*compression::parse_method(ms.method));
     }
     spec.methods.push_back(ms);
   }

@@ -43,9 +43,8 @@ Result<std::vector<model::CompressionConfig>> expand_configs(const GenerateOptio
         cc.temp = o.temp;
         cc.layout = layout;
         if (model::uses_head_scores(method)) {
-          cc.head_scores = o.head_scores;
-          if (method == model::Method::kHeadKvR && o.head_scores == "reasoning")
-            cc.head_scores = "retrieval";
+          cc.head_scores =
+              o.head_scores.empty() ? compression::default_head_scores(method) : o.head_scores;
         }
         HKV_RETURN_IF_ERROR(cc.validate());
         configs.push_back(cc);

@@ -23,7 +23,7 @@ struct GenerateOptions {
   std::vector<int32_t> budgets = {128};
   std::vector<double> betas = {1.01};
   double temp = 1.0;
-  std::string head_scores = "reasoning";  // HeadKV-R defaults to retrieval when left as is
+  std::string head_scores;  // "": each method's own (compression::default_head_scores)
   std::string layout = "reference";
   int32_t max_new_tokens = 64;
   int32_t min_new_tokens = 0;

@@ -131,7 +131,7 @@ int run_gpu_compare(const GpuCompareOptions& o) {
     cc.budget = o.budget;
     cc.layout = *layout;
     if (model::uses_head_scores(*m))
-      cc.head_scores = o.head_scores;
+      cc.head_scores = o.head_scores.empty() ? compression::default_head_scores(*m) : o.head_scores;
     configs.push_back(cc);
   }
   auto caps = worker::resolve_head_caps(source->config(), o.model, configs);

@@ -17,7 +17,7 @@ struct GpuCompareOptions {
   std::string device = "cuda:0";
   std::vector<std::string> methods = {"FullKV", "SnapKV", "PyramidKV", "Ada-SnapKV"};
   int32_t budget = 128;
-  std::string head_scores = "retrieval";
+  std::string head_scores;  // "": each method's own (compression::default_head_scores)
   std::string layout = "reference";
   int32_t max_new_tokens = 32;
   bool cpu_overlap = false;

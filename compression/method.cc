@@ -72,6 +72,17 @@ bool uses_head_scores(Method method) {
   return method == Method::kHeadKvR || method == Method::kHeadKvR2;
 }
 
+const char* default_head_scores(Method method) {
+  switch (method) {
+    case Method::kHeadKvR:
+      return "retrieval";
+    case Method::kHeadKvR2:
+      return "reasoning";
+    default:
+      return "";
+  }
+}
+
 ScoreReduce score_reduce_for(Method method) {
   return method == Method::kSnapKv || method == Method::kPyramidKv ? ScoreReduce::kSum
                                                                    : ScoreReduce::kMean;

@@ -28,6 +28,9 @@ Result<Method> parse_method(std::string_view name);
 // HeadKV-R2; InvalidArgument for another choice.
 Result<Method> parse_reasonkv_head_choice(std::string_view head_choice);
 bool uses_head_scores(Method method);
+// The head scores a HeadKV method uses unless told otherwise, in every command and sweep:
+// HeadKV-R "retrieval", HeadKV-R2 "reasoning"; "" for the other methods.
+const char* default_head_scores(Method method);
 ScoreReduce score_reduce_for(Method method);
 
 // "maxpool" | "avgpool" (the sweep files' and the wire's spelling).

@@ -246,7 +246,8 @@ Result<MethodSpec> parse_method_block(const JsonRef& block) {
   if (head_kv) {
     HKV_ASSIGN_OR_RETURN(out.betas, get_list<double>(block, "betas"));
     HKV_ASSIGN_OR_RETURN(out.temps, get_list_or<double>(block, "temps", {1.0}));
-    std::string fallback = out.method == "HeadKV-R" ? "retrieval" : "reasoning";
+    const std::string fallback =
+        compression::default_head_scores(*compression::parse_method(out.method));
     HKV_ASSIGN_OR_RETURN(out.head_scores, block.get_or<std::string>("head_scores", fallback));
   }
   return out;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/json.h"
+#include "common/utf8.h"
 #include "jobs/jsonl.h"
 #include "jobs/longbench.h"
 
@@ -124,48 +125,6 @@ constexpr std::string_view kTemplate =
 // Every length the reference knows, in its order; the split index is the position here.
 constexpr std::string_view kAllSplits[] = {"0k", "1k", "2k", "4k", "8k", "16k", "32k"};
 
-// Decodes one UTF-8 sequence at `pos`; returns its length, or 0 when it is invalid.
-size_t decode_utf8(std::string_view s, size_t pos, char32_t* cp) {
-  const auto b0 = static_cast<uint8_t>(s[pos]);
-  size_t len = 0;
-  char32_t value = 0;
-  char32_t min = 0;
-  if (b0 < 0x80) {
-    *cp = b0;
-    return 1;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    len = 2, value = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, value = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, value = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (pos + len > s.size()) {
-    return 0;
-  }
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<uint8_t>(s[pos + k]);
-    if ((b & 0xC0) != 0x80) {
-      return 0;
-    }
-    value = (value << 6) | (b & 0x3F);
-  }
-  if (value < min || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
-    return 0;
-  }
-  *cp = value;
-  return len;
-}
-
-// Python str.isspace() (Unicode White_Space plus the bidi separators U+001C..001F).
-bool is_python_space(char32_t c) {
-  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-         c == 0x205F || c == 0x3000;
-}
-
 Result<BabilongRecord> parse_babilong_record(const Json& value, size_t line) {
   const JsonRef root(value, "$");
   BabilongRecord r;
@@ -232,27 +191,7 @@ Result<std::vector<BabilongRecord>> read_babilong_jsonl(const std::string& path,
 }
 
 std::string_view python_str_strip(std::string_view text) {
-  size_t begin = 0;
-  char32_t cp = 0;
-  while (begin < text.size()) {
-    const size_t len = decode_utf8(text, begin, &cp);
-    if (len == 0 || !is_python_space(cp)) {
-      break;
-    }
-    begin += len;
-  }
-  size_t end = text.size();
-  while (end > begin) {
-    size_t start = end - 1;  // back to the lead byte (at most 3 continuation bytes)
-    while (start > begin && end - start < 4 && (static_cast<uint8_t>(text[start]) & 0xC0) == 0x80) {
-      --start;
-    }
-    if (decode_utf8(text, start, &cp) != end - start || !is_python_space(cp)) {
-      break;
-    }
-    end = start;
-  }
-  return text.substr(begin, end - begin);
+  return python_strip(text);
 }
 
 Result<std::string> format_babilong_text(std::string_view task, const BabilongRecord& record) {

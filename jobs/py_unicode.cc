@@ -71,23 +71,6 @@ char32_t lower_capital_sigma(std::u32string_view text, size_t i) {
   return final_sigma ? kFinalSigma : kSmallSigma;
 }
 
-// Length of the UTF-8 sequence starting with `lead` and its minimum code point, or 0.
-int sequence_length(unsigned char lead, char32_t* min_code_point) {
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    *min_code_point = 0x80;
-    return 2;
-  }
-  if (lead >= 0xE0 && lead <= 0xEF) {
-    *min_code_point = 0x800;
-    return 3;
-  }
-  if (lead >= 0xF0 && lead <= 0xF4) {
-    *min_code_point = 0x10000;
-    return 4;
-  }
-  return 0;
-}
-
 }  // namespace
 
 std::u32string utf8_decode(std::string_view utf8) {
@@ -101,18 +84,10 @@ std::u32string utf8_decode(std::string_view utf8) {
       ++i;
       continue;
     }
-    char32_t min_code_point = 0;
-    int len = sequence_length(lead, &min_code_point);
-    bool ok = len > 0 && i + len <= utf8.size();
-    char32_t c = ok ? (lead & (0x7F >> len)) : 0;
-    for (int k = 1; ok && k < len; ++k) {
-      auto cont = static_cast<unsigned char>(utf8[i + k]);
-      ok = (cont & 0xC0) == 0x80;
-      c = (c << 6) | (cont & 0x3F);
-    }
-    ok = ok && c >= min_code_point && c <= 0x10FFFF && !(c >= 0xD800 && c <= 0xDFFF);
-    out.push_back(ok ? c : kReplacement);
-    i += ok ? len : 1;
+    char32_t c = 0;
+    const size_t len = utf8_decode_one(utf8, i, &c);
+    out.push_back(len > 0 ? c : kReplacement);  // one replacement per invalid byte
+    i += len > 0 ? len : 1;
   }
   return out;
 }

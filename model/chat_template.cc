@@ -7,61 +7,13 @@
 #include <cstdint>
 #include <string>
 
+#include "common/utf8.h"
+
 namespace hkv::model {
 namespace {
 
 constexpr std::string_view kEmptyConversation =
     "Cannot apply chat template to an empty conversation. Provide at least one message.";
-
-// Python's str.isspace(): code points whose bidi class is WS, B or S or whose category is Zs
-// (enumerated with Python 3.11). Note U+001C..001F count and U+200B / U+FEFF do not.
-bool is_python_space(char32_t cp) {
-  return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 || cp == 0xA0 ||
-         cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
-         cp == 0x202F || cp == 0x205F || cp == 0x3000;
-}
-
-// Decodes one strict UTF-8 sequence at text[pos] (no overlongs, surrogates or > U+10FFFF).
-// Returns its length, or 0 when the bytes there are not valid UTF-8.
-size_t decode_utf8(std::string_view text, size_t pos, char32_t* cp) {
-  const auto byte = [&](size_t i) { return static_cast<uint8_t>(text[pos + i]); };
-  const uint8_t lead = byte(0);
-  size_t len = 0;
-  char32_t value = 0;
-  char32_t min_value = 0;
-  if (lead < 0x80) {
-    *cp = lead;
-    return 1;
-  } else if ((lead & 0xE0) == 0xC0) {
-    len = 2;
-    value = lead & 0x1F;
-    min_value = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    len = 3;
-    value = lead & 0x0F;
-    min_value = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    len = 4;
-    value = lead & 0x07;
-    min_value = 0x10000;
-  } else {
-    return 0;
-  }
-  if (pos + len > text.size()) {
-    return 0;
-  }
-  for (size_t i = 1; i < len; ++i) {
-    if ((byte(i) & 0xC0) != 0x80) {
-      return 0;
-    }
-    value = (value << 6) | (byte(i) & 0x3F);
-  }
-  if (value < min_value || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
-    return 0;
-  }
-  *cp = value;
-  return len;
-}
 
 Status template_error(std::string_view what, size_t index, const ChatMessage& message) {
   return errorf(StatusCode::kInvalidArgument, "%.*s (message %zu has role '%s')",
@@ -230,31 +182,6 @@ Result<std::string> render_chat(ChatFamily family,
   }
   return errorf(StatusCode::kInternal, "render_chat: unhandled ChatFamily %d",
                 static_cast<int>(family));
-}
-
-std::string_view python_strip(std::string_view text) {
-  size_t begin = 0;
-  char32_t cp = 0;
-  while (begin < text.size()) {
-    const size_t len = decode_utf8(text, begin, &cp);
-    if (len == 0 || !is_python_space(cp)) {
-      break;
-    }
-    begin += len;
-  }
-  size_t end = text.size();
-  while (end > begin) {
-    // Step back to the lead byte of the last sequence (at most 3 continuation bytes).
-    size_t start = end - 1;
-    while (start > begin && end - start < 4 && (static_cast<uint8_t>(text[start]) & 0xC0) == 0x80) {
-      --start;
-    }
-    if (decode_utf8(text, start, &cp) != end - start || !is_python_space(cp)) {
-      break;
-    }
-    end = start;
-  }
-  return text.substr(begin, end - begin);
 }
 
 }  // namespace hkv::model

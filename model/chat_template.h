@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/utf8.h"
 
 namespace hkv::model {
 
@@ -68,6 +69,6 @@ Result<std::string> render_chat(ChatFamily family,
 // Jinja's `trim` filter, which is Python str.strip(): removes leading and trailing code points
 // for which str.isspace() holds (ASCII \t\n\v\f\r and space, U+001C..001F, U+0085, U+00A0,
 // U+1680, U+2000..200A, U+2028, U+2029, U+202F, U+205F, U+3000). Invalid UTF-8 is never stripped.
-std::string_view python_strip(std::string_view text);
+using hkv::python_strip;  // common/utf8.h
 
 }  // namespace hkv::model

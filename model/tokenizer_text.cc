@@ -5,6 +5,8 @@
 #include <array>
 #include <utility>
 
+#include "common/utf8.h"
+
 namespace hkv::model::internal {
 namespace {
 
@@ -85,30 +87,14 @@ std::array<int16_t, 324> make_unicode_to_byte() {
 }  // namespace
 
 size_t utf8_char_length(std::string_view text, size_t pos) {
-  size_t expected = 0;
-  size_t n = valid_prefix_length(text, pos, &expected);
-  return n == expected ? n : 0;
+  char32_t cp = 0;
+  return utf8_decode_one(text, pos, &cp);
 }
 
 char32_t utf8_decode(std::string_view text, size_t pos, size_t* length) {
-  size_t n = utf8_char_length(text, pos);
-  *length = n;
-  auto b0 = static_cast<uint8_t>(text[pos]);
-  switch (n) {
-    case 1:
-      return b0;
-    case 2:
-      return ((b0 & 0x1Fu) << 6) | (static_cast<uint8_t>(text[pos + 1]) & 0x3Fu);
-    case 3:
-      return ((b0 & 0x0Fu) << 12) | ((static_cast<uint8_t>(text[pos + 1]) & 0x3Fu) << 6) |
-             (static_cast<uint8_t>(text[pos + 2]) & 0x3Fu);
-    case 4:
-      return ((b0 & 0x07u) << 18) | ((static_cast<uint8_t>(text[pos + 1]) & 0x3Fu) << 12) |
-             ((static_cast<uint8_t>(text[pos + 2]) & 0x3Fu) << 6) |
-             (static_cast<uint8_t>(text[pos + 3]) & 0x3Fu);
-    default:
-      return 0xFFFD;
-  }
+  char32_t cp = 0;
+  *length = utf8_decode_one(text, pos, &cp);
+  return *length > 0 ? cp : 0xFFFD;
 }
 
 bool utf8_is_valid(std::string_view text) {

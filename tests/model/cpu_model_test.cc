@@ -92,12 +92,16 @@ TEST(CpuModelTest, SmolLm2MatchesTransformers) {
   }
 }
 
+// The default tiny model (random weights, GGUF), written to `dir` and loaded.
+Result<CpuModel> load_tiny(const testing::TempDir& dir) {
+  testing::TinyModel m = testing::write_tiny_model(dir.path(), {});
+  HKV_ASSIGN_OR_RETURN(ModelSource source, ModelSource::open(m.gguf_path));
+  return CpuModel::load(source);
+}
+
 TEST(CpuModelTest, CancelStopsBetweenDecodeSteps) {
   testing::TempDir dir;
-  testing::TinyModel m = testing::write_tiny_model(dir.path(), {});
-  auto source = ModelSource::open(m.gguf_path);
-  ASSERT_TRUE(source.ok());
-  auto model = CpuModel::load(*source);
+  auto model = load_tiny(dir);
   ASSERT_TRUE(model.ok()) << model.status().to_string();
   std::atomic<bool> cancel{false};
   GenerationConfig gen;
@@ -125,10 +129,7 @@ TEST(CpuModelTest, CancelStopsBetweenDecodeSteps) {
 // top-10 logits lead with the token the first decode step chose.
 TEST(CpuModelTest, TraceReportsTheEnginesKeptSetsAndFirstLogits) {
   testing::TempDir dir;
-  testing::TinyModel m = testing::write_tiny_model(dir.path(), {});
-  auto source = ModelSource::open(m.gguf_path);
-  ASSERT_TRUE(source.ok());
-  auto model = CpuModel::load(*source);
+  auto model = load_tiny(dir);
   ASSERT_TRUE(model.ok()) << model.status().to_string();
   const LlamaConfig& c = model->config();
   std::vector<int32_t> prompt;

@@ -55,25 +55,13 @@ Result<jobs::SweepSpec> spec_from_flags(const EvalOptions& o) {
       b.datasets = {"PaulGrahamEssays"};
   }
   spec.benchmarks.push_back(b);
-  for (const std::string& m : o.methods) {
-    jobs::MethodSpec ms;
-    ms.method = jobs::canonical_method(m);
-    if (ms.method.empty()) {
-      return errorf(StatusCode::kInvalidArgument, "--method: unknown method '%s'", m.c_str());
-    }
-    ms.layout = o.layout;
-    if (ms.method != "FullKV")
-      ms.budgets = o.budgets;
-    if (jobs::method_uses_head_scores(ms.method)) {
-      ms.betas = o.betas;
-      ms.temps = {1.0};
-      ms.head_scores =
-          !o.head_scores.empty()
-              ? o.head_scores
-              : compression::default_head_scores(*compression::parse_method(ms.method));
-    }
-    spec.methods.push_back(ms);
-  }
+  jobs::MethodFlags flags;
+  flags.methods = o.methods;
+  flags.budgets = o.budgets;
+  flags.betas = o.betas;
+  flags.head_scores = o.head_scores;
+  flags.layout = o.layout;
+  HKV_ASSIGN_OR_RETURN(spec.methods, jobs::method_specs_from_flags(flags));
   HKV_RETURN_IF_ERROR(jobs::validate_sweep_spec(spec));
   return spec;
 }

@@ -6,6 +6,7 @@
 
 #include "common/mapped_file.h"
 #include "common/strings.h"
+#include "jobs/sweep_spec.h"
 #include "model/cpu_model.h"
 #include "model/generate.h"
 #include "model/model_files.h"
@@ -19,39 +20,17 @@ int fail(const Status& status) {
   return 1;
 }
 
+// The flags' grid through the sweep expansion (jobs::expand_method_grid), as eval and sweeps.
 Result<std::vector<model::CompressionConfig>> expand_configs(const GenerateOptions& o) {
-  std::vector<model::CompressionConfig> configs;
-  Result<model::CacheLayout> parsed_layout = compression::parse_cache_layout(o.layout);
-  if (!parsed_layout.ok()) {
-    return parsed_layout.status().with_context("--layout");
-  }
-  const model::CacheLayout layout = *parsed_layout;
-  for (const std::string& name : o.methods) {
-    HKV_ASSIGN_OR_RETURN(model::Method method, model::parse_method(name));
-    if (method == model::Method::kFullKv) {
-      configs.push_back({});
-      continue;
-    }
-    for (int32_t budget : o.budgets) {
-      std::vector<double> betas =
-          model::uses_head_scores(method) ? o.betas : std::vector<double>{1.01};
-      for (double beta : betas) {
-        model::CompressionConfig cc;
-        cc.method = method;
-        cc.budget = budget;
-        cc.beta = beta;
-        cc.temp = o.temp;
-        cc.layout = layout;
-        if (model::uses_head_scores(method)) {
-          cc.head_scores =
-              o.head_scores.empty() ? compression::default_head_scores(method) : o.head_scores;
-        }
-        HKV_RETURN_IF_ERROR(cc.validate());
-        configs.push_back(cc);
-      }
-    }
-  }
-  return configs;
+  jobs::MethodFlags flags;
+  flags.methods = o.methods;
+  flags.budgets = o.budgets;
+  flags.betas = o.betas;
+  flags.temps = {o.temp};
+  flags.head_scores = o.head_scores;
+  flags.layout = o.layout;
+  HKV_ASSIGN_OR_RETURN(std::vector<jobs::MethodSpec> methods, jobs::method_specs_from_flags(flags));
+  return jobs::expand_method_grid(methods);
 }
 
 void print_run(const model::Tokenizer& tok,

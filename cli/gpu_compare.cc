@@ -11,6 +11,7 @@
 
 #include "common/mapped_file.h"
 #include "common/strings.h"
+#include "jobs/sweep_spec.h"
 #include "model/engine.h"
 #include "model/kv_compressor.h"
 #include "worker/head_caps.h"
@@ -118,22 +119,20 @@ int run_gpu_compare(const GpuCompareOptions& o) {
   auto source = model::ModelSource::open(o.model);
   if (!source.ok())
     return fail(source.status());
-  auto layout = compression::parse_cache_layout(o.layout);
-  if (!layout.ok())
-    return fail(layout.status().with_context("--layout"));
-  std::vector<model::CompressionConfig> configs;
-  for (const std::string& name : o.methods) {
-    auto m = model::parse_method(name);
-    if (!m.ok())
-      return fail(m.status());
-    model::CompressionConfig cc;
-    cc.method = *m;
-    cc.budget = o.budget;
-    cc.layout = *layout;
-    if (model::uses_head_scores(*m))
-      cc.head_scores = o.head_scores.empty() ? compression::default_head_scores(*m) : o.head_scores;
-    configs.push_back(cc);
-  }
+  // The flags' grid through the sweep expansion (jobs::expand_method_grid), as eval and sweeps.
+  jobs::MethodFlags flags;
+  flags.methods = o.methods;
+  flags.budgets = {o.budget};
+  flags.betas = {1.01};
+  flags.head_scores = o.head_scores;
+  flags.layout = o.layout;
+  auto specs = jobs::method_specs_from_flags(flags);
+  if (!specs.ok())
+    return fail(specs.status());
+  auto grid = jobs::expand_method_grid(*specs);
+  if (!grid.ok())
+    return fail(grid.status());
+  const std::vector<model::CompressionConfig>& configs = *grid;
   auto caps = worker::resolve_head_caps(source->config(), o.model, configs);
   if (!caps.ok())
     return fail(caps.status());

@@ -326,6 +326,52 @@ void expand_benchmark(const BenchmarkSpec& bench, std::vector<WorkUnit>* units) 
 
 }  // namespace
 
+Result<std::vector<MethodSpec>> method_specs_from_flags(const MethodFlags& flags) {
+  std::vector<MethodSpec> out;
+  for (const std::string& name : flags.methods) {
+    MethodSpec ms;
+    ms.method = canonical_method(name);
+    if (ms.method.empty()) {
+      return errorf(StatusCode::kInvalidArgument, "--method: unknown method '%s'", name.c_str());
+    }
+    ms.layout = flags.layout;
+    if (ms.method != "FullKV") {
+      ms.budgets = flags.budgets;
+    }
+    if (method_uses_head_scores(ms.method)) {
+      ms.betas = flags.betas;
+      ms.temps = flags.temps;
+      ms.head_scores =
+          !flags.head_scores.empty()
+              ? flags.head_scores
+              : compression::default_head_scores(*compression::parse_method(ms.method));
+    }
+    out.push_back(std::move(ms));
+  }
+  return out;
+}
+
+Result<std::vector<CompressionConfig>> expand_method_grid(const std::vector<MethodSpec>& methods,
+                                                          int32_t window,
+                                                          int32_t kernel,
+                                                          const std::string& pooling) {
+  SweepSpec spec;
+  spec.window = window;
+  spec.kernel = kernel;
+  spec.pooling = pooling;
+  if (!compression::parse_pooling(pooling).ok()) {
+    return invalid("pooling", "unknown pooling '%s' (expected maxpool or avgpool)",
+                   pooling.c_str());
+  }
+  std::vector<CompressionConfig> configs;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < methods.size(); ++i) {
+    HKV_RETURN_IF_ERROR(validate_method(methods[i], at("methods", i), window));
+    expand_method(spec, methods[i], &configs, &seen);
+  }
+  return configs;
+}
+
 std::string canonical_method(std::string_view name) {
   Result<compression::Method> method = compression::parse_method(name);
   return method.ok() ? compression::method_name(*method) : "";

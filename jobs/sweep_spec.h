@@ -96,6 +96,27 @@ struct ExpandedSweep {
   const std::vector<CompressionConfig>& configs_for(const WorkUnit& unit) const;
 };
 
+// A method grid given as command-line flags (generate, eval, gpu-compare): every method name with
+// the same budgets, and for HeadKV the same betas, temps and head scores ("" = each method's own,
+// compression::default_head_scores).
+struct MethodFlags {
+  std::vector<std::string> methods;
+  std::vector<int32_t> budgets;
+  std::vector<double> betas;
+  std::vector<double> temps = {1.0};
+  std::string head_scores;
+  std::string layout = "reference";
+};
+
+// The sweep-file method blocks the flags stand for; InvalidArgument naming the flag.
+Result<std::vector<MethodSpec>> method_specs_from_flags(const MethodFlags& flags);
+// Validates `methods` as a sweep file's blocks and expands them exactly as expand_sweep does
+// (same order, same neutral fields, duplicates merged): the one way to build a config grid.
+Result<std::vector<CompressionConfig>> expand_method_grid(const std::vector<MethodSpec>& methods,
+                                                          int32_t window = 8,
+                                                          int32_t kernel = 7,
+                                                          const std::string& pooling = "maxpool");
+
 // Parses YAML, or JSON when the text starts with '{'. `source` names the input in messages
 // ("sweep.yaml"). Validates everything; errors are InvalidArgument naming the field path.
 Result<SweepSpec> parse_sweep_spec(std::string_view text, std::string_view source);

@@ -211,9 +211,15 @@ void Scheduler::report_result_async(TaskReport report, ReportDone done) {
   }
   {
     std::lock_guard<std::mutex> queue_lock(queue_mu_);
-    report_queue_.push_back(QueuedReport{std::move(report), std::move(done)});
+    if (!stopping_) {
+      report_queue_.push_back(QueuedReport{std::move(report), std::move(done)});
+      queue_cv_.notify_one();
+      return;
+    }
   }
-  queue_cv_.notify_one();
+  // The scheduler is shutting down: nothing was stored; the worker keeps the result and retries.
+  done(errorf(StatusCode::kUnavailable, "the coordinator is shutting down; report task %lld again",
+              static_cast<long long>(report.task_id)));
 }
 
 void Scheduler::commit_reports() {

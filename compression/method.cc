@@ -68,6 +68,10 @@ Result<Method> parse_reasonkv_head_choice(std::string_view head_choice) {
                 static_cast<int>(head_choice.size()), head_choice.data());
 }
 
+bool is_reasonkv(std::string_view name) {
+  return fold(name) == "reasonkv";
+}
+
 bool uses_head_scores(Method method) {
   return method == Method::kHeadKvR || method == Method::kHeadKvR2;
 }

@@ -27,6 +27,8 @@ Result<Method> parse_method(std::string_view name);
 // The reference scripts' ReasonKV with its head_choice: "copy" -> HeadKV-R, "reason" ->
 // HeadKV-R2; InvalidArgument for another choice.
 Result<Method> parse_reasonkv_head_choice(std::string_view head_choice);
+// Whether `name` is the reference's ReasonKV (folded as parse_method folds).
+bool is_reasonkv(std::string_view name);
 bool uses_head_scores(Method method);
 // The head scores a HeadKV method uses unless told otherwise, in every command and sweep:
 // HeadKV-R "retrieval", HeadKV-R2 "reasoning"; "" for the other methods.

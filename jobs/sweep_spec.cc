@@ -3,7 +3,6 @@
 // typed struct.
 #include "jobs/sweep_spec.h"
 
-#include <cctype>
 #include <cstdlib>
 #include <initializer_list>
 
@@ -200,12 +199,7 @@ Result<MethodSpec> parse_method_block(const JsonRef& block) {
   HKV_ASSIGN_OR_RETURN(std::string name, block.get<std::string>("method"));
   out.method = canonical_method(name);
   // The reference scripts' ReasonKV: head_choice copy is HeadKV-R, reason is HeadKV-R2.
-  std::string folded;
-  for (char c : name) {
-    if (c != '_' && c != ' ')
-      folded.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  if (folded == "reasonkv") {
+  if (compression::is_reasonkv(name)) {
     if (!block.has("head_choice")) {
       return errorf(StatusCode::kInvalidArgument,
                     "%s.head_choice: ReasonKV needs head_choice: copy (HeadKV-R) or reason "

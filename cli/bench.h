@@ -7,6 +7,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "compression/config.h"
 
 namespace hkv::cli {
 
@@ -22,5 +26,11 @@ struct BenchOptions {
 };
 
 int run_bench(const BenchOptions& options);
+
+// The sweep phase's grid, built by the sweep expansion (jobs::expand_method_grid): FullKV;
+// HeadKV-R2 at budget 128 with betas 1.005 .. 2.0 when `head_scores` is given; SnapKV, PyramidKV
+// and Ada-SnapKV at budget 128.
+Result<std::vector<compression::CompressionConfig>> bench_sweep_grid(
+    const std::string& head_scores);
 
 }  // namespace hkv::cli

@@ -16,7 +16,7 @@
 #include "common/mapped_file.h"
 #include "common/paths.h"
 #include "common/strings.h"
-#include "model/cpu_blas.h"
+#include "cpu_engine/cpu_blas.h"
 #ifdef HKV_HAVE_CUDA
 #include "kernels/device_info.h"
 #include "kernels/self_test.h"

@@ -4,8 +4,13 @@
 #include <cstdio>
 
 namespace hkv::cli {
+namespace {
 
-void add_engine_commands(CLI::App& app, EngineCli* c) {
+constexpr const char* kHeadScoresHelp =
+    "retrieval | reasoning | FILE (default: HeadKV-R retrieval, HeadKV-R2 reasoning)";
+
+// doctor, inspect, tokenize.
+void add_info_commands(CLI::App& app, EngineCli* c) {
   c->doctor_cmd = app.add_subcommand("doctor", "Print build, CPU, GPU, BLAS and cache status");
   c->doctor_cmd->add_flag("--skip-self-test", c->doctor.skip_self_test,
                           "Do not run the device self-test kernel");
@@ -28,7 +33,10 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->tokenize_cmd->add_option("--chat-template", c->tokenize.chat_template,
                               "Override the chat family: llama3|mistral|chatml|none");
   c->tokenize_cmd->add_flag("--no-special", c->tokenize.no_special, "Do not add BOS/EOS");
+}
 
+// heads budget | show | detect.
+void add_heads_commands(CLI::App& app, EngineCli* c) {
   c->heads_cmd = app.add_subcommand("heads", "Head-importance scores: per-head budgets");
   c->heads_cmd->require_subcommand(1);
   c->budget_cmd = c->heads_cmd->add_subcommand("budget", "Print HeadKV per-head capacities");
@@ -43,34 +51,6 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->budget_cmd->add_option("--layout", c->budget.layout, "reference|gqa");
   c->budget_cmd->add_option("--kv-heads", c->budget.kv_heads, "KV heads per layer (gqa)");
   c->budget_cmd->add_option("--format", c->budget.format, "table|json");
-
-  c->generate_cmd = app.add_subcommand("generate", "Generate with one or more KV configs");
-  c->generate_cmd->add_option("--model", c->generate.model, "Model folder or .gguf")->required();
-  auto* prompt_opt = c->generate_cmd->add_option("--prompt", c->generate.prompt, "Prompt text");
-  c->generate_cmd->add_option("--prompt-file", c->generate.prompt_file, "Prompt file")
-      ->excludes(prompt_opt);
-  c->generate_cmd->add_flag("--chat", c->generate.chat, "Wrap the prompt in the chat template");
-  c->generate_cmd->add_option("--chat-template", c->generate.chat_template,
-                              "llama3|mistral|chatml|none");
-  c->generate_cmd->add_option("--method", c->generate.methods, "Methods (repeat or comma-separate)")
-      ->delimiter(',');
-  c->generate_cmd->add_option("--budget", c->generate.budgets, "KV sizes B")->delimiter(',');
-  c->generate_cmd->add_option("--beta", c->generate.betas, "HeadKV betas")->delimiter(',');
-  c->generate_cmd->add_option("--temp", c->generate.temp, "HeadKV temp");
-  c->generate_cmd->add_option("--head-scores", c->generate.head_scores,
-                              "retrieval|reasoning|FILE (default: HeadKV-R retrieval, HeadKV-R2 "
-                              "reasoning)");
-  c->generate_cmd->add_option("--layout", c->generate.layout, "reference|gqa");
-  c->generate_cmd->add_option("--max-new-tokens", c->generate.max_new_tokens, "Tokens to generate");
-  c->generate_cmd->add_option("--min-new-tokens", c->generate.min_new_tokens,
-                              "Ban stop ids for this many steps");
-  c->generate_cmd->add_option("--stop", c->generate.stop_ids, "Stop token ids (default: EOS)")
-      ->delimiter(',');
-  c->generate_cmd->add_flag("--per-layer", c->generate.per_layer, "Print per-layer cache entries");
-  c->generate_cmd->add_option("--trace", c->generate.trace,
-                              "Write per config the kept positions per (layer, head) in score "
-                              "order, each head's capacity and the first decode step's top-10 "
-                              "logits as JSON here");
 
   c->show_cmd =
       c->heads_cmd->add_subcommand("show", "Summarise a score file; --svg writes a heatmap");
@@ -100,7 +80,67 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->detect_cmd->add_option("--min-score", c->detect.min_score,
                             "Keep tests scoring above this (reference: 50; -1 keeps all)");
   c->detect_cmd->add_option("--out", c->detect.out, "Score file to write")->required();
+}
 
+void add_generate_command(CLI::App& app, EngineCli* c) {
+  c->generate_cmd = app.add_subcommand("generate", "Generate with one or more KV configs");
+  c->generate_cmd->add_option("--model", c->generate.model, "Model folder or .gguf")->required();
+  auto* prompt_opt = c->generate_cmd->add_option("--prompt", c->generate.prompt, "Prompt text");
+  c->generate_cmd->add_option("--prompt-file", c->generate.prompt_file, "Prompt file")
+      ->excludes(prompt_opt);
+  c->generate_cmd->add_flag("--chat", c->generate.chat, "Wrap the prompt in the chat template");
+  c->generate_cmd->add_option("--chat-template", c->generate.chat_template,
+                              "llama3|mistral|chatml|none");
+  c->generate_cmd->add_option("--method", c->generate.methods, "Methods (repeat or comma-separate)")
+      ->delimiter(',');
+  c->generate_cmd->add_option("--budget", c->generate.budgets, "KV sizes B")->delimiter(',');
+  c->generate_cmd->add_option("--beta", c->generate.betas, "HeadKV betas")->delimiter(',');
+  c->generate_cmd->add_option("--temp", c->generate.temp, "HeadKV temp");
+  c->generate_cmd->add_option("--head-scores", c->generate.head_scores, kHeadScoresHelp);
+  c->generate_cmd->add_option("--layout", c->generate.layout, "reference|gqa");
+  c->generate_cmd->add_option("--max-new-tokens", c->generate.max_new_tokens, "Tokens to generate");
+  c->generate_cmd->add_option("--min-new-tokens", c->generate.min_new_tokens,
+                              "Ban stop ids for this many steps");
+  c->generate_cmd->add_option("--stop", c->generate.stop_ids, "Stop token ids (default: EOS)")
+      ->delimiter(',');
+  c->generate_cmd->add_flag("--per-layer", c->generate.per_layer, "Print per-layer cache entries");
+  c->generate_cmd->add_option("--trace", c->generate.trace,
+                              "Write per config the kept positions per (layer, head) in score "
+                              "order, each head's capacity and the first decode step's top-10 "
+                              "logits as JSON here");
+}
+
+void add_eval_command(CLI::App& app, EngineCli* c) {
+  c->eval_cmd =
+      app.add_subcommand("eval", "Run a benchmark locally (predictions, metrics, tables)");
+  c->eval_cmd->add_option("--model", c->eval.model, "Model folder or .gguf")->required();
+  c->eval_cmd->add_option("--benchmark", c->eval.benchmark, "longbench | needle | babilong")
+      ->required();
+  c->eval_cmd->add_option("--datasets", c->eval.datasets, "LongBench datasets / BABILong tasks")
+      ->delimiter(',');
+  c->eval_cmd->add_option("--splits", c->eval.splits, "BABILong splits")->delimiter(',');
+  c->eval_cmd->add_option("--limit", c->eval.limit, "First N samples per dataset");
+  c->eval_cmd->add_option("--lengths", c->eval.lengths, "Needle START,STOP,STEP")->delimiter(',');
+  c->eval_cmd->add_option("--depths", c->eval.depths, "Needle depth count");
+  c->eval_cmd->add_option("--method", c->eval.methods, "Methods")->delimiter(',');
+  c->eval_cmd->add_option("--budget", c->eval.budgets, "KV sizes")->delimiter(',');
+  c->eval_cmd->add_option("--beta", c->eval.betas, "HeadKV betas")->delimiter(',');
+  c->eval_cmd->add_option("--head-scores", c->eval.head_scores, kHeadScoresHelp);
+  c->eval_cmd->add_option("--layout", c->eval.layout, "reference | gqa");
+  c->eval_cmd->add_option("--max-new-tokens", c->eval.max_new_tokens, "Override generation length");
+  c->eval_cmd->add_option("--out", c->eval.out_dir, "Output directory");
+  c->eval_cmd->add_option("--data-dir", c->eval.data_dir,
+                          "Data root searched before $HEADKV_DATA_DIR, the fetched and the "
+                          "shipped data");
+  c->eval_cmd->add_option("--device", c->eval.device, "cpu | cuda:N | auto");
+  c->eval_cmd->add_option("--dtype", c->eval.dtype, "GPU compute dtype: f16 | bf16 | f32");
+  c->eval_cmd->add_option("--trace", c->eval.trace,
+                          "Write the first sample's kept positions, capacities and first-step "
+                          "top-10 logits per config to FILE (JSON; --device cpu)");
+}
+
+// gpu-compare, bench.
+void add_gpu_commands(CLI::App& app, EngineCli* c) {
   c->compare_cmd = app.add_subcommand(
       "gpu-compare", "GPU engine report on one prompt: tokens, logits, kept-position overlap");
   auto& g = c->compare;
@@ -110,9 +150,7 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->compare_cmd->add_option("--device", g.device, "cuda:N");
   c->compare_cmd->add_option("--method", g.methods, "Methods")->delimiter(',');
   c->compare_cmd->add_option("--budget", g.budget, "KV size B");
-  c->compare_cmd->add_option("--head-scores", g.head_scores,
-                             "retrieval|reasoning|FILE (default: HeadKV-R retrieval, HeadKV-R2 "
-                             "reasoning)");
+  c->compare_cmd->add_option("--head-scores", g.head_scores, kHeadScoresHelp);
   c->compare_cmd->add_option("--layout", g.layout, "reference|gqa");
   c->compare_cmd->add_option("--max-new-tokens", g.max_new_tokens, "Tokens (no early stop)");
   c->compare_cmd->add_flag("--cpu-overlap", g.cpu_overlap, "Compare kept positions with the CPU");
@@ -129,32 +167,16 @@ void add_engine_commands(CLI::App& app, EngineCli* c) {
   c->bench_cmd->add_option("--head-scores", b.head_scores, "HeadKV-R2 score file for the sweep");
   c->bench_cmd->add_option("--what", b.what, "all | ceilings | prefill | decode | sweep");
   c->bench_cmd->add_option("--out", b.out, "JSON results file");
+}
 
-  c->eval_cmd =
-      app.add_subcommand("eval", "Run a benchmark locally (predictions, metrics, tables)");
-  c->eval_cmd->add_option("--model", c->eval.model, "Model folder or .gguf")->required();
-  c->eval_cmd->add_option("--benchmark", c->eval.benchmark, "longbench | needle | babilong")
-      ->required();
-  c->eval_cmd->add_option("--datasets", c->eval.datasets, "LongBench datasets / BABILong tasks")
-      ->delimiter(',');
-  c->eval_cmd->add_option("--splits", c->eval.splits, "BABILong splits")->delimiter(',');
-  c->eval_cmd->add_option("--limit", c->eval.limit, "First N samples per dataset");
-  c->eval_cmd->add_option("--lengths", c->eval.lengths, "Needle START,STOP,STEP")->delimiter(',');
-  c->eval_cmd->add_option("--depths", c->eval.depths, "Needle depth count");
-  c->eval_cmd->add_option("--method", c->eval.methods, "Methods")->delimiter(',');
-  c->eval_cmd->add_option("--budget", c->eval.budgets, "KV sizes")->delimiter(',');
-  c->eval_cmd->add_option("--beta", c->eval.betas, "HeadKV betas")->delimiter(',');
-  c->eval_cmd->add_option("--head-scores", c->eval.head_scores,
-                          "retrieval | reasoning | FILE (default: HeadKV-R retrieval, HeadKV-R2 "
-                          "reasoning)");
-  c->eval_cmd->add_option("--layout", c->eval.layout, "reference | gqa");
-  c->eval_cmd->add_option("--max-new-tokens", c->eval.max_new_tokens, "Override generation length");
-  c->eval_cmd->add_option("--out", c->eval.out_dir, "Output directory");
-  c->eval_cmd->add_option("--data-dir", c->eval.data_dir,
-                          "Data root searched before $HEADKV_DATA_DIR, the fetched and the "
-                          "shipped data");
-  c->eval_cmd->add_option("--device", c->eval.device, "cpu | cuda:N | auto");
-  c->eval_cmd->add_option("--dtype", c->eval.dtype, "GPU compute dtype: f16 | bf16 | f32");
+}  // namespace
+
+void add_engine_commands(CLI::App& app, EngineCli* c) {
+  add_info_commands(app, c);
+  add_heads_commands(app, c);
+  add_generate_command(app, c);
+  add_eval_command(app, c);
+  add_gpu_commands(app, c);
 }
 
 std::optional<int> dispatch_engine_commands(const EngineCli& c) {

@@ -6,12 +6,13 @@
 #include <optional>
 
 #include "cli/bench.h"
-#include "cli/commands.h"
 #include "cli/doctor.h"
 #include "cli/eval.h"
 #include "cli/generate.h"
 #include "cli/gpu_compare.h"
 #include "cli/heads.h"
+#include "cli/inspect.h"
+#include "cli/tokenize.h"
 
 namespace hkv::cli {
 

@@ -8,12 +8,14 @@
 #include <fstream>
 #include <set>
 
+#include "cli/generate.h"
 #include "cli/result_tables.h"
 #include "cli/sweep_check.h"
 #include "common/json.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
 #include "jobs/sweep_spec.h"
+#include "tokenizer/model_files.h"
 #include "worker/task_runner.h"
 
 namespace hkv::cli {
@@ -103,6 +105,54 @@ std::vector<ResultRecord> read_records(const std::string& path) {
   return out;
 }
 
+// One predictions.jsonl line per config of a finished unit.
+void write_predictions(std::ostream& out,
+                       const jobs::WorkUnit& u,
+                       const std::vector<compression::CompressionConfig>& configs,
+                       const worker::RunOutcome& run) {
+  const std::string id = unit_id(u);
+  for (size_t i = 0; i < run.configs.size(); ++i) {
+    const worker::ConfigOutcome& c = run.configs[i];
+    Json line = {{"unit", id},
+                 {"sample_id", run.sample.id},
+                 {"benchmark", jobs::benchmark_name(u.benchmark)},
+                 {"dataset", u.dataset},
+                 {"sample_key", u.sample_key},
+                 {"config", configs[i].label()},
+                 {"config_params", jobs::config_to_json(configs[i])},
+                 {"prompt_fnv1a64", fnv1a64_hex(run.sample.prompt)},
+                 {"prompt_tokens", run.run.prompt_tokens},
+                 {"prediction", c.prediction},
+                 {"references", run.sample.references},
+                 {"score", c.score},
+                 {"prefill_ms", run.run.prefill_ms},
+                 {"decode_ms", run.run.decode_ms},
+                 {"new_tokens", c.new_tokens},
+                 {"cache_entries", c.cache_entries},
+                 {"cache_bytes", c.cache_bytes}};
+    out << dump_json(line) << "\n";
+  }
+  out.flush();
+}
+
+// The generate --trace JSON of one unit, with the unit's id.
+Status write_trace(const EvalOptions& o,
+                   const jobs::WorkUnit& u,
+                   const worker::RunOutcome& run,
+                   const std::vector<model::ConfigTrace>& trace) {
+  HKV_ASSIGN_OR_RETURN(model::Tokenizer tokenizer, model::load_tokenizer(o.model));
+  Json j = trace_to_json(tokenizer, run.run, trace);
+  j["unit"] = unit_id(u);
+  j["sample_id"] = run.sample.id;
+  std::ofstream out(o.trace);
+  out << dump_json(j) << "\n";
+  if (!out) {
+    return errorf(StatusCode::kDataLoss, "--trace: cannot write %s", o.trace.c_str());
+  }
+  std::fprintf(stderr, "trace of %s: %s\n", unit_id(u).c_str(), o.trace.c_str());
+  return Status();
+}
+
 }  // namespace
 
 int run_eval(const EvalOptions& o) {
@@ -122,15 +172,15 @@ int run_eval(const EvalOptions& o) {
   auto done = done_units(pred_path, sweep.configs.size());
   if (!done.ok())
     return fail(done.status());
-  std::vector<std::string> labels;
   for (const auto& c : sweep.configs) {
     Status valid = c.validate();
-    if (!valid.ok())
+    if (!valid.ok()) {
       return fail(valid);
-    labels.push_back(c.label());
+    }
   }
   worker::RunnerOptions ro;
-  ro.engine.device = o.device;
+  // The trace is the CPU engine's record: --device auto means the CPU when tracing.
+  ro.engine.device = !o.trace.empty() && o.device == "auto" ? "cpu" : o.device;
   ro.engine.dtype = o.dtype;
   ro.data_dir = o.data_dir;
   worker::TaskRunner runner(ro);
@@ -141,31 +191,23 @@ int run_eval(const EvalOptions& o) {
     std::string id = unit_id(u);
     if (done->count(id))
       continue;
-    auto run = runner.run({spec->model, u, sweep.configs, spec->max_new_tokens});
-    if (!run.ok())
-      return fail(run.status().with_context("%s", id.c_str()));
-    for (size_t i = 0; i < run->configs.size(); ++i) {
-      const worker::ConfigOutcome& c = run->configs[i];
-      Json line = {{"unit", id},
-                   {"sample_id", run->sample.id},
-                   {"benchmark", jobs::benchmark_name(u.benchmark)},
-                   {"dataset", u.dataset},
-                   {"sample_key", u.sample_key},
-                   {"config", labels[i]},
-                   {"config_params", jobs::config_to_json(sweep.configs[i])},
-                   {"prompt_fnv1a64", fnv1a64_hex(run->sample.prompt)},
-                   {"prompt_tokens", run->run.prompt_tokens},
-                   {"prediction", c.prediction},
-                   {"references", run->sample.references},
-                   {"score", c.score},
-                   {"prefill_ms", run->run.prefill_ms},
-                   {"decode_ms", run->run.decode_ms},
-                   {"new_tokens", c.new_tokens},
-                   {"cache_entries", c.cache_entries},
-                   {"cache_bytes", c.cache_bytes}};
-      out << dump_json(line) << "\n";
+    worker::RunRequest request{spec->model, u, sweep.configs, spec->max_new_tokens};
+    std::vector<model::ConfigTrace> trace;
+    const bool tracing = !o.trace.empty() && ran == 0;
+    if (tracing) {
+      request.trace = &trace;
     }
-    out.flush();
+    auto run = runner.run(request);
+    if (!run.ok()) {
+      return fail(run.status().with_context("%s", id.c_str()));
+    }
+    write_predictions(out, u, sweep.configs, *run);
+    if (tracing) {
+      Status written = write_trace(o, u, *run, trace);
+      if (!written.ok()) {
+        return fail(written);
+      }
+    }
     ++ran;
     std::fprintf(stderr, "[%zu/%zu] %s: %lld tokens, prefill %.0f ms, decode %.0f ms\n", ran,
                  sweep.units.size() - done->size(), id.c_str(),

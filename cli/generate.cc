@@ -6,10 +6,10 @@
 
 #include "common/mapped_file.h"
 #include "common/strings.h"
+#include "cpu_engine/cpu_model.h"
+#include "cpu_engine/generate.h"
 #include "jobs/sweep_spec.h"
-#include "model/cpu_model.h"
-#include "model/generate.h"
-#include "model/model_files.h"
+#include "tokenizer/model_files.h"
 #include "worker/head_caps.h"
 
 namespace hkv::cli {

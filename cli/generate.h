@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "common/json.h"
-#include "model/generate.h"
-#include "model/tokenizer.h"
+#include "cpu_engine/generate.h"
+#include "tokenizer/tokenizer.h"
 
 namespace hkv::cli {
 

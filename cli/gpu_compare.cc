@@ -11,13 +11,13 @@
 
 #include "common/mapped_file.h"
 #include "common/strings.h"
+#include "cpu_engine/kv_compressor.h"
 #include "jobs/sweep_spec.h"
 #include "model/engine.h"
-#include "model/kv_compressor.h"
 #include "worker/head_caps.h"
 
 #if HKV_HAVE_CUDA
-#include "model/gpu_generate.h"
+#include "gpu_engine/gpu_generate.h"
 #endif
 
 namespace hkv::cli {

@@ -2,13 +2,13 @@
 // the CPU or GPU engine and writes the score file in the reference JSON format.
 #include <cstdio>
 
+#include "benchmarks/needle.h"
 #include "cli/heads.h"
 #include "common/paths.h"
 #include "head_scores/score_file.h"
 #include "jobs/heads_spec.h"
-#include "jobs/needle.h"
 #include "model/engine.h"
-#include "model/model_files.h"
+#include "tokenizer/model_files.h"
 #include "worker/head_detect.h"
 #include "worker/tokenizer_adapter.h"
 

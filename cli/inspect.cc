@@ -1,11 +1,12 @@
 // `headkv inspect PATH`: config, tensor table, dtype/quantisation summary and memory needed.
+#include "cli/inspect.h"
+
 #include <cstdio>
 #include <map>
 
-#include "cli/commands.h"
 #include "common/strings.h"
-#include "model/gguf.h"
-#include "model/weights.h"
+#include "formats/gguf.h"
+#include "formats/weights.h"
 
 namespace hkv::cli {
 namespace {

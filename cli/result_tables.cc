@@ -9,7 +9,7 @@
 
 #include "common/json.h"
 #include "common/strings.h"
-#include "jobs/metrics.h"
+#include "metrics/metrics.h"
 
 namespace hkv::cli {
 namespace {

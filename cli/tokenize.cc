@@ -1,9 +1,10 @@
 // `headkv tokenize --model PATH (--text T | --file F) [--chat]`: ids and pieces.
+#include "cli/tokenize.h"
+
 #include <cstdio>
 
-#include "cli/commands.h"
 #include "common/mapped_file.h"
-#include "model/model_files.h"
+#include "tokenizer/model_files.h"
 
 namespace hkv::cli {
 namespace {

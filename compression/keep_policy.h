@@ -1,7 +1,7 @@
 // The per-method keep rule (ALGORITHMS.md §0-§4), shared by the CPU compressor
-// (model/kv_compressor.cc) and the GPU one (model/gpu_compress.cc): whether a layer is compressed
-// at all, how many prefix entries each cache segment keeps before the window, and PyramidKV's
-// per-layer budgets. The scoring itself (window scores, top-k) stays with each engine.
+// (cpu_engine/kv_compressor.cc) and the GPU one (gpu_engine/gpu_compress.cc): whether a layer is
+// compressed at all, how many prefix entries each cache segment keeps before the window, and
+// PyramidKV's per-layer budgets. The scoring itself (window scores, top-k) stays with each engine.
 #pragma once
 
 #include <cstdint>

@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "formats/config.h"
+#include "formats/dequant.h"
+#include "formats/gguf.h"
 #include "fuzz/temp_dir.h"
 #include "fuzz/verbose.h"
-#include "model/config.h"
-#include "model/dequant.h"
-#include "model/gguf.h"
-#include "model/gguf_tokenizer.h"
-#include "model/tokenizer.h"
+#include "tokenizer/gguf_tokenizer.h"
+#include "tokenizer/tokenizer.h"
 
 namespace {
 

@@ -10,12 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "benchmarks/babilong.h"
+#include "benchmarks/dataset.h"
+#include "benchmarks/jsonl.h"
+#include "benchmarks/longbench.h"
 #include "fuzz/temp_dir.h"
 #include "fuzz/verbose.h"
-#include "jobs/babilong.h"
-#include "jobs/dataset.h"
-#include "jobs/jsonl.h"
-#include "jobs/longbench.h"
 
 namespace {
 

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include "formats/safetensors.h"
 #include "fuzz/temp_dir.h"
 #include "fuzz/verbose.h"
-#include "model/safetensors.h"
 
 namespace {
 

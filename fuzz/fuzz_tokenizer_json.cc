@@ -9,8 +9,8 @@
 
 #include "fuzz/temp_dir.h"
 #include "fuzz/verbose.h"
-#include "model/chat_template.h"
-#include "model/tokenizer.h"
+#include "tokenizer/chat_template.h"
+#include "tokenizer/tokenizer.h"
 
 namespace {
 

@@ -45,7 +45,7 @@ def pseudo_random_bytes(n, seed):
 GGUF_UINT32, GGUF_INT32, GGUF_FLOAT32, GGUF_BOOL, GGUF_STRING, GGUF_ARRAY = 4, 5, 6, 7, 8, 9
 GGUF_UINT64 = 10
 
-# GGML type id -> (elements per block, bytes per block), the subset model/dequant.h reads.
+# GGML type id -> (elements per block, bytes per block), the subset formats/dequant.h reads.
 GGML_TYPES = {
     "F32": (0, 1, 4),
     "F16": (1, 1, 2),
@@ -176,7 +176,7 @@ def make_gguf(corpus):
                      ("some.floats", GGUF_ARRAY, (GGUF_FLOAT32, [0.5, -1.0, 3.25]))],
                     [], version=2))
     write(corpus, t, "empty_v3.gguf", gguf_file([], []))
-    # Slightly broken: each fails one check of model/gguf.cc.
+    # Slightly broken: each fails one check of formats/gguf.cc.
     write(corpus, t, "truncated.gguf", model[: len(model) - 100])
     write(corpus, t, "bad_magic.gguf", b"GGUX" + model[4:200])
     write(corpus, t, "version_4.gguf", b"GGUF" + struct.pack("<I", 4) + model[8:200])
@@ -492,7 +492,7 @@ methods:
 def make_repros(repro):
     """Inputs that reproduce open findings. Not seeds: a seed that crashes stops every run."""
     os.makedirs(repro, exist_ok=True)
-    # UBSan: signed overflow in LlamaConfig::num_parameters() (model/config.cc) for a config that
+    # UBSan: signed overflow in LlamaConfig::num_parameters() (formats/config.cc) for a config that
     # validate() accepts: hidden 2,080,374,816 with 4 heads.
     meta = [(k, kind, 2080374816 if k == "llama.embedding_length" else v)
             for k, kind, v in tiny_llama_metadata()]

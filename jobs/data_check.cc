@@ -6,13 +6,13 @@
 #include <cstdint>
 #include <map>
 
+#include "benchmarks/babilong.h"
+#include "benchmarks/jsonl.h"
+#include "benchmarks/longbench.h"
 #include "common/data_file.h"
 #include "common/paths.h"
 #include "common/strings.h"
-#include "jobs/babilong.h"
 #include "jobs/heads_spec.h"
-#include "jobs/jsonl.h"
-#include "jobs/longbench.h"
 
 namespace hkv::jobs {
 namespace {

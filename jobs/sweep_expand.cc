@@ -24,7 +24,7 @@ struct DatasetSize {
 
 // The 21 LongBench v1 datasets (sizes from THUDM/LongBench task.md) and the four LooGLE
 // long-dependency sets HeadKV converts to the LongBench schema (ALGORITHMS.md §6.1; their sizes are
-// not recorded). The names match jobs/longbench.h's builtin tasks.
+// not recorded). The names match benchmarks/longbench.h's builtin tasks.
 constexpr DatasetSize kLongBenchDatasets[] = {
     {"narrativeqa", 200},
     {"qasper", 200},
@@ -53,7 +53,7 @@ constexpr DatasetSize kLongBenchDatasets[] = {
     {"computation", 0},
 };
 
-// The splits and tasks the reference evaluates (§8), as jobs/babilong.h builds them.
+// The splits and tasks the reference evaluates (§8), as benchmarks/babilong.h builds them.
 constexpr const char* kBabilongSplits[] = {"0k", "1k", "2k", "4k", "8k", "16k", "32k"};
 constexpr const char* kBabilongTasks[] = {"qa1", "qa2", "qa3", "qa4", "qa5"};
 

@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <initializer_list>
 
+#include "benchmarks/needle.h"
 #include "common/strings.h"
 #include "jobs/heads_spec.h"
-#include "jobs/needle.h"
 #include "jobs/sweep_limits.h"
 #include "jobs/yaml_json.h"
 

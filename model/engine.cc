@@ -9,8 +9,9 @@
 #if HKV_HAVE_CUDA
 #include <cuda_runtime_api.h>
 
-#include "model/gpu_generate.h"
-#include "model/gpu_model.h"
+#include "gpu_engine/gpu_generate.h"
+#include "gpu_engine/gpu_model.h"
+#include "gpu_engine/gpu_observed_decoder.h"
 #endif
 
 #if HKV_HAVE_CUDA

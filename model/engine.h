@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "common/status.h"
-#include "model/compression_config.h"
-#include "model/config.h"
-#include "model/cpu_model.h"
-#include "model/generate.h"
-#include "model/observed_decoder.h"
-#include "model/weights.h"
+#include "cpu_engine/compression_config.h"
+#include "cpu_engine/cpu_model.h"
+#include "cpu_engine/generate.h"
+#include "cpu_engine/observed_decoder.h"
+#include "formats/config.h"
+#include "formats/weights.h"
 
 namespace hkv::model {
 

@@ -10,20 +10,25 @@ declare -A allow=(
   [common]="common"
   [compression]="common compression"
   [kernels]="common kernels"
-  [model]="common compression kernels model"
+  [formats]="common formats"
+  [tokenizer]="common formats tokenizer"
+  [cpu_engine]="common compression formats cpu_engine"
+  [gpu_engine]="common compression formats kernels cpu_engine gpu_engine"
+  [model]="common compression formats tokenizer kernels cpu_engine gpu_engine model"
   [head_scores]="common head_scores"
-  [jobs]="common compression jobs"
+  [metrics]="common metrics"
+  [benchmarks]="common metrics benchmarks"
+  [jobs]="common compression benchmarks jobs"
   [fetch]="common fetch"
   [proto]="common compression jobs proto hkv"
   [coordinator]="common compression jobs proto hkv coordinator"
-  [worker]="common compression kernels model head_scores jobs proto hkv worker"
-  [cli]="common compression kernels model head_scores jobs proto hkv coordinator worker fetch cli"
-  [bench]="common compression kernels model head_scores jobs proto bench"
-  [fuzz]="common compression model head_scores jobs proto hkv coordinator fuzz"
+  [worker]="common compression kernels formats tokenizer cpu_engine gpu_engine model head_scores metrics benchmarks jobs proto hkv worker"
+  [cli]="common compression kernels formats tokenizer cpu_engine gpu_engine model head_scores metrics benchmarks jobs proto hkv coordinator worker fetch cli"
+  [fuzz]="common compression formats tokenizer model head_scores benchmarks jobs proto hkv coordinator fuzz"
 )
 # "hkv/v1/*.pb.h" is the generated proto code (target hkv_proto_gen).
 # Layers that must build on a machine without CUDA.
-no_cuda="common compression head_scores jobs fetch proto coordinator"
+no_cuda="common compression formats tokenizer cpu_engine head_scores metrics benchmarks jobs fetch proto coordinator"
 
 violations=0
 report() { echo "layering: $*" >&2; violations=$((violations + 1)); }
@@ -45,6 +50,16 @@ check_file() {
     report "$file includes a CUDA header but $layer must build without CUDA"
   fi
 }
+
+# Every top-level folder with C++/CUDA sources needs an entry above.
+for dir in */; do
+  layer=${dir%/}
+  [[ "$layer" == tests || "$layer" == build* || -n "${allow[$layer]:-}" ]] && continue
+  if find "$layer" \( -name '*.h' -o -name '*.cc' -o -name '*.cu' -o -name '*.cuh' \) -print -quit |
+    grep -q .; then
+    report "$layer/ holds sources but has no entry in the allow-list"
+  fi
+done
 
 for layer in "${!allow[@]}"; do
   [[ -d "$layer" ]] || continue

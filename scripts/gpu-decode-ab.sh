@@ -9,7 +9,7 @@ B="$(cd "$1" && pwd)"; IFS=: read -ra BASES <<< "$2"; OUT="$3"; RUNS="${4:-3}"
 mkdir -p "$OUT"
 export NCCL_NVLS_ENABLE=0 OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 nvidia-smi -L | tee "$OUT/ab.log"
-for t in hkv_kernels_gpu_tests hkv_model_gpu_tests; do
+for t in hkv_kernels_gpu_tests hkv_gpu_engine_tests; do
   "$B/bin/$t" > "$OUT/$t.log" 2>&1
   echo "$t rc=$? $(grep -E '^\[  PASSED|^\[  FAILED' "$OUT/$t.log" | tr '\n' ' ')" | tee -a "$OUT/ab.log"
 done

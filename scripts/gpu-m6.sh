@@ -22,7 +22,7 @@ summary=()
 if [[ "$WHAT" == smol || "$WHAT" == all ]]; then
   run nvidia-smi -L
   run "$H" doctor | tail -4
-  for t in hkv_kernels_gpu_tests hkv_model_gpu_tests; do
+  for t in hkv_kernels_gpu_tests hkv_gpu_engine_tests; do
     "$B/bin/$t" > "$D/$t.log" 2>&1; rc=$?
     log "$t: rc=$rc $(grep -E '^\[  PASSED|^\[  FAILED|tests ran' "$D/$t.log" | tr '\n' ' ')"
     grep -E '^\[  FAILED' "$D/$t.log" | tee -a "$OUT/m6.log"

@@ -15,8 +15,8 @@ rm -rf "$D"; mkdir -p "$OUT" "$D"
 export NCCL_NVLS_ENABLE=0 OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 log() { echo "$@" | tee -a "$OUT/m8.log"; }
 nvidia-smi -L | tee -a "$OUT/m8.log"
-"$B/bin/hkv_model_gpu_tests" > "$D/model_gpu.log" 2>&1
-log "hkv_model_gpu_tests rc=$? $(grep -E '^\[  PASSED|^\[  FAILED' "$D/model_gpu.log" | tr '\n' ' ')"
+"$B/bin/hkv_gpu_engine_tests" > "$D/model_gpu.log" 2>&1
+log "hkv_gpu_engine_tests rc=$? $(grep -E '^\[  PASSED|^\[  FAILED' "$D/model_gpu.log" | tr '\n' ' ')"
 
 t0=$(date +%s%N)
 "$H" run examples/smollm2_heads.yaml --device cuda:0 --out "$D/sweep" > "$D/sweep.log" 2>&1

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "common/status.h"
-#include "model/compression_config.h"
-#include "model/config.h"
+#include "cpu_engine/compression_config.h"
+#include "formats/config.h"
 
 namespace hkv::worker {
 

@@ -10,11 +10,11 @@
 #include "common/json.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
-#include "jobs/metrics.h"
-#include "jobs/rouge.h"
-#include "model/generate.h"
-#include "model/kv_compressor.h"
-#include "model/model_files.h"
+#include "cpu_engine/generate.h"
+#include "cpu_engine/kv_compressor.h"
+#include "metrics/metrics.h"
+#include "metrics/rouge.h"
+#include "tokenizer/model_files.h"
 
 namespace hkv::worker {
 namespace {

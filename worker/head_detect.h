@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "common/status.h"
+#include "cpu_engine/cpu_model.h"
+#include "cpu_engine/observed_decoder.h"
 #include "head_scores/detection.h"
 #include "head_scores/score_file.h"
-#include "model/chat_template.h"
-#include "model/cpu_model.h"
-#include "model/observed_decoder.h"
-#include "model/tokenizer.h"
+#include "tokenizer/chat_template.h"
+#include "tokenizer/tokenizer.h"
 
 namespace hkv::worker {
 

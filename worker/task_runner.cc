@@ -3,13 +3,13 @@
 
 #include <cstdlib>
 
+#include "benchmarks/babilong.h"
+#include "benchmarks/benchmark_scoring.h"
+#include "benchmarks/longbench.h"
 #include "common/paths.h"
 #include "common/strings.h"
-#include "jobs/babilong.h"
-#include "jobs/benchmark_scoring.h"
-#include "jobs/longbench.h"
-#include "jobs/metrics.h"
-#include "model/model_files.h"
+#include "metrics/metrics.h"
+#include "tokenizer/model_files.h"
 #include "worker/head_caps.h"
 #include "worker/head_detect.h"
 #include "worker/tokenizer_adapter.h"
@@ -274,6 +274,7 @@ Result<RunOutcome> TaskRunner::run_loaded(LoadedModel& loaded, const RunRequest&
   gen.stop_ids = out.sample.stop_ids;
   gen.fp16_scores = options_.fp16_scores;
   gen.cancel = r.cancel;
+  gen.trace = r.trace;
   HKV_ASSIGN_OR_RETURN(out.run, m->engine->generate(out.sample.prompt_ids, configs, caps, gen));
   ++prefills_;
   const int64_t head_dim = m->engine->config().head_dim;

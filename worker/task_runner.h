@@ -12,15 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/dataset.h"
+#include "benchmarks/needle.h"
 #include "common/status.h"
-#include "jobs/dataset.h"
+#include "cpu_engine/cpu_model.h"
+#include "cpu_engine/generate.h"
 #include "jobs/heads_spec.h"
-#include "jobs/needle.h"
 #include "jobs/sweep_spec.h"
-#include "model/cpu_model.h"
 #include "model/engine.h"
-#include "model/generate.h"
-#include "model/tokenizer.h"
+#include "tokenizer/tokenizer.h"
 
 namespace hkv::worker {
 
@@ -41,6 +41,8 @@ struct RunRequest {
   // Set by the worker when the coordinator cancels the task: the run stops between decode steps
   // with Cancelled (may be null).
   const std::atomic<bool>* cancel = nullptr;
+  // When set, filled with one ConfigTrace per config (`headkv eval --trace`; CPU engine only).
+  std::vector<model::ConfigTrace>* trace = nullptr;
 };
 
 struct ConfigOutcome {

@@ -4,11 +4,10 @@
 
 #include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "jobs/text_tokenizer.h"
-#include "model/tokenizer.h"
+#include "benchmarks/text_tokenizer.h"
+#include "tokenizer/tokenizer.h"
 
 namespace hkv::worker {
 
@@ -18,24 +17,13 @@ class TokenizerAdapter final : public jobs::TextTokenizer {
 
   // A text the tokenizer cannot encode (a PCRE2 limit) gives no ids and is remembered: the task
   // that asked fails with take_error() instead of the process aborting.
-  std::vector<int32_t> encode(std::string_view text, bool add_special_tokens) const override {
-    Result<std::vector<int32_t>> ids = tokenizer_->try_encode(text, add_special_tokens);
-    if (ids.ok())
-      return std::move(ids).value();
-    if (error_.ok())
-      error_ = ids.status();
-    return {};
-  }
+  std::vector<int32_t> encode(std::string_view text, bool add_special_tokens) const override;
 
   // The first encode error since the last call (OK when none), cleared.
-  Status take_error() const { return std::exchange(error_, Status()); }
+  Status take_error() const;
 
-  Result<std::string> decode(std::span<const int32_t> ids,
-                             bool skip_special_tokens) const override {
-    return tokenizer_->decode(std::vector<int32_t>(ids.begin(), ids.end()), skip_special_tokens);
-  }
-
-  std::optional<int32_t> eos_id() const override { return tokenizer_->spec().eos_id; }
+  Result<std::string> decode(std::span<const int32_t> ids, bool skip_special_tokens) const override;
+  std::optional<int32_t> eos_id() const override;
 
  private:
   const model::Tokenizer* tokenizer_;  // not owned

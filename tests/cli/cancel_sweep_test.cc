@@ -1,6 +1,6 @@
 // A cancelled sweep stops its running task (M12): the coordinator tells the worker on its next
 // heartbeat and the worker raises the task's cancel flag, which the engine reads between decode
-// steps (tests/model/cpu_model_test.cc CancelStopsBetweenDecodeSteps, and
+// steps (tests/cpu_engine/cpu_model_test.cc CancelStopsBetweenDecodeSteps, and
 // tests/worker/cancel_test.cc for the executor's part).
 #include <chrono>
 #include <future>

@@ -1,45 +1,37 @@
-// A unique temporary directory removed (recursively) when the test ends.
+// A unique temporary directory (common/temp_dir.h) removed when the test ends; a failure to make
+// or write it fails the test.
 #pragma once
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
 
 #include <gtest/gtest.h>
+
+#include "common/temp_dir.h"
 
 namespace hkv::testing {
 
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "hkv-test-XXXXXX").string();
-    char* made = mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr) << "mkdtemp failed for " << pattern;
-    path_ = pattern;
+    Result<hkv::TempDir> dir = hkv::TempDir::create("hkv-test");
+    EXPECT_TRUE(dir.ok()) << dir.status().to_string();
+    if (dir.ok()) {
+      dir_ = std::move(dir).value();
+    }
   }
 
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return dir_.path(); }
 
   // Writes `contents` to path()/name and returns the full path.
   std::string write(const std::string& name, std::string_view contents) const {
-    std::string full = path_ + "/" + name;
-    std::ofstream out(full, std::ios::binary);
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    return full;
+    Result<std::string> full = dir_.write(name, contents);
+    EXPECT_TRUE(full.ok()) << full.status().to_string();
+    return full.ok() ? *full : path() + "/" + name;
   }
 
  private:
-  std::string path_;
+  hkv::TempDir dir_;
 };
 
 }  // namespace hkv::testing

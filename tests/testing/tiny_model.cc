@@ -11,7 +11,7 @@
 
 #include "common/half.h"
 #include "common/json.h"
-#include "model/weights.h"
+#include "formats/weights.h"
 
 namespace hkv::testing {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "model/config.h"
+#include "formats/config.h"
 
 namespace hkv::testing {
 

@@ -8,14 +8,14 @@
 
 #include <gtest/gtest.h>
 
+#include "benchmarks/needle.h"
 #include "common/strings.h"
 #include "head_scores/score_file.h"
 #include "jobs/heads_spec.h"
-#include "jobs/needle.h"
 #include "model/engine.h"
-#include "model/model_files.h"
 #include "tests/testing/data.h"
 #include "tests/testing/temp_dir.h"
+#include "tokenizer/model_files.h"
 #include "worker/head_detect.h"
 #include "worker/task_runner.h"
 #include "worker/tokenizer_adapter.h"

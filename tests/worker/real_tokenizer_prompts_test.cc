@@ -7,13 +7,13 @@
 
 #include <gtest/gtest.h>
 
-#include "jobs/babilong.h"
-#include "jobs/longbench.h"
-#include "jobs/needle.h"
-#include "model/chat_template.h"
-#include "model/tokenizer.h"
-#include "tests/jobs/prompt_testing.h"
+#include "benchmarks/babilong.h"
+#include "benchmarks/longbench.h"
+#include "benchmarks/needle.h"
+#include "tests/benchmarks/prompt_testing.h"
 #include "tests/testing/data.h"
+#include "tokenizer/chat_template.h"
+#include "tokenizer/tokenizer.h"
 
 namespace hkv {
 namespace {

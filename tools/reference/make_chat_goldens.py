@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Renders the chat-template goldens that model/chat_template.cc must reproduce byte for byte.
+"""Renders the chat-template goldens that tokenizer/chat_template.cc must reproduce byte for byte.
 
 For each family headkv ships (Llama-3 Instruct, Mistral-7B-Instruct-v0.2, ChatML/SmolLM2) this
 renders the same ~20 conversations with the model's own Jinja template and writes

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden data for headkv's GGML dequantization (tests/model/dequant_test.cc).
+"""Golden data for headkv's GGML dequantization (tests/formats/dequant_test.cc).
 
 Writes tests/golden/dequant.json with two sections, both computed by the `gguf` PyPI package
 (gguf-py's numpy dequantizers are the reference):

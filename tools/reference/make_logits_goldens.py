@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden logits and greedy continuations from transformers, for tests/model/cpu_model_test.cc.
+"""Golden logits and greedy continuations from transformers, for tests/cpu_engine/cpu_model_test.cc.
 
 Two models:
 * "tiny": a 2-layer Llama whose weights are a closed formula (reproduced by the C++ fixture

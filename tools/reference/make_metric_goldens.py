@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes tests/golden/metrics.json: reference values for every metric in jobs/metrics.h.
+"""Writes tests/golden/metrics.json: reference values for every metric in metrics/metrics.h.
 
 The values come from the Python the reference evaluates with (ALGORITHMS.md §6.3, §7.3, §8):
   * LongBench's metrics.py functions, re-typed below with the same statements (LongBench is not
@@ -18,7 +18,7 @@ computed from module level through scorer() -> rouge_score(), the frames LongBen
 and the measured threshold is stored as meta.pltrdy_max_readout_steps.
 
 The zh metrics use jieba 0.42.1 (PyPI; its dict.txt and finalseg/prob_*.py are the files of
-Debian's python3-jieba 0.42.1-3, which the C++ port jobs/jieba.h reads; meta.sha256 pins them).
+Debian's python3-jieba 0.42.1-3, which the C++ port metrics/jieba.h reads; meta.sha256 pins them).
 Section "jieba" holds jieba.cut(text, cut_all=False) token lists and real qa_f1_zh_score /
 rouge_zh_score values. Section "zh_structure" replaces jieba.cut by a per-code-point split (the
 C++ test uses the same segmenter), which checks everything around the segmentation on its own.
@@ -651,7 +651,7 @@ def section_zh_structure():
 
 # ---------------------------------------------------------------------------------------------
 # Real jieba 0.42.1 (jieba.cut(text, cut_all=False), the default HMM=True): token lists for the C++
-# port (jobs/jieba.h) and qa_f1_zh_score / rouge_zh_score over them.
+# port (metrics/jieba.h) and qa_f1_zh_score / rouge_zh_score over them.
 
 JIEBA_NEWS = [
     "国家统计局10月16日发布数据显示，前三季度国内生产总值同比增长5.2%。",

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the prompt goldens that jobs/longbench.cc, jobs/babilong.cc and jobs/needle.cc must match.
+"""Writes the prompt goldens that benchmarks/longbench.cc, benchmarks/babilong.cc and benchmarks/needle.cc must match.
 
 This is an independent Python implementation of ALGORITHMS.md §6.1-§6.2 (LongBench prompts and
 middle truncation), §7.1-§7.2 (needle-in-a-haystack) and §8 (BABILong prompts). It writes

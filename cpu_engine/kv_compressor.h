@@ -1,0 +1,58 @@
+// Builds each configuration's compacted per-head cache from one shared prefill (ALGORITHMS.md
+// §1–§4): chooses the kept prefix positions per head (score order, ties by lower position), then
+// appends the observation window, in the cache layout the config asks for.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "common/status.h"
+#include "cpu_engine/compression_config.h"
+#include "cpu_engine/cpu_model.h"
+#include "cpu_engine/kv_cache.h"
+#include "formats/config.h"
+
+namespace hkv::model {
+
+// PyramidKV's per-layer totals (selected + window) for one sample of length `num_tokens`, with the
+// reference's fixed beta 20 and floored steps; recomputed per sample (our documented deviation).
+using compression::pyramid_layer_budgets;
+
+// Ada-SnapKV's per-head selected counts for one layer (§3): scores [num_heads, n].
+std::vector<int32_t> ada_snapkv_counts(const std::vector<float>& scores,
+                                       int32_t num_heads,
+                                       int64_t n,
+                                       int32_t budget,
+                                       int32_t window,
+                                       bool fp16);
+
+struct CompressionOptions {
+  bool fp16_scores = true;   // emulate the reference's fp16 rounding steps (§0.4)
+  int32_t reserve_rows = 0;  // decode room per head (max new tokens)
+  // When set: the kept positions per [layer][segment], as stored (score order, then the window
+  // in position order).
+  std::vector<std::vector<std::vector<int32_t>>>* kept = nullptr;
+};
+
+// The kept prefix positions per segment for one layer, in cache order (the window is not listed).
+// `head_caps`: HeadKV capacities of this layer per segment (query heads in the reference layout,
+// KV heads in gqa); ignored by other methods.
+std::vector<std::vector<int32_t>> select_positions(const PrefillLayer& layer,
+                                                   const LlamaConfig& config,
+                                                   const CompressionConfig& cc,
+                                                   int32_t layer_index,
+                                                   int64_t num_tokens,
+                                                   int32_t window_rows,
+                                                   std::span<const int32_t> head_caps,
+                                                   bool fp16_scores);
+
+// The whole cache for one config. `head_caps`: [num_layers * segments] for HeadKV, else empty.
+// FullKV always stores one segment per KV head (the reference keeps HF's 8-head cache for it).
+Result<HeadKvCache> build_cache(const PrefillOutput& prefill,
+                                const LlamaConfig& config,
+                                const CompressionConfig& cc,
+                                std::span<const int32_t> head_caps,
+                                const CompressionOptions& options);
+
+}  // namespace hkv::model

@@ -1,0 +1,385 @@
+// Per-layer compression on the GPU. Score slots persist across layers (same sizes every layer);
+// Ada-SnapKV's head allocation runs on the host over the fp16 scores (ada_snapkv_counts, the CPU
+// engine's code), everything else stays on the device.
+#include "gpu_engine/gpu_compress.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <numeric>
+#include <span>
+#include <tuple>
+
+#include "common/half.h"
+#include "cpu_engine/kv_compressor.h"
+#include "kernels/convert.h"
+#include "kernels/device_buffer.h"
+#include "kernels/kv_cache_ops.h"
+#include "kernels/model_ops.h"
+#include "kernels/topk_select.h"
+#include "kernels/window_score.h"
+
+namespace hkv::model {
+namespace {
+
+using kernels::DeviceBuffer;
+using kernels::DType;
+
+// (reduce is sum, kernel, pooling is max, window, gqa)
+using ScoreKey = std::tuple<bool, int32_t, bool, int32_t, bool>;
+
+struct ScoreSlot {
+  int64_t n = 0;                    // prefix length L - window
+  int32_t segments = 0;             // q heads, or kv heads when gqa
+  DeviceBuffer<uint16_t> q_scores;  // [q_heads, n] f16
+  DeviceBuffer<uint16_t> scores;    // [segments, n] f16 (pooled when gqa; else unused)
+  DeviceBuffer<int32_t> sorted;     // [segments, n]: positions, stable descending by score
+  DeviceBuffer<int32_t> cu;         // [segments + 1]: s * n
+  DeviceBuffer<uint8_t> ws_score;   // window-score scratch
+  DeviceBuffer<uint8_t> ws_topk;    // top-k scratch
+  int32_t computed_layer = -1;
+  std::vector<float> host_scores;  // [segments, n], filled for Ada-SnapKV only
+  int32_t host_layer = -1;
+};
+
+bool is_gqa(const CompressionConfig& cc) {
+  return cc.storage_layout() == CacheLayout::kGqa;
+}
+
+}  // namespace
+
+struct GpuCompressor::Impl {
+  LlamaConfig config;
+  DType dtype;
+  std::vector<CompressionConfig> configs;
+  std::vector<std::vector<int32_t>> head_caps;
+  int64_t L = 0;
+  int32_t window_rows = 0;
+  int32_t reserve = 0;
+  cudaStream_t stream = nullptr;
+  std::map<ScoreKey, ScoreSlot> slots;
+  DeviceBuffer<uint16_t> k16;  // [L, kv, d] f16 copy when dtype != f16
+  DeviceBuffer<uint16_t> q16;  // [window_rows, q_heads, d]
+  int32_t converted_layer = -1;
+  DeviceBuffer<int32_t> zeros;       // [max segments + 1]
+  DeviceBuffer<int32_t> kept_lens;   // [configs * max segments]
+  DeviceBuffer<int32_t> error_flag;  // [1]
+
+  int32_t segments(const CompressionConfig& cc) const {
+    return is_gqa(cc) ? config.num_kv_heads : config.num_q_heads;
+  }
+
+  // The keep rule's threshold for layer l (compression/keep_policy.h).
+  int64_t threshold(const CompressionConfig& cc, int32_t l) const {
+    return compression::layer_threshold(cc, l, config.num_layers, L);
+  }
+
+  bool compresses(const CompressionConfig& cc, int32_t l) const {
+    return compression::compresses(cc, threshold(cc, l), L);
+  }
+
+  ScoreKey key(const CompressionConfig& cc) const {
+    const bool sum = compression::score_reduce_for(cc.method) == ScoreReduce::kSum;
+    return {sum, cc.kernel, cc.pooling == Pooling::kMax, cc.window, is_gqa(cc)};
+  }
+
+  Status convert_inputs(int32_t l, const LayerKvView& view) {
+    if (dtype == DType::kF16 || converted_layer == l)
+      return Status();
+    const int64_t kv_elems = L * config.num_kv_heads * config.head_dim;
+    const int64_t q_elems = int64_t{window_rows} * config.num_q_heads * config.head_dim;
+    if (k16.size() == 0) {
+      HKV_ASSIGN_OR_RETURN(k16, DeviceBuffer<uint16_t>::allocate(kv_elems));
+      HKV_ASSIGN_OR_RETURN(q16, DeviceBuffer<uint16_t>::allocate(q_elems));
+    }
+    for (auto [in, out, count] :
+         {std::tuple{view.k, static_cast<void*>(k16.data()), kv_elems},
+          std::tuple{view.window_q, static_cast<void*>(q16.data()), q_elems}}) {
+      kernels::ConvertParams p;
+      p.in = in;
+      p.out = out;
+      p.num_elements = count;
+      p.in_dtype = dtype;
+      p.out_dtype = DType::kF16;
+      HKV_RETURN_IF_ERROR(kernels::launch_convert(p, stream));
+    }
+    converted_layer = l;
+    return Status();
+  }
+
+  Result<ScoreSlot*> scores_for(int32_t l, const CompressionConfig& cc, const LayerKvView& view) {
+    ScoreSlot& slot = slots[key(cc)];
+    if (slot.computed_layer == l)
+      return &slot;
+    HKV_RETURN_IF_ERROR(convert_inputs(l, view));
+    const int32_t H = config.num_q_heads, KV = config.num_kv_heads, D = config.head_dim;
+    const int64_t n = L - cc.window;
+    const int32_t S = segments(cc);
+    const void* q = dtype == DType::kF16 ? view.window_q : q16.data();
+    const void* k = dtype == DType::kF16 ? view.k : k16.data();
+    kernels::WindowScoreParams wp;
+    wp.q = static_cast<const uint16_t*>(q) + int64_t{window_rows - cc.window} * H * D;
+    wp.k = k;
+    wp.num_q_heads = H;
+    wp.num_kv_heads = KV;
+    wp.window = cc.window;
+    wp.head_dim = D;
+    wp.num_tokens = L;
+    wp.q_head_stride = D;
+    wp.q_row_stride = int64_t{H} * D;
+    wp.k_head_stride = D;
+    wp.k_row_stride = int64_t{KV} * D;
+    wp.kernel_size = cc.kernel;
+    wp.reduce = std::get<0>(key(cc)) ? kernels::ScoreReduce::kSum : kernels::ScoreReduce::kMean;
+    wp.pool = cc.pooling == Pooling::kMax ? kernels::ScorePool::kMax : kernels::ScorePool::kAvg;
+    wp.dtype = DType::kF16;
+    if (slot.n == 0) {  // first use: size the slot (identical for every layer)
+      slot.n = n;
+      slot.segments = S;
+      HKV_ASSIGN_OR_RETURN(slot.q_scores, DeviceBuffer<uint16_t>::allocate(H * n));
+      if (is_gqa(cc)) {
+        HKV_ASSIGN_OR_RETURN(slot.scores, DeviceBuffer<uint16_t>::allocate(S * n));
+      }
+      HKV_ASSIGN_OR_RETURN(slot.sorted, DeviceBuffer<int32_t>::allocate(S * n));
+      std::vector<int32_t> cu(S + 1);
+      for (int32_t s = 0; s <= S; ++s)
+        cu[s] = static_cast<int32_t>(s * n);
+      HKV_ASSIGN_OR_RETURN(slot.cu, DeviceBuffer<int32_t>::allocate(S + 1));
+      HKV_RETURN_IF_ERROR(slot.cu.copy_from_host(cu.data(), stream));
+      HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+      HKV_ASSIGN_OR_RETURN(slot.ws_score, DeviceBuffer<uint8_t>::allocate(
+                                              kernels::window_score_workspace_bytes(wp)));
+    }
+    wp.scores = slot.q_scores.data();
+    wp.workspace = slot.ws_score.data();
+    wp.workspace_bytes = static_cast<int64_t>(slot.ws_score.bytes());
+    HKV_RETURN_IF_ERROR(kernels::launch_window_score(wp, stream));
+    const uint16_t* seg_scores = slot.q_scores.data();
+    if (is_gqa(cc)) {
+      kernels::ScorePoolParams pp;
+      pp.out = slot.scores.data();
+      pp.scores = slot.q_scores.data();
+      pp.num_q_heads = H;
+      pp.num_kv_heads = KV;
+      pp.n = n;
+      pp.dtype = DType::kF16;
+      HKV_RETURN_IF_ERROR(kernels::launch_score_pool(pp, stream));
+      seg_scores = slot.scores.data();
+    }
+    kernels::TopkSelectParams tp;
+    tp.out = slot.sorted.data();
+    tp.scores = seg_scores;
+    tp.cu_lens = slot.cu.data();
+    tp.cu_k = slot.cu.data();  // k = n: the whole stable order
+    tp.num_segments = S;
+    tp.total_len = S * n;
+    tp.dtype = DType::kF16;
+    if (slot.ws_topk.size() == 0) {
+      HKV_ASSIGN_OR_RETURN(int64_t ws, kernels::topk_select_workspace_bytes(tp));
+      HKV_ASSIGN_OR_RETURN(slot.ws_topk, DeviceBuffer<uint8_t>::allocate(ws));
+    }
+    tp.workspace = slot.ws_topk.data();
+    tp.workspace_bytes = static_cast<int64_t>(slot.ws_topk.bytes());
+    HKV_RETURN_IF_ERROR(kernels::launch_topk_select(tp, stream));
+    slot.computed_layer = l;
+    return &slot;
+  }
+
+  Result<std::vector<int32_t>> ada_counts(int32_t l, ScoreSlot* slot, const CompressionConfig& cc) {
+    const int64_t total = int64_t{slot->segments} * slot->n;
+    if (slot->host_layer != l) {
+      std::vector<uint16_t> raw(total);
+      const uint16_t* src = is_gqa(cc) ? slot->scores.data() : slot->q_scores.data();
+      HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(raw.data(), src, total * sizeof(uint16_t),
+                                               cudaMemcpyDeviceToHost, stream));
+      HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+      slot->host_scores.resize(total);
+      for (int64_t i = 0; i < total; ++i)
+        slot->host_scores[i] = f16_to_float(raw[i]);
+      slot->host_layer = l;
+    }
+    return ada_snapkv_counts(slot->host_scores, slot->segments, slot->n, cc.budget, cc.window,
+                             true);
+  }
+};
+
+GpuCompressor::GpuCompressor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+GpuCompressor::~GpuCompressor() = default;
+
+Result<std::unique_ptr<GpuCompressor>> GpuCompressor::create(
+    const LlamaConfig& config,
+    DType dtype,
+    const std::vector<CompressionConfig>& configs,
+    const std::vector<std::vector<int32_t>>& head_caps,
+    int64_t num_tokens,
+    int32_t window_rows,
+    int32_t reserve_rows,
+    cudaStream_t stream) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->dtype = dtype;
+  impl->configs = configs;
+  impl->head_caps = head_caps;
+  impl->L = num_tokens;
+  impl->window_rows = window_rows;
+  impl->reserve = reserve_rows;
+  impl->stream = stream;
+  if (num_tokens > 2147483647LL / std::max(config.num_q_heads, 1)) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "GPU compression: %lld tokens x %d heads exceed "
+                  "the int32 position index",
+                  static_cast<long long>(num_tokens), config.num_q_heads);
+  }
+  for (size_t i = 0; i < configs.size(); ++i) {
+    const CompressionConfig& cc = configs[i];
+    HKV_RETURN_IF_ERROR(cc.validate());
+    const size_t want = static_cast<size_t>(config.num_layers) * impl->segments(cc);
+    if (uses_head_scores(cc.method) && head_caps[i].size() != want) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "config '%s': %zu head capacities, expected %zu (layers x segments)",
+                    cc.label().c_str(), head_caps[i].size(), want);
+    }
+    if (cc.method != Method::kFullKv && cc.window > window_rows && num_tokens > cc.window) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "config '%s': window %d exceeds the %d query rows kept by prefill",
+                    cc.label().c_str(), cc.window, window_rows);
+    }
+  }
+  const int32_t max_seg = config.num_q_heads;
+  HKV_ASSIGN_OR_RETURN(impl->zeros, DeviceBuffer<int32_t>::allocate(max_seg + 1));
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(impl->zeros.data(), 0, impl->zeros.bytes(), stream));
+  HKV_ASSIGN_OR_RETURN(impl->kept_lens, DeviceBuffer<int32_t>::allocate(configs.size() * max_seg));
+  HKV_ASSIGN_OR_RETURN(impl->error_flag, DeviceBuffer<int32_t>::allocate(1));
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(impl->error_flag.data(), 0, 4, stream));
+  return std::unique_ptr<GpuCompressor>(new GpuCompressor(std::move(impl)));
+}
+
+int64_t GpuCompressor::scratch_bytes() const {
+  int64_t total = static_cast<int64_t>(impl_->k16.bytes() + impl_->q16.bytes());
+  for (const auto& [key, s] : impl_->slots) {
+    total += static_cast<int64_t>(s.q_scores.bytes() + s.scores.bytes() + s.sorted.bytes() +
+                                  s.ws_score.bytes() + s.ws_topk.bytes());
+  }
+  return total;
+}
+
+Status GpuCompressor::compress_layer(
+    int32_t l,
+    const LayerKvView& view,
+    GpuBatch* batch,
+    std::vector<std::vector<std::vector<std::vector<int32_t>>>>* kept) {
+  Impl& m = *impl_;
+  const int64_t L = m.L;
+  const size_t C = m.configs.size();
+  std::vector<ScoreSlot*> slot(C, nullptr);
+  std::vector<std::vector<int32_t>> keep(C);  // per config, per segment: prefix count
+  std::vector<int32_t> rows, lens;
+  for (size_t i = 0; i < C; ++i) {
+    const CompressionConfig& cc = m.configs[i];
+    const int32_t S = m.segments(cc);
+    if (m.compresses(cc, l)) {
+      HKV_ASSIGN_OR_RETURN(slot[i], m.scores_for(l, cc, view));
+      std::span<const int32_t> caps;
+      if (uses_head_scores(cc.method))
+        caps = std::span<const int32_t>(m.head_caps[i]).subspan(int64_t{l} * S, S);
+      Status ada_status;
+      keep[i] = compression::keep_counts(cc, m.threshold(cc, l), S, L, caps, [&] {
+        Result<std::vector<int32_t>> counts = m.ada_counts(l, slot[i], cc);
+        if (!counts.ok()) {
+          ada_status = counts.status();
+          return std::vector<int32_t>(S, 0);
+        }
+        return *std::move(counts);
+      });
+      HKV_RETURN_IF_ERROR(ada_status);
+      for (int32_t s = 0; s < S; ++s)
+        lens.push_back(keep[i][s] + cc.window);
+    } else {
+      lens.insert(lens.end(), S, static_cast<int32_t>(L));
+    }
+  }
+  for (int32_t len : lens)
+    rows.push_back(len + m.reserve);
+  HKV_RETURN_IF_ERROR(batch->allocate_layer(l, rows, lens));
+  GpuCacheLayer& layer = batch->layer(l);
+  const int32_t KV = m.config.num_kv_heads, D = m.config.head_dim;
+  const int32_t group = m.config.num_q_heads / KV;
+  for (size_t i = 0; i < C; ++i) {
+    const CompressionConfig& cc = m.configs[i];
+    const int32_t S = m.segments(cc);
+    const int32_t off = batch->segment_offset(static_cast<int32_t>(i));
+    kernels::KvGatherParams g;
+    g.k_out = layer.k.data();
+    g.v_out = layer.v.data();
+    g.k_src = view.k;
+    g.v_src = view.v;
+    g.cu_capacity = layer.cu_capacity.data() + off;
+    g.kv_lens = layer.kv_lens.data() + off;
+    g.error_flag = m.error_flag.data();
+    g.num_segments = S;
+    g.segments_per_kv_head = is_gqa(cc) ? 1 : group;
+    g.head_dim = D;
+    g.num_tokens = L;
+    g.src_head_stride = D;
+    g.src_row_stride = int64_t{KV} * D;
+    g.dtype = batch->dtype();
+    if (slot[i] == nullptr) {
+      g.kept = m.zeros.data();
+      g.cu_kept = m.zeros.data();
+      g.tail_start = 0;
+      g.num_tail_rows = static_cast<int32_t>(L);
+      g.max_rows_per_segment = L;
+    } else {
+      int32_t* lens_dev = m.kept_lens.data() + i * m.config.num_q_heads;
+      HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(lens_dev, keep[i].data(), S * sizeof(int32_t),
+                                               cudaMemcpyHostToDevice, m.stream));
+      g.kept = slot[i]->sorted.data();
+      g.cu_kept = slot[i]->cu.data();
+      g.kept_lens = lens_dev;
+      g.tail_start = L - cc.window;
+      g.num_tail_rows = cc.window;
+      g.max_rows_per_segment = *std::max_element(keep[i].begin(), keep[i].end()) + cc.window;
+    }
+    HKV_RETURN_IF_ERROR(kernels::launch_kv_gather(g, m.stream));
+  }
+  if (kept != nullptr) {
+    kept->resize(C);
+    for (size_t i = 0; i < C; ++i) {
+      const CompressionConfig& cc = m.configs[i];
+      const int32_t S = m.segments(cc);
+      std::vector<std::vector<int32_t>> per_seg(S);
+      std::vector<int32_t> sorted;
+      if (slot[i] != nullptr) {
+        sorted.resize(slot[i]->sorted.size());
+        HKV_RETURN_IF_ERROR(slot[i]->sorted.copy_to_host(sorted.data(), m.stream));
+        HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(m.stream));
+      }
+      for (int32_t s = 0; s < S; ++s) {
+        if (slot[i] != nullptr) {
+          const int64_t n = slot[i]->n;
+          per_seg[s].assign(sorted.begin() + s * n, sorted.begin() + s * n + keep[i][s]);
+          for (int64_t j = n; j < L; ++j)
+            per_seg[s].push_back(static_cast<int32_t>(j));
+        } else {
+          per_seg[s].resize(L);
+          std::iota(per_seg[s].begin(), per_seg[s].end(), 0);
+        }
+      }
+      (*kept)[i].push_back(std::move(per_seg));
+    }
+  }
+  int32_t flag = 0;
+  HKV_CUDA_RETURN_IF_ERROR(
+      cudaMemcpyAsync(&flag, m.error_flag.data(), 4, cudaMemcpyDeviceToHost, m.stream));
+  HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(m.stream));  // keep[] host vectors die here
+  if (flag != 0) {
+    return errorf(StatusCode::kInternal,
+                  "GPU compression, layer %d: a kept position fell outside the prompt or a "
+                  "segment overflowed its capacity",
+                  l);
+  }
+  return Status();
+}
+
+}  // namespace hkv::model

@@ -1,0 +1,81 @@
+// Internal to the GPU engine (gpu_model.cc, gpu_forward.cc): dtype-offset helpers, the
+// activation scratch and the per-layer calls shared by prefill and decode.
+#pragma once
+
+#include <cstdint>
+
+#include "gpu_engine/gpu_model.h"
+#include "kernels/device_buffer.h"
+#include "kernels/gemm.h"
+
+namespace hkv::model::gpu_internal {
+
+using kernels::DeviceBuffer;
+using kernels::DType;
+
+// Byte offset of element `elems` of a dtype buffer.
+inline void* at(void* base, int64_t elems, DType d) {
+  return static_cast<uint8_t*>(base) + elems * static_cast<int64_t>(kernels::dtype_size(d));
+}
+
+inline const void* at(const void* base, int64_t elems, DType d) {
+  return static_cast<const uint8_t*>(base) + elems * static_cast<int64_t>(kernels::dtype_size(d));
+}
+
+inline Result<DeviceBytes> alloc_elems(int64_t elems, DType d) {
+  return DeviceBytes::allocate(static_cast<size_t>(elems) * kernels::dtype_size(d));
+}
+
+// One transformer layer's token-parallel part over `n` rows: everything but attention's core.
+// Exposed as small helpers to keep prefill and decode on the same code.
+struct LayerCall {
+  const kernels::CublasHandle* blas;
+  const LlamaConfig* c;
+  DType d;
+  cudaStream_t stream;
+
+  // out [m, n] (out_dtype) = in [m, k] x w [n, k]^T.
+  Status linear(void* out,
+                const void* in,
+                const DeviceBytes& w,
+                int64_t m,
+                int64_t n,
+                int64_t k,
+                DType out_dtype) const;
+  // out [rows, hidden] = RMSNorm(in (+ residual, written back)) * w.
+  Status norm(void* out, const void* in, void* residual, const DeviceBytes& w, int64_t rows) const;
+  // RoPE in place on x [rows, heads, head_dim] at `positions` [rows].
+  Status rope(
+      void* x, const int64_t* positions, const float* inv_freq, int64_t rows, int32_t heads) const;
+  // o-proj, post-attention norm (adds the attention output to resid), SwiGLU MLP into `pending`.
+  Status attn_out_and_mlp(const GpuLayerWeights& W,
+                          const void* attn,
+                          void* tmp,
+                          void* resid,
+                          void* x,
+                          void* gate_up,
+                          void* act,
+                          void* pending,
+                          int64_t rows) const;
+};
+
+}  // namespace hkv::model::gpu_internal
+
+namespace hkv::model {
+
+// Activation buffers sized for `rows` token rows (a prefill chunk or a decode batch).
+struct GpuModel::Scratch {
+  int64_t rows = 0;
+  DeviceBytes x, q, k, v, attn, tmp, gate_up, act;  // [rows, width] each
+  DeviceBytes resid, pending;                       // [rows, hidden] (decode)
+  DeviceBytes logits;                               // [rows, vocab], dtype
+  kernels::DeviceBuffer<float> logits_f32;          // [rows, vocab]
+  kernels::DeviceBuffer<int32_t> ids, next;         // [rows]
+  kernels::DeviceBuffer<int64_t> positions;         // [rows]
+  kernels::DeviceBuffer<int32_t> banned;            // [64]
+  kernels::DeviceBuffer<int32_t> error_flag;        // [1]
+  DeviceBytes decode_ws;
+  uint64_t generation = 0;  // bumped on every reallocation: captured decode graphs go stale
+};
+
+}  // namespace hkv::model

@@ -1,0 +1,201 @@
+// GPU forward pass. Residual bookkeeping follows HF exactly with the fused-residual RMSNorm:
+// `resid` holds the hidden state h, `pending` the last MLP output; the next norm computes
+// h = pending + resid (rounded to the dtype, as HF's `residual + hidden_states`) in place, so
+// every rounding step of HF's bf16/fp16 forward is reproduced.
+#include "gpu_engine/gpu_model.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "cpu_engine/rope.h"
+#include "gpu_engine/gpu_compress.h"
+#include "gpu_engine/gpu_layer.h"
+#include "kernels/argmax.h"
+#include "kernels/attention_decode.h"
+#include "kernels/attention_prefill.h"
+#include "kernels/convert.h"
+#include "kernels/kv_cache_ops.h"
+#include "kernels/model_ops.h"
+#include "kernels/rms_norm.h"
+#include "kernels/rope.h"
+#include "kernels/silu_mul.h"
+
+namespace hkv::model {
+using namespace gpu_internal;  // NOLINT: the engine's own internal helpers
+
+using kernels::DeviceBuffer;
+using kernels::DType;
+
+Result<DType> parse_compute_dtype(std::string_view name) {
+  if (name == "f16" || name == "fp16" || name == "float16")
+    return DType::kF16;
+  if (name == "bf16" || name == "bfloat16")
+    return DType::kBf16;
+  if (name == "f32" || name == "fp32" || name == "float32")
+    return DType::kF32;
+  return errorf(StatusCode::kInvalidArgument, "dtype '%.*s', expected f16, bf16 or f32",
+                static_cast<int>(name.size()), name.data());
+}
+
+GpuMemoryPlan plan_gpu_prefill(
+    const LlamaConfig& c, DType dtype, int64_t num_tokens, int64_t chunk_tokens, int32_t window) {
+  const int64_t e = static_cast<int64_t>(kernels::dtype_size(dtype));
+  const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
+                kvd = int64_t{c.num_kv_heads} * c.head_dim, im = c.intermediate_size;
+  GpuMemoryPlan p;
+  p.chunk_tokens = std::min(chunk_tokens, num_tokens);
+  p.weights = gpu_weight_bytes(c, dtype);
+  p.hidden_state = 2 * num_tokens * h * e;
+  p.layer_kv = 2 * num_tokens * kvd * e + (dtype != DType::kF16 ? num_tokens * kvd * 2 : 0) +
+               int64_t{window} * qd * e;
+  p.chunk = p.chunk_tokens * (2 * h + 2 * qd + 3 * im) * e;
+  // Per score key: q-head scores (f16), sorted positions (int32) and the sort's double buffers.
+  p.scores = 3 * int64_t{c.num_q_heads} * num_tokens * (2 + 4 + 8);
+  return p;
+}
+
+GpuModel::~GpuModel() = default;
+
+Result<std::unique_ptr<GpuModel>> GpuModel::load(const ModelSource& source,
+                                                 const GpuEngineOptions& options) {
+  int count = 0;
+  HKV_CUDA_RETURN_IF_ERROR(cudaGetDeviceCount(&count));
+  if (options.device < 0 || options.device >= count) {
+    return errorf(StatusCode::kInvalidArgument, "GPU engine: device cuda:%d, this host has %d",
+                  options.device, count);
+  }
+  HKV_CUDA_RETURN_IF_ERROR(cudaSetDevice(options.device));
+  std::unique_ptr<GpuModel> m(new GpuModel());
+  m->config_ = source.config();
+  m->options_ = options;
+  if (m->config_.head_dim != 64 && m->config_.head_dim != 128) {
+    return errorf(StatusCode::kUnimplemented,
+                  "GPU engine: head_dim %d (the attention kernels are compiled for 64 and 128)",
+                  m->config_.head_dim);
+  }
+  if (options.prefill_chunk < 16) {
+    return errorf(StatusCode::kInvalidArgument, "GPU engine: prefill_chunk %lld, expected >= 16",
+                  static_cast<long long>(options.prefill_chunk));
+  }
+  HKV_ASSIGN_OR_RETURN(m->stream_, kernels::CudaStream::create());
+  HKV_ASSIGN_OR_RETURN(m->cublas_, kernels::CublasHandle::create(m->stream_.get()));
+  HKV_ASSIGN_OR_RETURN(m->weights_, upload_weights(source, options.dtype, m->stream_.get()));
+  Rope rope(m->config_);
+  HKV_ASSIGN_OR_RETURN(m->inv_freq_, DeviceBuffer<float>::allocate(rope.inv_freq().size()));
+  HKV_RETURN_IF_ERROR(m->inv_freq_.copy_from_host(rope.inv_freq().data(), m->stream_.get()));
+  HKV_RETURN_IF_ERROR(m->stream_.synchronize());
+  m->scratch_ = std::make_unique<Scratch>();
+  return m;
+}
+
+Status GpuModel::ensure_scratch(int64_t rows) {
+  Scratch& s = *scratch_;
+  if (s.rows >= rows)
+    return Status();
+  const DType d = dtype();
+  const LlamaConfig& c = config_;
+  const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
+                kvd = int64_t{c.num_kv_heads} * c.head_dim, im = c.intermediate_size;
+  const uint64_t generation = s.generation + 1;
+  s = Scratch();
+  s.generation = generation;
+  HKV_ASSIGN_OR_RETURN(s.x, alloc_elems(rows * h, d));
+  HKV_ASSIGN_OR_RETURN(s.q, alloc_elems(rows * qd, d));
+  HKV_ASSIGN_OR_RETURN(s.k, alloc_elems(rows * kvd, d));
+  HKV_ASSIGN_OR_RETURN(s.v, alloc_elems(rows * kvd, d));
+  HKV_ASSIGN_OR_RETURN(s.attn, alloc_elems(rows * qd, d));
+  HKV_ASSIGN_OR_RETURN(s.tmp, alloc_elems(rows * h, d));
+  HKV_ASSIGN_OR_RETURN(s.gate_up, alloc_elems(rows * 2 * im, d));
+  HKV_ASSIGN_OR_RETURN(s.act, alloc_elems(rows * im, d));
+  HKV_ASSIGN_OR_RETURN(s.resid, alloc_elems(rows * h, d));
+  HKV_ASSIGN_OR_RETURN(s.pending, alloc_elems(rows * h, d));
+  HKV_ASSIGN_OR_RETURN(s.ids, DeviceBuffer<int32_t>::allocate(rows));
+  HKV_ASSIGN_OR_RETURN(s.next, DeviceBuffer<int32_t>::allocate(rows));
+  HKV_ASSIGN_OR_RETURN(s.positions, DeviceBuffer<int64_t>::allocate(rows));
+  HKV_ASSIGN_OR_RETURN(s.banned, DeviceBuffer<int32_t>::allocate(64));
+  HKV_ASSIGN_OR_RETURN(s.error_flag, DeviceBuffer<int32_t>::allocate(1));
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(s.error_flag.data(), 0, 4, stream()));
+  s.rows = rows;
+  return Status();
+}
+
+Status GpuModel::logits_rows(const void* pending, void* resid, int64_t rows) {
+  Scratch& s = *scratch_;
+  const LlamaConfig& c = config_;
+  LayerCall call{&cublas_, &c, dtype(), stream()};
+  HKV_RETURN_IF_ERROR(call.norm(s.x.data(), pending, resid, weights_.output_norm, rows));
+  if (s.logits.size() < static_cast<size_t>(rows * c.vocab_size * kernels::dtype_size(dtype()))) {
+    HKV_ASSIGN_OR_RETURN(s.logits, alloc_elems(rows * c.vocab_size, dtype()));
+    HKV_ASSIGN_OR_RETURN(s.logits_f32, DeviceBuffer<float>::allocate(rows * c.vocab_size));
+    ++s.generation;
+  }
+  kernels::LinearParams p;
+  p.out = s.logits.data();
+  p.in = s.x.data();
+  p.weight = weights_.lm_head_ptr();
+  p.m = rows;
+  p.n = c.vocab_size;
+  p.k = c.hidden_size;
+  p.dtype = dtype();
+  p.out_dtype = dtype();  // HF computes the lm head in the model dtype
+  return kernels::launch_linear(cublas_, p);
+}
+
+Status GpuModel::argmax_rows(int64_t rows,
+                             std::span<const int32_t> banned,
+                             std::vector<int32_t>* out) {
+  Scratch& s = *scratch_;
+  if (banned.size() > 64) {
+    return errorf(StatusCode::kInvalidArgument, "GPU argmax: %zu banned ids, at most 64",
+                  banned.size());
+  }
+  if (!banned.empty()) {
+    HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(s.banned.data(), banned.data(),
+                                             banned.size() * sizeof(int32_t),
+                                             cudaMemcpyHostToDevice, stream()));
+  }
+  kernels::ArgmaxParams a;
+  a.out = s.next.data();
+  a.logits = s.logits.data();
+  a.num_rows = rows;
+  a.vocab = config_.vocab_size;
+  a.row_stride = config_.vocab_size;
+  a.dtype = dtype();
+  a.banned = s.banned.data();
+  a.num_banned = static_cast<int32_t>(banned.size());
+  HKV_RETURN_IF_ERROR(kernels::launch_argmax(a, stream()));
+  out->resize(rows);
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(out->data(), s.next.data(), rows * sizeof(int32_t),
+                                           cudaMemcpyDeviceToHost, stream()));
+  int32_t flag = 0;
+  HKV_CUDA_RETURN_IF_ERROR(
+      cudaMemcpyAsync(&flag, s.error_flag.data(), 4, cudaMemcpyDeviceToHost, stream()));
+  HKV_RETURN_IF_ERROR(stream_.synchronize());
+  if (flag != 0) {
+    return errorf(StatusCode::kInternal,
+                  "GPU decode: a token id was outside the vocabulary or a cache segment was full");
+  }
+  return Status();
+}
+
+Status GpuModel::copy_logits(int64_t rows, std::vector<float>* out) {
+  Scratch& s = *scratch_;
+  const int64_t count = rows * config_.vocab_size;
+  const float* src = static_cast<const float*>(static_cast<const void*>(s.logits.data()));
+  if (dtype() != DType::kF32) {
+    kernels::ConvertParams p;
+    p.in = s.logits.data();
+    p.out = s.logits_f32.data();
+    p.num_elements = count;
+    p.in_dtype = dtype();
+    p.out_dtype = DType::kF32;
+    HKV_RETURN_IF_ERROR(kernels::launch_convert(p, stream()));
+    src = s.logits_f32.data();
+  }
+  out->resize(count);
+  HKV_CUDA_RETURN_IF_ERROR(
+      cudaMemcpyAsync(out->data(), src, count * sizeof(float), cudaMemcpyDeviceToHost, stream()));
+  return stream_.synchronize();
+}
+
+}  // namespace hkv::model

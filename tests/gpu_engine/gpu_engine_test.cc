@@ -1,0 +1,367 @@
+// The GPU engine against the CPU engine (float32 both ways, tiny random models with head_dim 64):
+// logits, greedy tokens of every method, kept positions per head, batched vs single decode; and
+// the GPU compressor against select_positions on identical fp16 Q/K inputs, for every method and
+// both layouts. Label `gpu`: every test skips without a device.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "common/half.h"
+#include "cpu_engine/cpu_model.h"
+#include "cpu_engine/generate.h"
+#include "cpu_engine/kv_compressor.h"
+#include "cpu_engine/observed_decoder.h"
+#include "gpu_engine/gpu_compress.h"
+#include "gpu_engine/gpu_generate.h"
+#include "gpu_engine/gpu_observed_decoder.h"
+#include "kernels/device_buffer.h"
+#include "tests/testing/gpu.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/tiny_model.h"
+
+namespace hkv::model {
+namespace {
+
+std::vector<CompressionConfig> all_methods(CacheLayout layout, int32_t budget) {
+  std::vector<CompressionConfig> out;
+  for (Method m : {Method::kFullKv, Method::kSnapKv, Method::kPyramidKv, Method::kAdaSnapKv,
+                   Method::kHeadKvR}) {
+    CompressionConfig cc;
+    cc.method = m;
+    cc.budget = budget;
+    cc.layout = layout;
+    if (uses_head_scores(m))
+      cc.head_scores = "test";
+    out.push_back(cc);
+  }
+  return out;
+}
+
+// Uneven HeadKV capacities for `segments` per layer: 10..(10 + 13 s) rows.
+std::vector<int32_t> test_caps(int32_t layers, int32_t segments) {
+  std::vector<int32_t> caps;
+  for (int32_t l = 0; l < layers; ++l)
+    for (int32_t s = 0; s < segments; ++s)
+      caps.push_back(10 + 13 * ((s + l) % segments));
+  return caps;
+}
+
+std::vector<std::vector<int32_t>> caps_for(const std::vector<CompressionConfig>& cs,
+                                           const LlamaConfig& c) {
+  std::vector<std::vector<int32_t>> caps;
+  for (const auto& cc : cs) {
+    const bool gqa = cc.storage_layout() == CacheLayout::kGqa;
+    caps.push_back(uses_head_scores(cc.method)
+                       ? test_caps(c.num_layers, gqa ? c.num_kv_heads : c.num_q_heads)
+                       : std::vector<int32_t>());
+  }
+  return caps;
+}
+
+struct Models {
+  testing::TempDir dir;
+  std::string path;
+  std::unique_ptr<CpuModel> cpu;
+  std::unique_ptr<GpuModel> gpu;
+};
+
+void load_models(Models* m, uint32_t seed, bool graphs = true) {
+  testing::TinyModelOptions o;
+  o.hidden = 256;
+  o.heads = 4;
+  o.kv_heads = 2;  // head_dim 64
+  o.ffn = 160;
+  o.vocab = 300;
+  o.layers = 3;
+  o.seed = seed;
+  m->path = testing::write_tiny_model(m->dir.path(), o).hf_dir;
+  auto source = ModelSource::open(m->path);
+  ASSERT_TRUE(source.ok()) << source.status().to_string();
+  auto cpu = CpuModel::load(*source);
+  ASSERT_TRUE(cpu.ok()) << cpu.status().to_string();
+  m->cpu = std::make_unique<CpuModel>(std::move(*cpu));
+  GpuEngineOptions go;
+  go.dtype = kernels::DType::kF32;
+  go.prefill_chunk = 64;  // several chunks per prompt
+  go.decode_graphs = graphs;
+  auto gpu = GpuModel::load(*source, go);
+  ASSERT_TRUE(gpu.ok()) << gpu.status().to_string();
+  m->gpu = std::move(*gpu);
+}
+
+std::vector<int32_t> random_ids(int n, int vocab, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<int32_t> ids(n);
+  for (int32_t& t : ids)
+    t = static_cast<int32_t>(rng() % vocab);
+  return ids;
+}
+
+TEST(GpuEngineTest, MatchesCpuEngineForEveryMethod) {
+  HKV_SKIP_IF_NO_GPU();
+  Models m;
+  ASSERT_NO_FATAL_FAILURE(load_models(&m, 7));
+  const LlamaConfig& c = m.cpu->config();
+  const std::vector<int32_t> ids = random_ids(300, c.vocab_size, 11);
+  for (CacheLayout layout : {CacheLayout::kReference, CacheLayout::kGqa}) {
+    auto configs = all_methods(layout, 64);
+    auto caps = caps_for(configs, c);
+    GenerationConfig gen;
+    gen.max_new_tokens = 12;
+    auto cpu_run = generate_multi(*m.cpu, ids, configs, caps, gen);
+    ASSERT_TRUE(cpu_run.ok()) << cpu_run.status().to_string();
+    GpuTrace trace;
+    trace.keep_logits = true;
+    trace.keep_positions = true;
+    auto gpu_run = generate_multi_gpu(*m.gpu, ids, configs, caps, gen, {}, &trace);
+    ASSERT_TRUE(gpu_run.ok()) << gpu_run.status().to_string();
+    // Prefill logits.
+    auto pre = m.cpu->prefill(ids, 8, false);
+    ASSERT_TRUE(pre.ok());
+    double max_ref = 0, max_diff = 0;
+    for (int i = 0; i < c.vocab_size; ++i) {
+      max_ref = std::max(max_ref, std::abs(static_cast<double>(pre->last_logits[i])));
+      max_diff = std::max(max_diff,
+                          std::abs(static_cast<double>(pre->last_logits[i]) - trace.logits[0][i]));
+    }
+    EXPECT_LE(max_diff / max_ref, 1e-4);
+    for (size_t i = 0; i < configs.size(); ++i) {
+      const std::string label = configs[i].label();
+      EXPECT_EQ(gpu_run->runs[i].tokens, cpu_run->runs[i].tokens) << label;
+      EXPECT_EQ(gpu_run->runs[i].cache_entries, cpu_run->runs[i].cache_entries) << label;
+      // Kept positions, layer by layer, against the CPU selection on the CPU prefill.
+      int64_t same = 0, total = 0;
+      const bool gqa = configs[i].storage_layout() == CacheLayout::kGqa;
+      const int32_t S = gqa ? c.num_kv_heads : c.num_q_heads;
+      for (int32_t l = 0; l < c.num_layers; ++l) {
+        std::span<const int32_t> lc;
+        if (!caps[i].empty())
+          lc = std::span<const int32_t>(caps[i]).subspan(l * S, S);
+        auto want = select_positions(pre->layers[l], c, configs[i], l, pre->num_tokens,
+                                     pre->window_rows, lc, true);
+        for (int32_t s = 0; s < S; ++s) {
+          ++total;
+          same += want[s] == trace.kept[i][l][s] ? 1 : 0;
+        }
+      }
+      EXPECT_GE(static_cast<double>(same) / total, 0.99) << label << ": " << same << "/" << total;
+    }
+  }
+}
+
+TEST(GpuEngineTest, BatchedDecodeEqualsSingleConfigRuns) {
+  HKV_SKIP_IF_NO_GPU();
+  Models m;
+  ASSERT_NO_FATAL_FAILURE(load_models(&m, 3));
+  const LlamaConfig& c = m.cpu->config();
+  const std::vector<int32_t> ids = random_ids(200, c.vocab_size, 5);
+  auto configs = all_methods(CacheLayout::kReference, 48);
+  auto gqa = all_methods(CacheLayout::kGqa, 80);
+  configs.insert(configs.end(), gqa.begin() + 1, gqa.end());  // mixed layouts in one batch
+  auto caps = caps_for(configs, c);
+  GenerationConfig gen;
+  gen.max_new_tokens = 10;
+  gen.stop_ids = {5};
+  gen.min_new_tokens = 3;
+  auto batched = generate_multi_gpu(*m.gpu, ids, configs, caps, gen);
+  ASSERT_TRUE(batched.ok()) << batched.status().to_string();
+  for (size_t i = 0; i < configs.size(); ++i) {
+    auto single = generate_multi_gpu(*m.gpu, ids, {configs[i]}, {caps[i]}, gen);
+    ASSERT_TRUE(single.ok()) << single.status().to_string();
+    EXPECT_EQ(batched->runs[i].tokens, single->runs[0].tokens) << configs[i].label();
+  }
+}
+
+TEST(GpuEngineTest, DecodeGraphsChangeNothing) {
+  HKV_SKIP_IF_NO_GPU();
+  Models with, without;
+  ASSERT_NO_FATAL_FAILURE(load_models(&with, 9, true));
+  ASSERT_NO_FATAL_FAILURE(load_models(&without, 9, false));
+  const std::vector<int32_t> ids = random_ids(150, with.cpu->config().vocab_size, 2);
+  auto configs = all_methods(CacheLayout::kGqa, 64);
+  auto caps = caps_for(configs, with.cpu->config());
+  GenerationConfig gen;
+  gen.max_new_tokens = 9;
+  GpuTrace a, b;
+  a.keep_logits = b.keep_logits = true;
+  auto ra = generate_multi_gpu(*with.gpu, ids, configs, caps, gen, {}, &a);
+  auto rb = generate_multi_gpu(*without.gpu, ids, configs, caps, gen, {}, &b);
+  ASSERT_TRUE(ra.ok()) << ra.status().to_string();
+  ASSERT_TRUE(rb.ok()) << rb.status().to_string();
+  for (size_t i = 0; i < configs.size(); ++i)
+    EXPECT_EQ(ra->runs[i].tokens, rb->runs[i].tokens) << configs[i].label();
+  EXPECT_EQ(a.logits, b.logits);  // same kernels, same order: bit-identical
+}
+
+// Several samples (different lengths, configs and max_new_tokens) decoded as one merged batch give
+// what each gives alone.
+TEST(GpuEngineTest, SeveralSamplesDecodeAsOneBatch) {
+  HKV_SKIP_IF_NO_GPU();
+  Models m;
+  ASSERT_NO_FATAL_FAILURE(load_models(&m, 4));
+  const LlamaConfig& c = m.cpu->config();
+  std::vector<std::vector<int32_t>> prompts = {random_ids(90, c.vocab_size, 1),
+                                               random_ids(260, c.vocab_size, 2),
+                                               random_ids(33, c.vocab_size, 3)};
+  std::vector<std::vector<CompressionConfig>> configs = {
+      all_methods(CacheLayout::kReference, 48),
+      all_methods(CacheLayout::kGqa, 64),
+      {all_methods(CacheLayout::kReference, 16)[1]}};
+  std::vector<std::vector<std::vector<int32_t>>> caps;
+  std::vector<GpuSampleRequest> requests;
+  for (size_t k = 0; k < prompts.size(); ++k)
+    caps.push_back(caps_for(configs[k], c));
+  for (size_t k = 0; k < prompts.size(); ++k) {
+    GenerationConfig gen;
+    gen.max_new_tokens = 6 + 3 * static_cast<int32_t>(k);
+    gen.stop_ids = {7};
+    requests.push_back({prompts[k], &configs[k], &caps[k], gen});
+  }
+  auto merged = generate_samples_gpu(*m.gpu, requests);
+  ASSERT_TRUE(merged.ok()) << merged.status().to_string();
+  for (size_t k = 0; k < prompts.size(); ++k) {
+    auto alone = generate_multi_gpu(*m.gpu, prompts[k], configs[k], caps[k], requests[k].gen);
+    ASSERT_TRUE(alone.ok()) << alone.status().to_string();
+    for (size_t i = 0; i < configs[k].size(); ++i) {
+      EXPECT_EQ((*merged)[k].runs[i].tokens, alone->runs[i].tokens)
+          << "sample " << k << " " << configs[k][i].label();
+    }
+  }
+  requests[1].gen.min_new_tokens = 2;  // bans must be shared
+  EXPECT_EQ(generate_samples_gpu(*m.gpu, requests).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Head detection's view: the GPU observed decoder shows the same softmax rows (float32 engines)
+// and picks the same tokens as the CPU one.
+TEST(GpuEngineTest, ObservedDecoderMatchesCpu) {
+  HKV_SKIP_IF_NO_GPU();
+  Models m;
+  ASSERT_NO_FATAL_FAILURE(load_models(&m, 12));
+  const LlamaConfig& c = m.cpu->config();
+  const std::vector<int32_t> ids = random_ids(120, c.vocab_size, 8);
+  auto cpu = make_cpu_decoder(*m.cpu);
+  auto gpu = make_gpu_decoder(*m.gpu);
+  const int32_t steps = 5;
+  ASSERT_TRUE(cpu->begin(ids, steps).ok());
+  ASSERT_TRUE(gpu->begin(ids, steps).ok());
+  int32_t tc = 3, tg = 3;
+  for (int32_t step = 0; step < steps; ++step) {
+    std::map<std::pair<int32_t, int32_t>, std::vector<float>> rows_cpu, rows_gpu;
+    auto keep = [](auto* rows) {
+      return AttentionObserver([rows](size_t, int32_t l, int32_t h, std::span<const float> p) {
+        (*rows)[{l, h}] = std::vector<float>(p.begin(), p.end());
+      });
+    };
+    auto nc = cpu->step(tc, 120 + step, keep(&rows_cpu));
+    auto ng = gpu->step(tg, 120 + step, keep(&rows_gpu));
+    ASSERT_TRUE(nc.ok() && ng.ok());
+    EXPECT_EQ(*nc, *ng) << "step " << step;
+    ASSERT_EQ(rows_cpu.size(), static_cast<size_t>(c.num_layers * c.num_q_heads));
+    for (const auto& [key, row] : rows_cpu) {
+      const std::vector<float>& g = rows_gpu[key];
+      ASSERT_EQ(g.size(), row.size()) << "layer " << key.first << " head " << key.second;
+      ASSERT_EQ(row.size(), 121u + step);
+      for (size_t j = 0; j < row.size(); ++j)
+        ASSERT_NEAR(g[j], row[j], 1e-5) << "layer " << key.first << " head " << key.second;
+    }
+    tc = *nc;
+    tg = *ng;
+  }
+}
+
+// Identical fp16 inputs on both sides: the GPU window-score + sort + count path keeps exactly the
+// positions of the CPU selection, ties included (maxpool plateaus make them common).
+TEST(GpuCompressorTest, KeepsExactlyTheCpuPositionsOnIdenticalInputs) {
+  HKV_SKIP_IF_NO_GPU();
+  LlamaConfig c;
+  c.num_layers = 2;
+  c.num_q_heads = 8;
+  c.num_kv_heads = 2;
+  c.head_dim = 64;
+  c.hidden_size = 512;
+  const int64_t L = 700;
+  const int32_t W = 8;
+  std::mt19937 rng(42);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  auto f16 = [](float x) { return f16_to_float(float_to_f16(x)); };
+  PrefillLayer layer;  // CPU layout: k [kv, L, d], window_q [H, W, d]
+  layer.k.resize(c.num_kv_heads * L * c.head_dim);
+  layer.v.resize(layer.k.size());
+  layer.window_q.resize(int64_t{c.num_q_heads} * W * c.head_dim);
+  for (float& x : layer.k)
+    x = f16(nd(rng));
+  for (float& x : layer.v)
+    x = f16(nd(rng));
+  for (float& x : layer.window_q)
+    x = f16(2.0f * nd(rng));
+  // GPU layout: k [L, kv, d], window_q [W, H, d], fp16.
+  std::vector<uint16_t> k_dev(layer.k.size()), v_dev(layer.v.size()), q_dev(layer.window_q.size());
+  for (int64_t g = 0; g < c.num_kv_heads; ++g)
+    for (int64_t t = 0; t < L; ++t)
+      for (int64_t e = 0; e < c.head_dim; ++e) {
+        const int64_t src = (g * L + t) * c.head_dim + e,
+                      dst = (t * c.num_kv_heads + g) * c.head_dim + e;
+        k_dev[dst] = float_to_f16(layer.k[src]);
+        v_dev[dst] = float_to_f16(layer.v[src]);
+      }
+  for (int64_t h = 0; h < c.num_q_heads; ++h)
+    for (int64_t r = 0; r < W; ++r)
+      for (int64_t e = 0; e < c.head_dim; ++e)
+        q_dev[(r * c.num_q_heads + h) * c.head_dim + e] =
+            float_to_f16(layer.window_q[(h * W + r) * c.head_dim + e]);
+  auto stream = kernels::CudaStream::create();
+  ASSERT_TRUE(stream.ok());
+  auto up = [&](const std::vector<uint16_t>& v) {
+    auto b = kernels::DeviceBuffer<uint16_t>::allocate(v.size());
+    EXPECT_TRUE(b.ok());
+    EXPECT_TRUE(b->copy_from_host(v.data(), stream->get()).ok());
+    EXPECT_TRUE(stream->synchronize().ok());
+    return std::move(*b);
+  };
+  auto kb = up(k_dev), vb = up(v_dev), qb = up(q_dev);
+  for (CacheLayout layout : {CacheLayout::kReference, CacheLayout::kGqa}) {
+    for (int32_t budget : {40, 128, 512, 900}) {
+      auto configs = all_methods(layout, budget);
+      CompressionConfig avg = configs[1];
+      avg.pooling = Pooling::kAvg;
+      avg.kernel = 5;
+      configs.push_back(avg);
+      auto caps = caps_for(configs, c);
+      std::vector<CacheLayout> layouts;
+      for (const auto& cc : configs)
+        layouts.push_back(cc.storage_layout());
+      auto batch = GpuBatch::create(c, layouts, kernels::DType::kF16, stream->get());
+      ASSERT_TRUE(batch.ok());
+      auto comp =
+          GpuCompressor::create(c, kernels::DType::kF16, configs, caps, L, W, 0, stream->get());
+      ASSERT_TRUE(comp.ok()) << comp.status().to_string();
+      std::vector<std::vector<std::vector<std::vector<int32_t>>>> kept;
+      for (int32_t l = 0; l < c.num_layers; ++l) {
+        LayerKvView view{kb.data(), vb.data(), qb.data(), L, W};
+        Status st = (*comp)->compress_layer(l, view, &*batch, &kept);
+        ASSERT_TRUE(st.ok()) << st.to_string();
+      }
+      for (size_t i = 0; i < configs.size(); ++i) {
+        const bool gqa = layouts[i] == CacheLayout::kGqa;
+        const int32_t S = gqa ? c.num_kv_heads : c.num_q_heads;
+        for (int32_t l = 0; l < c.num_layers; ++l) {
+          std::span<const int32_t> lc;
+          if (!caps[i].empty())
+            lc = std::span<const int32_t>(caps[i]).subspan(l * S, S);
+          auto want = select_positions(layer, c, configs[i], l, L, W, lc, true);
+          for (int32_t s = 0; s < S; ++s) {
+            ASSERT_EQ(kept[i][l][s], want[s])
+                << configs[i].label() << " layout " << cache_layout_name(layout) << " layer " << l
+                << " segment " << s;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hkv::model

@@ -38,8 +38,9 @@ constexpr std::pair<std::string_view, LongBenchMetric> kMetrics[] = {
 
 Result<LongBenchMetric> longbench_dataset_metric(std::string_view dataset) {
   for (const auto& [name, metric] : kMetrics) {
-    if (name == dataset)
+    if (name == dataset) {
       return metric;
+    }
   }
   return errorf(StatusCode::kNotFound, "no LongBench metric for dataset '%.*s'",
                 static_cast<int>(dataset.size()), dataset.data());

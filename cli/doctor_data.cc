@@ -22,10 +22,12 @@ std::vector<std::string> files_under(const std::string& dir, const std::string& 
   std::error_code ec;
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().string();
-    if (name.ends_with(".gz"))
+    if (name.ends_with(".gz")) {
       name.resize(name.size() - 3);
-    if (it->is_regular_file(ec) && name.ends_with(suffix))
+    }
+    if (it->is_regular_file(ec) && name.ends_with(suffix)) {
       out.push_back(fs::relative(name, dir).string());
+    }
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -33,8 +35,9 @@ std::vector<std::string> files_under(const std::string& dir, const std::string& 
 
 int64_t count_lines(const std::string& path) {
   Result<std::string> text = read_data_file(path);
-  if (!text.ok())
+  if (!text.ok()) {
     return -1;
+  }
   int64_t n = std::count(text->begin(), text->end(), '\n');
   return n + (!text->empty() && text->back() != '\n' ? 1 : 0);
 }
@@ -54,10 +57,12 @@ bool report_benchmark(const std::string& name, const std::string& root) {
                 c.complete() ? "complete" : "INCOMPLETE", static_cast<long long>(c.files),
                 format_bytes(c.bytes).c_str(), m->repo.c_str(), m->revision.c_str(),
                 m->fetched_at.c_str());
-    for (const std::string& p : c.problems)
+    for (const std::string& p : c.problems) {
       std::printf("        %s\n", p.c_str());
-    if (!c.complete())
+    }
+    if (!c.complete()) {
       std::printf("        run `headkv data fetch %s` again to repair it\n", name.c_str());
+    }
     return c.complete();
   }
   const std::vector<std::string> files = files_under(dir, ".jsonl");
@@ -71,8 +76,9 @@ bool report_benchmark(const std::string& name, const std::string& root) {
               shipped ? "shipped slices, not the full dataset"
                       : "no manifest (placed by hand: completeness unknown)",
               files.size(), list.c_str());
-  if (shipped)
+  if (shipped) {
     std::printf("        the full dataset: `headkv data fetch %s`\n", name.c_str());
+  }
   return true;
 }
 
@@ -81,8 +87,9 @@ bool report_benchmark(const std::string& name, const std::string& root) {
 bool print_data_report(const std::string& data_root) {
   const std::vector<std::string> roots = data_search_path(data_root);
   std::printf("data path: ");
-  for (size_t i = 0; i < roots.size(); ++i)
+  for (size_t i = 0; i < roots.size(); ++i) {
     std::printf("%s%s", i ? ", " : "", roots[i].c_str());
+  }
   std::printf("%s\n", roots.empty() ? "(empty: no data folder exists)" : "");
   std::printf("  (first match wins per file: --data-dir, $HEADKV_DATA_DIR, %s, shipped %s)\n",
               fetched_data_dir().c_str(), shipped_data_dir().c_str());
@@ -91,13 +98,15 @@ bool print_data_report(const std::string& data_root) {
     std::printf("  %s:\n", bench);
     bool any = false;
     for (const std::string& root : roots) {
-      if (!is_directory(root + "/" + bench))
+      if (!is_directory(root + "/" + bench)) {
         continue;
+      }
       any = true;
       ok = report_benchmark(bench, root) && ok;
     }
-    if (!any)
+    if (!any) {
       std::printf("    missing: run `headkv data fetch %s`\n", bench);
+    }
   }
   Result<std::string> essays = find_data_dir("pg_essays", data_root);
   std::printf("  pg_essays (needle haystack): %s\n",

@@ -44,17 +44,20 @@ Result<jobs::SweepSpec> spec_from_flags(const EvalOptions& o) {
   }
   b.datasets = o.datasets;
   b.limit = o.limit;
-  if (b.benchmark == jobs::Benchmark::kBabilong)
+  if (b.benchmark == jobs::Benchmark::kBabilong) {
     b.babilong_splits = o.splits;
+  }
   if (b.benchmark == jobs::Benchmark::kNeedle) {
     if (o.lengths.size() != 3 || o.lengths[2] <= 0) {
       return errorf(StatusCode::kInvalidArgument, "--lengths wants START,STOP,STEP");
     }
-    for (int32_t l = o.lengths[0]; l <= o.lengths[1]; l += o.lengths[2])
+    for (int32_t l = o.lengths[0]; l <= o.lengths[1]; l += o.lengths[2]) {
       b.needle_lengths_tokens.push_back(l);
+    }
     b.needle_depths_percent = jobs::needle_depths_from_count(o.depths);
-    if (b.datasets.empty())
+    if (b.datasets.empty()) {
       b.datasets = {"PaulGrahamEssays"};
+    }
   }
   spec.benchmarks.push_back(b);
   jobs::MethodFlags flags;
@@ -75,16 +78,19 @@ std::string unit_id(const jobs::WorkUnit& u) {
 // Units already complete in predictions.jsonl (every config present).
 Result<std::set<std::string>> done_units(const std::string& path, size_t configs) {
   std::set<std::string> done;
-  if (!std::filesystem::exists(path))
+  if (!std::filesystem::exists(path)) {
     return done;
+  }
   HKV_ASSIGN_OR_RETURN(std::string text, read_file_to_string(path));
   std::map<std::string, size_t> count;
   for (const std::string& line : split(text, '\n')) {
-    if (trim(line).empty())
+    if (trim(line).empty()) {
       continue;
+    }
     HKV_ASSIGN_OR_RETURN(Json j, parse_json(line, path));
-    if (++count[j.value("unit", std::string())] == configs)
+    if (++count[j.value("unit", std::string())] == configs) {
       done.insert(j.value("unit", std::string()));
+    }
   }
   return done;
 }
@@ -92,12 +98,14 @@ Result<std::set<std::string>> done_units(const std::string& path, size_t configs
 std::vector<ResultRecord> read_records(const std::string& path) {
   std::vector<ResultRecord> out;
   auto text = read_file_to_string(path);
-  if (!text.ok())
+  if (!text.ok()) {
     return out;
+  }
   for (const std::string& line : split(*text, '\n')) {
     auto j = parse_json(line, path);
-    if (trim(line).empty() || !j.ok())
+    if (trim(line).empty() || !j.ok()) {
       continue;
+    }
     out.push_back({j->value("benchmark", ""), j->value("dataset", ""), j->value("sample_key", ""),
                    j->value("config", ""), j->value("prediction", ""), j->value("score", 0.0),
                    j->value("cache_bytes", int64_t{0})});
@@ -161,17 +169,20 @@ int run_eval(const EvalOptions& o) {
     return 1;
   };
   auto spec = spec_from_flags(o);
-  if (!spec.ok())
+  if (!spec.ok()) {
     return fail(spec.status());
+  }
   jobs::ExpandedSweep sweep = jobs::expand_sweep(*spec);
   Status checked = check_sweep_before_queue(*spec, sweep, {o.data_dir, true, false});
-  if (!checked.ok())
+  if (!checked.ok()) {
     return fail(checked);
+  }
   std::filesystem::create_directories(o.out_dir);
   std::string pred_path = o.out_dir + "/predictions.jsonl";
   auto done = done_units(pred_path, sweep.configs.size());
-  if (!done.ok())
+  if (!done.ok()) {
     return fail(done.status());
+  }
   for (const auto& c : sweep.configs) {
     Status valid = c.validate();
     if (!valid.ok()) {
@@ -189,8 +200,9 @@ int run_eval(const EvalOptions& o) {
   size_t ran = 0;
   for (const jobs::WorkUnit& u : sweep.units) {
     std::string id = unit_id(u);
-    if (done->count(id))
+    if (done->count(id)) {
       continue;
+    }
     worker::RunRequest request{spec->model, u, sweep.configs, spec->max_new_tokens};
     std::vector<model::ConfigTrace> trace;
     const bool tracing = !o.trace.empty() && ran == 0;
@@ -217,8 +229,9 @@ int run_eval(const EvalOptions& o) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   RenderedTables t = render_tables(read_records(pred_path));
   Status st = write_tables(t, o.out_dir);
-  if (!st.ok())
+  if (!st.ok()) {
     return fail(st);
+  }
   std::ofstream(o.out_dir + "/metrics.json") << t.json;
   std::printf(
       "%s\n%zu sample(s) run in %.1f s (%zu already done); wrote "

@@ -17,10 +17,12 @@ std::string task_name(const FailedTask& t) {
 // Markdown table cells: no pipes or newlines.
 std::string md_cell(std::string s) {
   for (char& c : s) {
-    if (c == '|')
+    if (c == '|') {
       c = '/';
-    if (c == '\n' || c == '\r')
+    }
+    if (c == '\n' || c == '\r') {
       c = ' ';
+    }
   }
   return s;
 }
@@ -48,8 +50,9 @@ std::string failure_cause(const std::string& error) {
       }
     }
     if (std::isdigit(static_cast<unsigned char>(c))) {
-      while (i + 1 < error.size() && std::isdigit(static_cast<unsigned char>(error[i + 1])))
+      while (i + 1 < error.size() && std::isdigit(static_cast<unsigned char>(error[i + 1]))) {
         ++i;
+      }
       out += 'N';
       continue;
     }
@@ -64,8 +67,9 @@ std::vector<FailureCause> group_failures(const std::vector<FailedTask>& failed) 
   for (const FailedTask& t : failed) {
     const std::string cause = failure_cause(t.error);
     auto [it, added] = index.emplace(cause, causes.size());
-    if (added)
+    if (added) {
       causes.push_back({cause, 0, task_name(t), t.error});
+    }
     ++causes[it->second].tasks;
   }
   std::stable_sort(causes.begin(), causes.end(),
@@ -74,8 +78,9 @@ std::vector<FailureCause> group_failures(const std::vector<FailedTask>& failed) 
 }
 
 std::string failure_summary_text(const std::vector<FailedTask>& failed) {
-  if (failed.empty())
+  if (failed.empty()) {
     return "";
+  }
   const std::vector<FailureCause> causes = group_failures(failed);
   std::string text = strformat("%zu task(s) failed, %zu cause(s):\n", failed.size(), causes.size());
   for (const FailureCause& c : causes) {
@@ -89,8 +94,9 @@ void render_failures(const std::vector<FailedTask>& failed,
                      std::string* markdown,
                      std::string* csv,
                      Json* json) {
-  if (failed.empty())
+  if (failed.empty()) {
     return;
+  }
   const std::vector<FailureCause> causes = group_failures(failed);
   *markdown += strformat(
       "\n### Failed tasks\n\n**%zu task(s) failed**; the tables above leave them out.\n\n"

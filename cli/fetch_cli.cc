@@ -29,8 +29,9 @@ int run_data_fetch(const FetchCli& c) {
   o.download.progress = !c.quiet;
   for (const std::string& name : names) {
     auto report = fetch::fetch_dataset(name, o);
-    if (!report.ok())
+    if (!report.ok()) {
       return fail("data fetch", report.status().with_context("%s", name.c_str()));
+    }
     std::printf("%s: %s, %lld files, %s in %s\n", name.c_str(),
                 report->up_to_date ? "already complete (manifest checked)" : "fetched and verified",
                 static_cast<long long>(report->files), format_bytes(report->bytes).c_str(),
@@ -44,8 +45,9 @@ int run_model_fetch(const FetchCli& c) {
   o.download.retries = c.retries;
   o.download.progress = !c.quiet;
   auto report = fetch::fetch_model(o);
-  if (!report.ok())
+  if (!report.ok()) {
     return fail("model fetch", report.status());
+  }
   std::printf("%s: %s, %lld files, %s in %s\n", o.repo_id.c_str(),
               report->up_to_date ? "already complete (manifest checked)" : "fetched and verified",
               static_cast<long long>(report->files), format_bytes(report->bytes).c_str(),
@@ -61,8 +63,9 @@ int run_data_verify(const std::string& dest_arg) {
   for (const std::string& name : fetch::fetchable_datasets()) {
     const std::string folder = dest + "/" + name;
     const std::string path = folder + "/" + fetch::kManifestName;
-    if (!path_exists(path))
+    if (!path_exists(path)) {
       continue;
+    }
     ++found;
     auto m = fetch::read_manifest(path);
     if (!m.ok()) {
@@ -75,8 +78,9 @@ int run_data_verify(const std::string& dest_arg) {
                 check.complete() ? "complete, sha256 verified" : "INCOMPLETE",
                 static_cast<long long>(check.files), format_bytes(check.bytes).c_str(),
                 m->repo.c_str(), m->revision.c_str(), m->fetched_at.c_str());
-    for (const std::string& p : check.problems)
+    for (const std::string& p : check.problems) {
       std::printf("    %s\n", p.c_str());
+    }
     bad += check.complete() ? 0 : 1;
   }
   if (found == 0) {
@@ -123,16 +127,19 @@ void add_fetch_commands(CLI::App& app, FetchCli* c) {
 }
 
 std::optional<int> dispatch_fetch_commands(const FetchCli& c) {
-  if (c.data_fetch_cmd->parsed())
+  if (c.data_fetch_cmd->parsed()) {
     return run_data_fetch(c);
-  if (c.data_verify_cmd->parsed())
+  }
+  if (c.data_verify_cmd->parsed()) {
     return run_data_verify(c.verify_dest);
+  }
   if (c.data_cmd->parsed()) {
     std::printf("%s", c.data_cmd->help().c_str());
     return 0;
   }
-  if (c.model_fetch_cmd->parsed())
+  if (c.model_fetch_cmd->parsed()) {
     return run_model_fetch(c);
+  }
   if (c.model_cmd->parsed()) {
     std::printf("%s", c.model_cmd->help().c_str());
     return 0;

@@ -66,8 +66,9 @@ Json trace_to_json(const model::Tokenizer& tokenizer,
     Json capacity = Json::array(), kept = Json::array(), top = Json::array();
     for (const auto& layer : trace[i].kept) {
       Json caps = Json::array();
-      for (const auto& segment : layer)
+      for (const auto& segment : layer) {
         caps.push_back(segment.size());
+      }
       capacity.push_back(std::move(caps));
       kept.push_back(layer);
     }
@@ -89,48 +90,57 @@ int run_generate(const GenerateOptions& o) {
     text = *o.prompt;
   } else if (o.prompt_file.has_value()) {
     auto contents = read_file_to_string(*o.prompt_file);
-    if (!contents.ok())
+    if (!contents.ok()) {
       return fail(contents.status());
+    }
     text = std::move(contents).value();
   } else {
     return fail(errorf(StatusCode::kInvalidArgument, "give --prompt or --prompt-file"));
   }
   auto configs = expand_configs(o);
-  if (!configs.ok())
+  if (!configs.ok()) {
     return fail(configs.status());
+  }
   auto source = model::ModelSource::open(o.model);
-  if (!source.ok())
+  if (!source.ok()) {
     return fail(source.status());
+  }
   auto tokenizer = model::load_tokenizer(o.model);
-  if (!tokenizer.ok())
+  if (!tokenizer.ok()) {
     return fail(tokenizer.status());
+  }
   auto caps = worker::resolve_head_caps(source->config(), o.model, *configs);
-  if (!caps.ok())
+  if (!caps.ok()) {
     return fail(caps.status());
+  }
 
   bool add_special = true;
   if (o.chat) {
     auto family = model::chat_family_for(*tokenizer, o.model, o.chat_template);
-    if (!family.ok())
+    if (!family.ok()) {
       return fail(family.status());
+    }
     auto rendered = model::render_user_prompt(*tokenizer, *family, text);
-    if (!rendered.ok())
+    if (!rendered.ok()) {
       return fail(rendered.status());
+    }
     text = std::move(rendered).value();
     add_special = false;
   }
   std::vector<int32_t> ids = tokenizer->encode(text, add_special);
   auto model = model::CpuModel::load(*source);
-  if (!model.ok())
+  if (!model.ok()) {
     return fail(model.status());
+  }
 
   model::GenerationConfig gen;
   gen.max_new_tokens = o.max_new_tokens;
   gen.min_new_tokens = o.min_new_tokens;
   gen.stop_ids = o.stop_ids.empty() ? source->config().eos_token_ids : o.stop_ids;
   std::vector<model::ConfigTrace> trace;
-  if (!o.trace.empty())
+  if (!o.trace.empty()) {
     gen.trace = &trace;
+  }
   model::TokenCallback stream;
   if (configs->size() == 1) {  // stream a single config's tokens as they come
     stream = [&](size_t, int32_t id) {
@@ -141,25 +151,29 @@ int run_generate(const GenerateOptions& o) {
     std::printf("[streaming %s]\n", (*configs)[0].label().c_str());
   }
   auto run = model::generate_multi(*model, ids, *configs, *caps, gen, stream);
-  if (!run.ok())
+  if (!run.ok()) {
     return fail(run.status());
+  }
   std::printf("\nprompt: %lld tokens; prefill %.1f ms (%.1f tok/s), shared by %zu config(s)\n",
               static_cast<long long>(run->prompt_tokens), run->prefill_ms,
               1000.0 * run->prompt_tokens / run->prefill_ms, run->runs.size());
   int64_t generated = 0;
-  for (const auto& r : run->runs)
+  for (const auto& r : run->runs) {
     generated += static_cast<int64_t>(r.tokens.size());
+  }
   std::printf("decode: %d batched steps, %.1f ms (%.1f ms/step, %.1f tok/s over all configs)\n",
               run->decode_steps, run->decode_ms,
               run->decode_steps ? run->decode_ms / run->decode_steps : 0.0,
               run->decode_ms > 0 ? 1000.0 * generated / run->decode_ms : 0.0);
-  for (const auto& r : run->runs)
+  for (const auto& r : run->runs) {
     print_run(*tokenizer, r, source->config(), o.per_layer);
+  }
   if (!o.trace.empty()) {
     std::ofstream out(o.trace);
     out << dump_json(trace_to_json(*tokenizer, *run, trace)) << "\n";
-    if (!out)
+    if (!out) {
       return fail(errorf(StatusCode::kDataLoss, "cannot write the trace to %s", o.trace.c_str()));
+    }
     std::printf("trace: %s\n", o.trace.c_str());
   }
   return 0;

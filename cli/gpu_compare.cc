@@ -25,8 +25,9 @@ namespace {
 
 [[maybe_unused]] std::string first_ids(const std::vector<int32_t>& ids) {
   std::string out;
-  for (size_t i = 0; i < ids.size() && i < 8; ++i)
+  for (size_t i = 0; i < ids.size() && i < 8; ++i) {
     out += (i ? "," : "") + std::to_string(ids[i]);
+  }
   return out;
 }
 
@@ -45,8 +46,9 @@ Result<std::vector<int32_t>> read_ids(const std::string& path) {
   }
   std::vector<int32_t> ids;
   for (const auto& v : j) {
-    if (!v.is_number_integer())
+    if (!v.is_number_integer()) {
       return errorf(StatusCode::kInvalidArgument, "%s: non-integer token id", path.c_str());
+    }
     ids.push_back(v.get<int32_t>());
   }
   return ids;
@@ -68,8 +70,9 @@ Status cpu_overlap(const model::ModelSource& source,
                    nlohmann::json* out) {
   HKV_ASSIGN_OR_RETURN(model::CpuModel cpu, model::CpuModel::load(source));
   int32_t window = 1;
-  for (const auto& cc : configs)
+  for (const auto& cc : configs) {
     window = std::max(window, cc.window);
+  }
   HKV_ASSIGN_OR_RETURN(model::PrefillOutput pre, cpu.prefill(ids, window, false));
   const model::LlamaConfig& c = cpu.config();
   std::printf("\nkept positions, GPU vs CPU engine (|GPU ∩ CPU| / |CPU| per head)\n");
@@ -81,8 +84,9 @@ Status cpu_overlap(const model::ModelSource& source,
     Overlap o;
     for (int32_t l = 0; l < c.num_layers; ++l) {
       std::span<const int32_t> lc;
-      if (model::uses_head_scores(cc.method))
+      if (model::uses_head_scores(cc.method)) {
         lc = std::span<const int32_t>(caps[i]).subspan(static_cast<size_t>(l) * S, S);
+      }
       auto cpu_kept = model::select_positions(pre.layers[l], c, cc, l, pre.num_tokens,
                                               pre.window_rows, lc, true);
       const auto& gpu_kept = trace.kept[i][l];
@@ -114,11 +118,13 @@ Status cpu_overlap(const model::ModelSource& source,
 int run_gpu_compare(const GpuCompareOptions& o) {
 #if HKV_HAVE_CUDA
   auto ids = read_ids(o.prompt_ids);
-  if (!ids.ok())
+  if (!ids.ok()) {
     return fail(ids.status());
+  }
   auto source = model::ModelSource::open(o.model);
-  if (!source.ok())
+  if (!source.ok()) {
     return fail(source.status());
+  }
   // The flags' grid through the sweep expansion (jobs::expand_method_grid), as eval and sweeps.
   jobs::MethodFlags flags;
   flags.methods = o.methods;
@@ -127,32 +133,38 @@ int run_gpu_compare(const GpuCompareOptions& o) {
   flags.head_scores = o.head_scores;
   flags.layout = o.layout;
   auto specs = jobs::method_specs_from_flags(flags);
-  if (!specs.ok())
+  if (!specs.ok()) {
     return fail(specs.status());
+  }
   auto grid = jobs::expand_method_grid(*specs);
-  if (!grid.ok())
+  if (!grid.ok()) {
     return fail(grid.status());
+  }
   const std::vector<model::CompressionConfig>& configs = *grid;
   auto caps = worker::resolve_head_caps(source->config(), o.model, configs);
-  if (!caps.ok())
+  if (!caps.ok()) {
     return fail(caps.status());
+  }
   model::GpuEngineOptions go;
   go.device = o.device.rfind("cuda:", 0) == 0 ? std::atoi(o.device.c_str() + 5) : 0;
   auto dtype = model::parse_compute_dtype(o.dtype);
-  if (!dtype.ok())
+  if (!dtype.ok()) {
     return fail(dtype.status());
+  }
   go.dtype = *dtype;
   auto gpu = model::GpuModel::load(*source, go);
-  if (!gpu.ok())
+  if (!gpu.ok()) {
     return fail(gpu.status());
+  }
   model::GenerationConfig gen;
   gen.max_new_tokens = o.max_new_tokens;  // no stop ids: every config runs the full length
   model::GpuTrace trace;
   trace.keep_logits = true;
   trace.keep_positions = o.cpu_overlap;
   auto run = model::generate_multi_gpu(**gpu, *ids, configs, *caps, gen, {}, &trace);
-  if (!run.ok())
+  if (!run.ok()) {
     return fail(run.status());
+  }
   std::filesystem::create_directories(o.out_dir);
   nlohmann::json tokens;
   tokens["prompt_tokens"] = run->prompt_tokens;
@@ -168,19 +180,22 @@ int run_gpu_compare(const GpuCompareOptions& o) {
   std::ofstream(o.out_dir + "/tokens.json") << tokens.dump(1) << "\n";
   std::ofstream(o.out_dir + "/prompt_ids.json") << nlohmann::json(*ids).dump() << "\n";
   std::ofstream lf(o.out_dir + "/logits.f32", std::ios::binary);
-  for (const auto& row : trace.logits)
+  for (const auto& row : trace.logits) {
     lf.write(reinterpret_cast<const char*>(row.data()), row.size() * sizeof(float));
+  }
   std::printf("GPU %s: %lld prompt tokens, prefill %.1f ms, %d decode steps %.1f ms, %zu configs\n",
               o.dtype.c_str(), static_cast<long long>(run->prompt_tokens), run->prefill_ms,
               run->decode_steps, run->decode_ms, run->runs.size());
-  for (const auto& r : run->runs)
+  for (const auto& r : run->runs) {
     std::printf("  %-28s %lld entries, first tokens %s\n", r.config.label().c_str(),
                 static_cast<long long>(r.cache_entries), first_ids(r.tokens).c_str());
+  }
   if (o.cpu_overlap) {
     nlohmann::json overlap;
     Status st = cpu_overlap(*source, *ids, configs, *caps, trace, &overlap);
-    if (!st.ok())
+    if (!st.ok()) {
       return fail(st);
+    }
     std::ofstream(o.out_dir + "/overlap.json") << overlap.dump(1) << "\n";
   }
   return 0;

@@ -21,22 +21,25 @@ int run_heads_detect(const HeadsDetectOptions& o) {
   };
   worker::DetectOptions d;
   auto kind = worker::parse_detection_kind(o.kind);
-  if (!kind.ok())
+  if (!kind.ok()) {
     return fail(kind.status().with_context("--kind"));
+  }
   d.kind = *kind;
   d.success = worker::detection_success_score(d.kind);
   if (o.haystack_dir.empty()) {
     auto dir = jobs::heads_haystack_dir("", o.data_dir, o.kind);
-    if (!dir.ok())
+    if (!dir.ok()) {
       return fail(dir.status());
+    }
     d.haystack_dir = *dir;
   } else {
     d.haystack_dir = o.haystack_dir;
   }
   d.lengths = o.lengths;
   auto depths = jobs::needle_depth_percents(0, 100, o.depths);
-  if (!depths.ok())
+  if (!depths.ok()) {
     return fail(depths.status());
+  }
   d.depths = *depths;
   d.max_decode_steps = o.max_decode_steps;
   d.reasoning_steps = o.reasoning_steps;
@@ -52,33 +55,40 @@ int run_heads_detect(const HeadsDetectOptions& o) {
   }
   d.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   auto source = model::ModelSource::open(o.model);
-  if (!source.ok())
+  if (!source.ok()) {
     return fail(source.status());
+  }
   model::EngineOptions eo;
   eo.device = o.device;
   eo.dtype = o.dtype;
   auto engine = model::load_engine(*source, eo);
-  if (!engine.ok())
+  if (!engine.ok()) {
     return fail(engine.status());
+  }
   std::unique_ptr<model::ObservedDecoder> decoder = (*engine)->observed_decoder();
   auto tok = model::load_tokenizer(o.model);
-  if (!tok.ok())
+  if (!tok.ok()) {
     return fail(tok.status());
+  }
 
   worker::TokenizerAdapter adapter(&*tok);
   auto family = model::chat_family_for(*tok, o.model, std::nullopt);
-  if (!family.ok())
+  if (!family.ok()) {
     return fail(family.status());
+  }
   auto periods = jobs::derive_period_ids(adapter);
-  if (!periods.ok())
+  if (!periods.ok()) {
     return fail(periods.status());
+  }
   worker::set_detection_prompting(&d, &*tok, *family, *periods);
   auto report = worker::detect_heads(*decoder, *tok, d);
-  if (!report.ok())
+  if (!report.ok()) {
     return fail(report.status());
+  }
   Status st = head_scores::save_score_file(report->table, o.out);
-  if (!st.ok())
+  if (!st.ok()) {
     return fail(st);
+  }
   std::printf("%s: %d of %d tests succeeded in %.0f s on %s; %d layers x %d heads -> %s\n",
               o.kind.c_str(), report->tests_succeeded, report->tests_run, report->seconds,
               (*engine)->description().c_str(), report->table.num_layers, report->table.num_heads,

@@ -83,8 +83,9 @@ int run_heads_show(const HeadsShowOptions& o) {
   std::printf("per-layer sums of the normalised distribution:\n");
   for (int l = 0; l < t.num_layers; ++l) {
     double s = 0;
-    for (int h = 0; h < t.num_heads; ++h)
+    for (int h = 0; h < t.num_heads; ++h) {
       s += (*p)[static_cast<size_t>(l) * t.num_heads + h];
+    }
     std::printf("  L%02d %.4f %s\n", l, s, std::string(static_cast<size_t>(s * 200), '#').c_str());
   }
   if (!o.svg.empty()) {

@@ -55,8 +55,9 @@ int run_inspect(const InspectOptions& options) {
     bytes += t.bytes;
     stored += t.bytes;
     int64_t n = 1;
-    for (int64_t d : t.shape)
+    for (int64_t d : t.shape) {
       n *= d;
+    }
     elements += n;
     if (show_tensor(t.name, options.all_tensors)) {
       std::printf("%-48s %-16s %-6s %12llu\n", t.name.c_str(), shape_text(t.shape).c_str(),

@@ -27,8 +27,9 @@ double ms_since(Clock::time_point t0) {
 }
 
 double percentile(std::vector<double>& v, double p) {
-  if (v.empty())
+  if (v.empty()) {
     return 0;
+  }
   size_t k = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   return v[k];
@@ -38,8 +39,9 @@ int64_t peak_rss_kib() {
   std::ifstream in("/proc/self/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0)
+    if (line.rfind("VmHWM:", 0) == 0) {
       return std::stoll(line.substr(6));
+    }
   }
   return -1;
 }
@@ -61,13 +63,15 @@ std::string sweep_text(int64_t tasks, int32_t configs) {
   std::string methods = "{method: FullKV}";
   if (configs > 1) {
     methods = "{method: SnapKV, budgets: [";
-    for (int32_t i = 1; i <= configs; ++i)
+    for (int32_t i = 1; i <= configs; ++i) {
       methods += strformat("%s%d", i > 1 ? ", " : "", 64 * i);
+    }
     methods += "]}";
   }
   std::string datasets;
-  for (int i = 0; i < 10; ++i)
+  for (int i = 0; i < 10; ++i) {
     datasets += strformat("%sh%d", i ? ", " : "", i);
+  }
   return strformat(
       "name: load\nmodel: /load/model.gguf\nbenchmarks:\n  - {benchmark: needle, datasets: [%s], "
       "lengths: {start: 1, stop: %lld, step: 1}, depths: 10}\nmethods: [%s]\n",
@@ -181,11 +185,13 @@ int run_load_bench(const LoadBenchOptions& o) {
   t0 = Clock::now();
   // Until --seconds pass or every worker found the queue empty.
   const auto run_end = t0 + std::chrono::seconds(o.seconds);
-  while (Clock::now() < run_end && finished.load() < o.workers)
+  while (Clock::now() < run_end && finished.load() < o.workers) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   stop = true;
-  for (auto& t : threads)
+  for (auto& t : threads) {
     t.join();
+  }
   const double run_s = ms_since(t0) / 1000;
   const int64_t db_bytes = server ? files_bytes(so.db_path) : -1;
   const double rpc_per_s = static_cast<double>(lease_ms.size() + report_ms.size()) / run_s;
@@ -206,8 +212,9 @@ int run_load_bench(const LoadBenchOptions& o) {
     server->shutdown();
     server.reset();
   }
-  if (temp)
+  if (temp) {
     std::filesystem::remove_all(dir);
+  }
   return errors.load() == 0 ? 0 : 1;
 }
 

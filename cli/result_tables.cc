@@ -18,15 +18,17 @@ using Grid =
     std::map<std::string, std::map<std::string, std::vector<double>>>;  // row -> col -> scores
 
 std::string cell(const std::vector<double>& v, bool longbench) {
-  if (v.empty())
+  if (v.empty()) {
     return "-";
+  }
   if (longbench) {
     auto s = jobs::longbench_dataset_score(v);
     return s.ok() ? jobs::format_score_cell(*s) : "-";
   }
   double sum = 0;
-  for (double x : v)
+  for (double x : v) {
     sum += x;
+  }
   return strformat("%.2f", 100.0 * sum / static_cast<double>(v.size()));
 }
 
@@ -34,15 +36,18 @@ void table(
     const std::string& title, const Grid& grid, bool longbench, RenderedTables* out, Json* json) {
   std::set<std::string> cols;
   for (const auto& [row, c] : grid) {
-    for (const auto& [col, v] : c)
+    for (const auto& [col, v] : c) {
       cols.insert(col);
+    }
   }
   out->markdown += "\n### " + title + "\n\n| config |";
-  for (const auto& c : cols)
+  for (const auto& c : cols) {
     out->markdown += " " + c + " |";
+  }
   out->markdown += " Avg. |\n|---|";
-  for (size_t i = 0; i <= cols.size(); ++i)
+  for (size_t i = 0; i <= cols.size(); ++i) {
     out->markdown += "---|";
+  }
   out->markdown += "\n";
   for (const auto& [row, c] : grid) {
     out->markdown += "| " + row + " |";
@@ -87,8 +92,9 @@ std::string needle_svg(const std::string& config,
       auto it = cells.find(std::to_string(len) + ":" + std::to_string(d));
       double s = 0;
       if (it != cells.end() && !it->second.empty()) {
-        for (double v : it->second)
+        for (double v : it->second) {
           s += v;
+        }
         s /= static_cast<double>(it->second.size());
       }
       // The reference's colormap runs #F0496E (0) -> #EBB839 -> #0CD79F (1); two linear segments.
@@ -105,8 +111,9 @@ std::string needle_svg(const std::string& config,
           "%d, "
           "depth %d: %.3f</title></rect>\n",
           left + x * cw, top + y * ch, cw - 1, ch - 1, r, g, b, len, d, s);
-      if (x == 0)
+      if (x == 0) {
         svg += strformat("<text x=\"4\" y=\"%d\">depth %d%%</text>\n", top + y * ch + 15, d);
+      }
       ++y;
     }
     svg += strformat("<text x=\"%d\" y=\"%d\">%d</text>\n", left + x * cw + 10, top + y * ch + 14,
@@ -139,12 +146,15 @@ RenderedTables render_tables(const std::vector<ResultRecord>& records,
     }
   }
   out.markdown = "# headkv results\n";
-  if (!longbench.empty())
+  if (!longbench.empty()) {
     table("LongBench", longbench, true, &out, &json);
-  if (!babilong.empty())
+  }
+  if (!babilong.empty()) {
     table("BABILong", babilong, false, &out, &json);
-  if (!needle_summary.empty())
+  }
+  if (!needle_summary.empty()) {
     table("Needle-in-a-haystack", needle_summary, false, &out, &json);
+  }
   int i = 0;
   for (const auto& [config, cells] : needle_cells) {
     out.files.emplace_back(strformat("needle_%d.svg", i++), needle_svg(config, cells));
@@ -159,9 +169,10 @@ RenderedTables render_tables(const std::vector<ResultRecord>& records,
 Status write_tables(const RenderedTables& t, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec)
+  if (ec) {
     return errorf(StatusCode::kFailedPrecondition, "cannot create %s: %s", dir.c_str(),
                   ec.message().c_str());
+  }
   for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
            {"tables.md", t.markdown}, {"tables.csv", t.csv}, {"tables.json", t.json}}) {
     std::ofstream(dir + "/" + name) << text;
@@ -169,8 +180,9 @@ Status write_tables(const RenderedTables& t, const std::string& dir) {
   for (const auto& [name, text] : t.files) {
     std::ofstream out(dir + "/" + name);
     out << text;
-    if (!out)
+    if (!out) {
       return errorf(StatusCode::kDataLoss, "cannot write %s/%s", dir.c_str(), name.c_str());
+    }
   }
   return Status();
 }
@@ -182,13 +194,15 @@ Status write_records_jsonl(const std::vector<ResultRecord>& records, const std::
                  {"sample_key", r.sample_key},  {"config", r.config},
                  {"prediction", r.prediction},  {"score", r.score},
                  {"cache_bytes", r.cache_bytes}};
-    if (r.head_scores)
+    if (r.head_scores) {
       line["head_scores"] = r.head_scores->scores;
+    }
     out << dump_json(line) << '\n';
   }
   out.flush();
-  if (!out)
+  if (!out) {
     return errorf(StatusCode::kDataLoss, "cannot write %s", path.c_str());
+  }
   return Status();
 }
 

@@ -27,8 +27,9 @@ Status check_sweep_before_queue(const jobs::SweepSpec& spec,
   std::vector<jobs::DataFileCheck> checks = jobs::check_sweep_data(sweep, options.data_root);
   std::set<std::string> seen;
   for (const jobs::CompressionConfig& c : sweep.configs) {
-    if (!compression::uses_head_scores(c.method) || !seen.insert(c.head_scores).second)
+    if (!compression::uses_head_scores(c.method) || !seen.insert(c.head_scores).second) {
       continue;
+    }
     jobs::DataFileCheck check;
     check.relative = "head scores '" + c.head_scores + "'";
     check.needed = 1;

@@ -107,26 +107,34 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
 }
 
 std::optional<int> dispatch_sweep_commands(const SweepCli& s) {
-  if (s.coordinator_cmd->parsed())
+  if (s.coordinator_cmd->parsed()) {
     return run_coordinator(s.coordinator);
-  if (s.worker_cmd->parsed())
+  }
+  if (s.worker_cmd->parsed()) {
     return run_worker_cli(s.worker);
-  if (s.submit_cmd->parsed())
+  }
+  if (s.submit_cmd->parsed()) {
     return run_submit(s.submit);
+  }
   if (s.status_cmd->parsed()) {
     return run_status(s.conn, s.sweep_id > 0 ? std::optional<int64_t>(s.sweep_id) : std::nullopt,
                       s.watch);
   }
-  if (s.workers_cmd->parsed())
+  if (s.workers_cmd->parsed()) {
     return run_workers(s.conn);
-  if (s.results_cmd->parsed())
+  }
+  if (s.results_cmd->parsed()) {
     return run_results(s.results);
-  if (s.cancel_cmd->parsed())
+  }
+  if (s.cancel_cmd->parsed()) {
     return run_cancel(s.conn, s.sweep_id);
-  if (s.run_cmd->parsed())
+  }
+  if (s.run_cmd->parsed()) {
     return run_local_sweep(s.run);
-  if (s.load_cmd->parsed())
+  }
+  if (s.load_cmd->parsed()) {
     return run_load_bench(s.load);
+  }
   return std::nullopt;
 }
 

@@ -95,8 +95,9 @@ v1::WorkerInfo local_worker_info(const std::string& device) {
 Result<std::vector<FailedTask>> failed_tasks(const v1::ListTasksResponse& r) {
   std::vector<FailedTask> out;
   for (const v1::TaskSummary& t : r.tasks()) {
-    if (t.state() != "failed")
+    if (t.state() != "failed") {
       continue;
+    }
     HKV_ASSIGN_OR_RETURN(jobs::Benchmark benchmark, proto::from_proto(t.benchmark()));
     out.push_back({jobs::benchmark_name(benchmark), t.dataset(), t.sample_key(), t.last_error(),
                    t.attempts()});
@@ -129,8 +130,9 @@ Status print_results(const ResultsOptions& o, std::vector<FailedTask>* failed) {
 
 int run_coordinator(const CoordinatorOptions& o) {
   auto token = coordinator::resolve_token(o.token, o.token_file);
-  if (!token.ok())
+  if (!token.ok()) {
     return fail("coordinator", token.status());
+  }
   coordinator::ServerOptions so;
   so.db_path = o.db;
   so.listen_address = o.host + ":" + std::to_string(o.port);
@@ -139,26 +141,30 @@ int run_coordinator(const CoordinatorOptions& o) {
   so.tls_key_file = o.tls_key;
   so.scheduler = {o.heartbeat_ms, o.lease_timeout_ms, o.max_attempts};
   auto server = coordinator::CoordinatorServer::start(so);
-  if (!server.ok())
+  if (!server.ok()) {
     return fail("coordinator", server.status());
+  }
   std::printf("coordinator listening on %s:%d (db %s)\n", o.host.c_str(), (*server)->port(),
               o.db.c_str());
   std::fflush(stdout);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  while (!g_stop)
+  while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   (*server)->shutdown();
   return 0;
 }
 
 int run_worker_cli(const WorkerCliOptions& o) {
   auto token = coordinator::resolve_token(o.conn.token, o.conn.token_file);
-  if (!token.ok())
+  if (!token.ok()) {
     return fail("worker", token.status());
+  }
   auto devices = model::expand_devices(o.device);
-  if (!devices.ok())
+  if (!devices.ok()) {
     return fail("worker", devices.status());
+  }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);  // drain: finish and report the current task, then exit
   std::vector<std::thread> threads;
@@ -178,12 +184,14 @@ int run_worker_cli(const WorkerCliOptions& o) {
       results[i] = worker::run_worker(wo, worker::make_task_executor(&runner), g_stop);
     });
   }
-  for (auto& t : threads)
+  for (auto& t : threads) {
     t.join();
+  }
   int rc = 0;
   for (size_t i = 0; i < results.size(); ++i) {
-    if (!results[i].ok())
+    if (!results[i].ok()) {
       rc = fail("worker", results[i].with_context("%s", (*devices)[i].c_str()));
+    }
   }
   return rc;
 }
@@ -192,19 +200,23 @@ int run_submit(const SubmitOptions& o) {
   const ConnectionOptions& c = o.conn;
   const std::string& file = o.sweep_file;
   auto text = read_file_to_string(file);
-  if (!text.ok())
+  if (!text.ok()) {
     return fail("submit", text.status());
+  }
   if (!o.skip_data_check) {
     Status checked = check_sweep_text(*text, file, {o.data_dir, true, false});
-    if (!checked.ok())
+    if (!checked.ok()) {
       return fail("submit", checked);
+    }
   }
   auto client = connect(c);
-  if (!client.ok())
+  if (!client.ok()) {
     return fail("submit", client.status());
+  }
   auto r = (*client)->submit(*text, file);
-  if (!r.ok())
+  if (!r.ok()) {
     return fail("submit", r.status());
+  }
   std::printf("sweep %lld: %lld tasks x %lld configs\n", static_cast<long long>(r->sweep_id()),
               static_cast<long long>(r->num_tasks()), static_cast<long long>(r->num_configs()));
   return 0;
@@ -212,27 +224,32 @@ int run_submit(const SubmitOptions& o) {
 
 int run_status(const ConnectionOptions& c, std::optional<int64_t> sweep, bool watch) {
   auto client = connect(c);
-  if (!client.ok())
+  if (!client.ok()) {
     return fail("status", client.status());
+  }
   do {
     auto sweeps = (*client)->list_sweeps();
-    if (!sweeps.ok())
+    if (!sweeps.ok()) {
       return fail("status", sweeps.status());
+    }
     for (const auto& p : sweeps->sweeps()) {
-      if (!sweep || p.sweep_id() == *sweep)
+      if (!sweep || p.sweep_id() == *sweep) {
         print_progress(p);
+      }
     }
     auto workers = (*client)->list_workers();
-    if (!workers.ok())
+    if (!workers.ok()) {
       return fail("status", workers.status());
+    }
     for (const auto& w : workers->workers()) {
       std::printf("  worker %-28s %-8s %-8s task %-6lld %.1f tok/s (last task), %lld prefills\n",
                   w.worker().worker_id().c_str(), w.worker().device().c_str(), w.state().c_str(),
                   static_cast<long long>(w.current_task_id()), w.tokens_per_second(),
                   static_cast<long long>(w.prefills()));
     }
-    if (watch)
+    if (watch) {
       std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
   } while (watch && !g_stop);
   return 0;
 }
@@ -244,20 +261,24 @@ int run_workers(const ConnectionOptions& c) {
 int run_results(const ResultsOptions& o) {
   std::vector<FailedTask> failed;
   Status st = print_results(o, &failed);
-  if (!st.ok())
+  if (!st.ok()) {
     return fail("results", st);
-  if (!failed.empty())
+  }
+  if (!failed.empty()) {
     std::fprintf(stderr, "headkv results: %s", failure_summary_text(failed).c_str());
+  }
   return 0;
 }
 
 int run_cancel(const ConnectionOptions& c, int64_t sweep) {
   auto client = connect(c);
-  if (!client.ok())
+  if (!client.ok()) {
     return fail("cancel", client.status());
+  }
   auto r = (*client)->cancel(sweep);
-  if (!r.ok())
+  if (!r.ok()) {
     return fail("cancel", r.status());
+  }
   std::printf("sweep %lld: %lld task(s) cancelled\n", static_cast<long long>(sweep),
               static_cast<long long>(r->tasks_cancelled()));
   return 0;
@@ -265,18 +286,22 @@ int run_cancel(const ConnectionOptions& c, int64_t sweep) {
 
 int run_local_sweep(const RunOptions& o) {
   auto text = read_file_to_string(o.sweep_file);
-  if (!text.ok())
+  if (!text.ok()) {
     return fail("run", text.status());
+  }
   // Nothing is queued (no state file, no output folder) unless every data file is usable.
   Status checked = check_sweep_text(*text, o.sweep_file, {o.data_dir, true, false});
-  if (!checked.ok())
+  if (!checked.ok()) {
     return fail("run", checked);
+  }
   auto resolved = model::expand_devices(o.device);
-  if (!resolved.ok())
+  if (!resolved.ok()) {
     return fail("run", resolved.status());
+  }
   std::vector<std::string> devices = *resolved;
-  if (devices == std::vector<std::string>{"cpu"})  // CPU: --workers threads
+  if (devices == std::vector<std::string>{"cpu"}) {  // CPU: --workers threads
     devices.assign(static_cast<size_t>(std::max(o.workers, 1)), "cpu");
+  }
   std::filesystem::create_directories(o.out_dir);
   coordinator::ServerOptions so;
   so.db_path = o.out_dir + "/sweep.db";
@@ -284,15 +309,18 @@ int run_local_sweep(const RunOptions& o) {
       strformat("local-%d-%lld", getpid(), static_cast<long long>(coordinator::system_now_ms()));
   so.scheduler = {1000, 600000, 2};
   auto server = coordinator::CoordinatorServer::start(so);
-  if (!server.ok())
+  if (!server.ok()) {
     return fail("run", server.status());
+  }
   ConnectionOptions conn{"127.0.0.1:" + std::to_string((*server)->port()), so.token, "", ""};
   auto client = connect(conn);
-  if (!client.ok())
+  if (!client.ok()) {
     return fail("run", client.status());
+  }
   auto sub = (*client)->submit(*text, o.sweep_file);
-  if (!sub.ok())
+  if (!sub.ok()) {
     return fail("run", sub.status());
+  }
   std::printf("sweep %lld: %lld tasks x %lld configs, %d local worker(s), state in %s\n",
               static_cast<long long>(sub->sweep_id()), static_cast<long long>(sub->num_tasks()),
               static_cast<long long>(sub->num_configs()), static_cast<int>(devices.size()),
@@ -313,32 +341,38 @@ int run_local_sweep(const RunOptions& o) {
       wo.exit_when_idle = true;
       wo.spool_dir = o.out_dir + "/spool";
       Status st = worker::run_worker(wo, worker::make_task_executor(runners[i].get()), g_stop);
-      if (!st.ok())
+      if (!st.ok()) {
         std::fprintf(stderr, "worker %zu: %s\n", i, st.to_string().c_str());
+      }
     });
   }
   std::atomic<bool> done{false};
   std::thread progress([&] {
     while (!done) {
       auto p = (*client)->get_sweep(sub->sweep_id());
-      if (p.ok())
+      if (p.ok()) {
         print_progress(*p);
-      for (int t = 0; t < 50 && !done; ++t)
+      }
+      for (int t = 0; t < 50 && !done; ++t) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
     }
   });
-  for (auto& t : threads)
+  for (auto& t : threads) {
     t.join();
+  }
   done = true;
   progress.join();
   auto p = (*client)->get_sweep(sub->sweep_id());
-  if (p.ok())
+  if (p.ok()) {
     print_progress(*p);
+  }
   ResultsOptions ro{conn, sub->sweep_id(), "md", o.out_dir};
   std::vector<FailedTask> failed;
   Status st = print_results(ro, &failed);
-  if (!st.ok())
+  if (!st.ok()) {
     return fail("run", st);
+  }
   std::printf(
       "tables written to %s/ (tables.md, tables.csv, tables.json, needle_*.svg, heads_*.json)\n",
       o.out_dir.c_str());

@@ -18,10 +18,12 @@ bool is_regular_file(const std::string& path) {
 }  // namespace
 
 std::optional<std::string> existing_data_file(const std::string& path) {
-  if (is_regular_file(path))
+  if (is_regular_file(path)) {
     return path;
-  if (is_regular_file(path + ".gz"))
+  }
+  if (is_regular_file(path + ".gz")) {
     return path + ".gz";
+  }
   return std::nullopt;
 }
 
@@ -43,11 +45,13 @@ Result<std::string> gunzip(const std::string& compressed, const std::string& sou
     rc = inflate(&zs, Z_NO_FLUSH);
     out.append(buffer, sizeof(buffer) - zs.avail_out);
     if (rc == Z_STREAM_END) {
-      if (zs.avail_in == 0)
+      if (zs.avail_in == 0) {
         break;
+      }
       // Concatenated gzip members (gzip -c a b > c.gz): continue with the next one.
-      if (inflateReset(&zs) != Z_OK)
+      if (inflateReset(&zs) != Z_OK) {
         break;
+      }
       continue;
     }
     if (rc != Z_OK) {
@@ -70,8 +74,9 @@ Result<std::string> gunzip(const std::string& compressed, const std::string& sou
 }
 
 Result<std::string> read_data_file(const std::string& path) {
-  if (is_regular_file(path))
+  if (is_regular_file(path)) {
     return read_file_to_string(path);
+  }
   const std::string gz = path + ".gz";
   if (!is_regular_file(gz)) {
     return errorf(StatusCode::kNotFound, "cannot open '%s' (nor '%s'): no such file", path.c_str(),

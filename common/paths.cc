@@ -68,8 +68,9 @@ std::string shipped_data_dir() {
   const std::string exe = executable_dir();
   if (!exe.empty()) {
     std::string installed = exe + "/../share/headkv/data";
-    if (is_directory(installed))
+    if (is_directory(installed)) {
       return std::filesystem::path(installed).lexically_normal().string();
+    }
   }
   return is_directory(HKV_SOURCE_DATA_DIR) ? std::string(HKV_SOURCE_DATA_DIR) : std::string();
 }
@@ -78,8 +79,9 @@ std::vector<std::string> data_search_path(const std::string& explicit_root) {
   std::vector<std::string> roots;
   for (const std::string& r :
        {explicit_root, env_or_empty("HEADKV_DATA_DIR"), fetched_data_dir(), shipped_data_dir()}) {
-    if (!r.empty() && is_directory(r) && std::find(roots.begin(), roots.end(), r) == roots.end())
+    if (!r.empty() && is_directory(r) && std::find(roots.begin(), roots.end(), r) == roots.end()) {
       roots.push_back(r);
+    }
   }
   return roots;
 }
@@ -87,8 +89,9 @@ std::vector<std::string> data_search_path(const std::string& explicit_root) {
 Result<std::string> find_data_file(const std::string& relative, const std::string& explicit_root) {
   const std::vector<std::string> roots = data_search_path(explicit_root);
   for (const std::string& root : roots) {
-    if (existing_data_file(root + "/" + relative))
+    if (existing_data_file(root + "/" + relative)) {
       return root + "/" + relative;
+    }
   }
   return errorf(StatusCode::kNotFound,
                 "data file '%s' (or .gz) not found in the data path [%s]: %s", relative.c_str(),
@@ -98,8 +101,9 @@ Result<std::string> find_data_file(const std::string& relative, const std::strin
 Result<std::string> find_data_dir(const std::string& relative, const std::string& explicit_root) {
   const std::vector<std::string> roots = data_search_path(explicit_root);
   for (const std::string& root : roots) {
-    if (is_directory(root + "/" + relative))
+    if (is_directory(root + "/" + relative)) {
       return root + "/" + relative;
+    }
   }
   return errorf(StatusCode::kNotFound, "data folder '%s' not found in the data path [%s]: %s",
                 relative.c_str(), search_path_text(roots).c_str(),

@@ -11,8 +11,9 @@ namespace {
 std::string fold(std::string_view name) {
   std::string n;
   for (char c : name) {
-    if (c != '_' && c != ' ')
+    if (c != '_' && c != ' ') {
       n.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
   }
   return n;
 }
@@ -39,18 +40,24 @@ const char* method_name(Method method) {
 
 Result<Method> parse_method(std::string_view name) {
   const std::string n = fold(name);
-  if (n == "fullkv" || n == "full")
+  if (n == "fullkv" || n == "full") {
     return Method::kFullKv;
-  if (n == "snapkv")
+  }
+  if (n == "snapkv") {
     return Method::kSnapKv;
-  if (n == "pyramidkv")
+  }
+  if (n == "pyramidkv") {
     return Method::kPyramidKv;
-  if (n == "ada-snapkv" || n == "adasnapkv" || n == "adakv" || n == "adativekv")
+  }
+  if (n == "ada-snapkv" || n == "adasnapkv" || n == "adakv" || n == "adativekv") {
     return Method::kAdaSnapKv;
-  if (n == "headkv-r" || n == "headkvr")
+  }
+  if (n == "headkv-r" || n == "headkvr") {
     return Method::kHeadKvR;
-  if (n == "headkv-r2" || n == "headkvr2")
+  }
+  if (n == "headkv-r2" || n == "headkvr2") {
     return Method::kHeadKvR2;
+  }
   return errorf(StatusCode::kInvalidArgument,
                 "unknown method '%.*s' (expected FullKV, SnapKV, PyramidKV, Ada-SnapKV, HeadKV-R, "
                 "HeadKV-R2; the reference's AdativeKV and ReasonKV with head_choice also work)",
@@ -59,10 +66,12 @@ Result<Method> parse_method(std::string_view name) {
 
 Result<Method> parse_reasonkv_head_choice(std::string_view head_choice) {
   const std::string n = fold(head_choice);
-  if (n == "copy")
+  if (n == "copy") {
     return Method::kHeadKvR;
-  if (n == "reason")
+  }
+  if (n == "reason") {
     return Method::kHeadKvR2;
+  }
   return errorf(StatusCode::kInvalidArgument,
                 "ReasonKV head_choice '%.*s': expected copy (HeadKV-R) or reason (HeadKV-R2)",
                 static_cast<int>(head_choice.size()), head_choice.data());
@@ -97,10 +106,12 @@ const char* pooling_name(Pooling pooling) {
 }
 
 Result<Pooling> parse_pooling(std::string_view name) {
-  if (name == "maxpool")
+  if (name == "maxpool") {
     return Pooling::kMax;
-  if (name == "avgpool")
+  }
+  if (name == "avgpool") {
     return Pooling::kAvg;
+  }
   return errorf(StatusCode::kInvalidArgument, "pooling '%.*s': expected maxpool or avgpool",
                 static_cast<int>(name.size()), name.data());
 }
@@ -110,10 +121,12 @@ const char* cache_layout_name(CacheLayout layout) {
 }
 
 Result<CacheLayout> parse_cache_layout(std::string_view name) {
-  if (name == "reference")
+  if (name == "reference") {
     return CacheLayout::kReference;
-  if (name == "gqa")
+  }
+  if (name == "gqa") {
     return CacheLayout::kGqa;
+  }
   return errorf(StatusCode::kInvalidArgument, "layout '%.*s': expected reference or gqa",
                 static_cast<int>(name.size()), name.data());
 }

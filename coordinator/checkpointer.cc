@@ -62,8 +62,9 @@ Checkpointer::~Checkpointer() {
 }
 
 void Checkpointer::wal_grew(int pages) {
-  if (pages < kCheckpointPages)
+  if (pages < kCheckpointPages) {
     return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     wanted_ = true;
@@ -76,8 +77,9 @@ void Checkpointer::run() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || wanted_; });
-      if (stopping_)
+      if (stopping_) {
         return;
+      }
       wanted_ = false;
     }
     int wal_pages = 0;

@@ -12,8 +12,9 @@ void to_proto(const TaskAssignment& in, v1::Task* out) {
   out->set_benchmark(to_proto(in.unit.benchmark));
   out->set_dataset(in.unit.dataset);
   out->set_sample_key(in.unit.sample_key);
-  for (const auto& c : in.configs)
+  for (const auto& c : in.configs) {
     to_proto(c, out->add_configs());
+  }
   out->set_lease_deadline_ms(in.lease_deadline_ms);
   out->set_max_new_tokens(in.max_new_tokens);
   out->set_unit_options(in.unit.options);

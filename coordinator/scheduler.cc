@@ -129,8 +129,9 @@ Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text,
   }
   HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
     std::optional<std::string> request;
-    if (!request_id.empty())
+    if (!request_id.empty()) {
       request = std::string(request_id);
+    }
     HKV_RETURN_IF_ERROR(store_.execute(
         R"sql(INSERT INTO sweeps (name, spec_text, model, dtype, max_new_tokens, state, priority,
                                   created_ms, request_id) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?))sql",

@@ -225,8 +225,9 @@ Result<std::vector<ResultRow>> Scheduler::results_page(int64_t sweep_id,
     }
     bytes += 160 + static_cast<int64_t>(r.result.prediction.size() + r.unit.dataset.size() +
                                         r.unit.sample_key.size() + r.config.head_scores.size());
-    if (r.result.head_scores)
+    if (r.result.head_scores) {
       bytes += 10 * static_cast<int64_t>(r.result.head_scores->scores.size());
+    }
     out.push_back(std::move(r));
   }
 }

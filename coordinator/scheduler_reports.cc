@@ -21,14 +21,17 @@ Status validate_report_values(const TaskReport& r) {
                   "report for task %lld attempt %d: %s is %g, expected a finite number",
                   static_cast<long long>(r.task_id), r.attempt, field.c_str(), value);
   };
-  if (!std::isfinite(r.prefill_ms))
+  if (!std::isfinite(r.prefill_ms)) {
     return bad("prefill_ms", r.prefill_ms);
+  }
   for (const ConfigResult& c : r.results) {
     const std::string at = strformat("results[config %d].", c.config_index);
-    if (!std::isfinite(c.score))
+    if (!std::isfinite(c.score)) {
       return bad(at + "score", c.score);
-    if (!std::isfinite(c.decode_ms))
+    }
+    if (!std::isfinite(c.decode_ms)) {
       return bad(at + "decode_ms", c.decode_ms);
+    }
     if (c.head_scores) {
       const jobs::HeadTestScores& h = *c.head_scores;
       const int64_t cells = static_cast<int64_t>(h.num_layers) * h.num_heads;
@@ -41,8 +44,9 @@ Status validate_report_values(const TaskReport& r) {
                       h.num_layers, h.num_heads);
       }
       for (size_t i = 0; i < c.head_scores->scores.size(); ++i) {
-        if (!std::isfinite(c.head_scores->scores[i]))
+        if (!std::isfinite(c.head_scores->scores[i])) {
           return bad(at + strformat("head_scores[%zu]", i), c.head_scores->scores[i]);
+        }
       }
     }
   }
@@ -81,8 +85,9 @@ Status Scheduler::end_attempt(const TaskRow& task,
 }
 
 Result<bool> Scheduler::is_late_success(const TaskRow& task, const TaskReport& report) {
-  if (!report.ok || task.state == TaskState::kCancelled || task.state == TaskState::kSucceeded)
+  if (!report.ok || task.state == TaskState::kCancelled || task.state == TaskState::kSucceeded) {
     return false;
+  }
   HKV_ASSIGN_OR_RETURN(
       Statement attempt,
       store_.query("SELECT outcome FROM attempts WHERE task_id = ? AND attempt = ? "
@@ -228,8 +233,9 @@ void Scheduler::commit_reports() {
     {
       std::unique_lock<std::mutex> queue_lock(queue_mu_);
       queue_cv_.wait(queue_lock, [this] { return stopping_ || !report_queue_.empty(); });
-      if (report_queue_.empty())
+      if (report_queue_.empty()) {
         return;  // stopping, and every queued report was answered
+      }
       const size_t n = std::min(report_queue_.size(), kMaxReportBatch);
       for (size_t i = 0; i < n; ++i) {
         batch.push_back(std::move(report_queue_.front()));
@@ -244,16 +250,18 @@ void Scheduler::commit_reports() {
         for (size_t i = 0; i < batch.size(); ++i) {
           HKV_RETURN_IF_ERROR(store_.execute("SAVEPOINT report"));
           outcomes[i] = report_locked(batch[i].report);
-          if (!outcomes[i].ok())
+          if (!outcomes[i].ok()) {
             HKV_RETURN_IF_ERROR(store_.execute("ROLLBACK TO report"));
+          }
           HKV_RETURN_IF_ERROR(store_.execute("RELEASE report"));
         }
         return Status();
       });
     }
     // Answered outside the lock: a callback may finish an RPC or wake a waiting caller.
-    for (size_t i = 0; i < batch.size(); ++i)
+    for (size_t i = 0; i < batch.size(); ++i) {
       batch[i].done(committed.ok() ? std::move(outcomes[i]) : Result<ReportOutcome>(committed));
+    }
   }
 }
 

@@ -29,8 +29,9 @@ Result<std::string> resolve_token(const std::string& flag, const std::string& fi
 }
 
 Result<std::unique_ptr<DbLock>> DbLock::acquire(const std::string& db_path) {
-  if (db_path == ":memory:")
+  if (db_path == ":memory:") {
     return std::unique_ptr<DbLock>(new DbLock(-1));
+  }
   const std::string path = db_path + ".lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -55,8 +56,9 @@ Result<std::unique_ptr<DbLock>> DbLock::acquire(const std::string& db_path) {
 }
 
 DbLock::~DbLock() {
-  if (fd_ >= 0)
+  if (fd_ >= 0) {
     ::close(fd_);  // releases the flock
+  }
 }
 
 Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::start(const ServerOptions& o) {
@@ -99,8 +101,9 @@ void CoordinatorServer::expiry_loop() {
   int64_t period = std::max<int64_t>(50, scheduler_->options().heartbeat_period_ms / 2);
   while (!stopping_) {
     cv_.wait_for(lock, std::chrono::milliseconds(period));
-    if (stopping_)
+    if (stopping_) {
       break;
+    }
     lock.unlock();
     auto n = scheduler_->expire_leases();
     if (!n.ok()) {
@@ -120,19 +123,22 @@ void CoordinatorServer::wait() {
 void CoordinatorServer::shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_)
+    if (stopping_) {
       return;
+    }
     stopping_ = true;
   }
   cv_.notify_all();
-  if (server_)  // null when start() failed before the server was built
+  if (server_) {  // null when start() failed before the server was built
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  }
 }
 
 CoordinatorServer::~CoordinatorServer() {
   shutdown();
-  if (expiry_.joinable())
+  if (expiry_.joinable()) {
     expiry_.join();
+  }
 }
 
 }  // namespace hkv::coordinator

@@ -24,8 +24,9 @@ grpc::ServerUnaryReactor* handle(grpc::CallbackServerContext* ctx,
 // Constant-time comparison, so the token cannot be guessed byte by byte from timings.
 bool same_secret(std::string_view a, std::string_view b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
     diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
   return diff == 0;
 }
 
@@ -75,8 +76,9 @@ grpc::ServerUnaryReactor* CoordinatorService::ListSweeps(grpc::CallbackServerCon
                                                          v1::ListSweepsResponse* resp) {
   return handle(ctx, authorize(ctx), [&]() -> Status {
     HKV_ASSIGN_OR_RETURN(std::vector<SweepProgress> all, scheduler_->list_sweeps());
-    for (const auto& p : all)
+    for (const auto& p : all) {
       to_proto(p, resp->add_sweeps());
+    }
     return Status();
   });
 }
@@ -119,8 +121,9 @@ grpc::ServerUnaryReactor* CoordinatorService::PullTask(grpc::CallbackServerConte
   return handle(ctx, authorize(ctx), [&]() -> Status {
     HKV_ASSIGN_OR_RETURN(std::optional<TaskAssignment> task,
                          scheduler_->pull_task(req->worker_id()));
-    if (task.has_value())
+    if (task.has_value()) {
       to_proto(*task, resp->mutable_task());
+    }
     return Status();
   });
 }
@@ -152,8 +155,9 @@ grpc::ServerUnaryReactor* CoordinatorService::ListWorkers(grpc::CallbackServerCo
                                                           v1::ListWorkersResponse* resp) {
   return handle(ctx, authorize(ctx), [&]() -> Status {
     HKV_ASSIGN_OR_RETURN(std::vector<WorkerStatus> all, scheduler_->list_workers());
-    for (const auto& w : all)
+    for (const auto& w : all) {
       to_proto(w, resp->add_workers());
+    }
     return Status();
   });
 }
@@ -166,8 +170,9 @@ grpc::ServerUnaryReactor* CoordinatorService::GetResults(grpc::CallbackServerCon
     HKV_ASSIGN_OR_RETURN(
         std::vector<ResultRow> rows,
         scheduler_->results_page(req->sweep_id(), req->after_task_id(), kPageBytes, &next));
-    for (const auto& r : rows)
+    for (const auto& r : rows) {
       to_proto(r, resp->add_rows());
+    }
     resp->set_next_after_task_id(next);
     return Status();
   });
@@ -181,8 +186,9 @@ grpc::ServerUnaryReactor* CoordinatorService::ListTasks(grpc::CallbackServerCont
     HKV_ASSIGN_OR_RETURN(
         std::vector<TaskSummary> tasks,
         scheduler_->list_tasks_page(req->sweep_id(), req->after_task_id(), kPageBytes, &next));
-    for (const auto& t : tasks)
+    for (const auto& t : tasks) {
       to_proto(t, resp->add_tasks());
+    }
     resp->set_next_after_task_id(next);
     return Status();
   });

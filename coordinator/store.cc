@@ -148,17 +148,20 @@ class StatementPool {
   // of the text the statement must come back under (nullptr: not pooled).
   sqlite3_stmt* take(std::string_view sql, const std::string** key) {
     *key = nullptr;
-    if (closed_)
+    if (closed_) {
       return nullptr;
+    }
     auto it = idle_.find(sql);
     if (it == idle_.end()) {
-      if (idle_.size() >= kMaxTexts)
+      if (idle_.size() >= kMaxTexts) {
         return nullptr;
+      }
       it = idle_.emplace(std::string(sql), std::vector<sqlite3_stmt*>()).first;
     }
     *key = &it->first;
-    if (it->second.empty())
+    if (it->second.empty()) {
       return nullptr;
+    }
     sqlite3_stmt* stmt = it->second.back();
     it->second.pop_back();
     return stmt;
@@ -178,8 +181,9 @@ class StatementPool {
   void close() {
     closed_ = true;
     for (auto& [sql, stmts] : idle_) {
-      for (sqlite3_stmt* stmt : stmts)
+      for (sqlite3_stmt* stmt : stmts) {
         sqlite3_finalize(stmt);
+      }
       stmts.clear();
     }
   }
@@ -223,8 +227,9 @@ Statement::~Statement() {
 }
 
 void Statement::release() {
-  if (stmt_ == nullptr)
+  if (stmt_ == nullptr) {
     return;
+  }
   if (pool_ != nullptr && sql_ != nullptr) {
     // Reset ends the statement's read (an open statement would hold its snapshot and block
     // COMMIT); the bindings are cleared so no large text stays referenced.
@@ -322,8 +327,9 @@ Result<Store> Store::open(const std::string& path) {
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   Status usable = store.check_usable();
-  if (!usable.ok())
+  if (!usable.ok()) {
     return usable;
+  }
   // FULL sync: a committed report survives power loss, not only a process crash.
   HKV_RETURN_IF_ERROR(store.exec_script("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"));
   HKV_RETURN_IF_ERROR(store.exec_script(kCacheSizePragma));
@@ -358,11 +364,13 @@ Status Store::check_usable() {
                     "'%s' is not a usable SQLite database (%s): move it away or pass another --db",
                     path_.c_str(), sqlite3_errmsg(db_));
     }
-    if (!*row)
+    if (!*row) {
       break;
+    }
     std::string line = check->column_text(0);
-    if (line != "ok" && ++rows <= 5)
+    if (line != "ok" && ++rows <= 5) {
       problems += (problems.empty() ? "" : "; ") + line;
+    }
   }
   if (!problems.empty()) {
     return errorf(StatusCode::kDataLoss,
@@ -403,8 +411,9 @@ Store::~Store() {
 }
 
 void Store::close() {
-  if (pool_ != nullptr)
+  if (pool_ != nullptr) {
     pool_->close();
+  }
   // The checkpoint connection goes first, so the store's close (the last one) checkpoints the
   // whole WAL and removes it.
   checkpointer_.reset();
@@ -415,8 +424,9 @@ void Store::close() {
 Result<Statement> Store::prepare(std::string_view sql) {
   const std::string* key = nullptr;
   sqlite3_stmt* stmt = pool_->take(sql, &key);
-  if (stmt != nullptr)
+  if (stmt != nullptr) {
     return Statement(db_, stmt, pool_, key);
+  }
   const unsigned flags = key != nullptr ? SQLITE_PREPARE_PERSISTENT : 0;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), flags, &stmt, nullptr);
   if (rc != SQLITE_OK) {
@@ -441,13 +451,15 @@ Status Store::exec_script(std::string_view sql) {
 
 Status Store::transaction(const std::function<Status()>& body, Durability durability) {
   const bool relaxed = durability == Durability::kRelaxed;
-  if (relaxed)
+  if (relaxed) {
     HKV_RETURN_IF_ERROR(execute("PRAGMA synchronous = NORMAL"));
+  }
   Status status = transaction_body(body);
   if (relaxed) {
     Status restore = execute("PRAGMA synchronous = FULL");
-    if (!restore.ok())
+    if (!restore.ok()) {
       return status.ok() ? restore : status;
+    }
   }
   return status;
 }

@@ -23,8 +23,9 @@ int32_t greedy_token(std::span<const float> logits, std::span<const int32_t> ban
   int32_t best = -1;
   float best_value = -std::numeric_limits<float>::infinity();
   for (size_t i = 0; i < logits.size(); ++i) {
-    if (std::find(banned.begin(), banned.end(), static_cast<int32_t>(i)) != banned.end())
+    if (std::find(banned.begin(), banned.end(), static_cast<int32_t>(i)) != banned.end()) {
       continue;
+    }
     if (best < 0 || logits[i] > best_value) {
       best = static_cast<int32_t>(i);
       best_value = logits[i];
@@ -36,8 +37,9 @@ int32_t greedy_token(std::span<const float> logits, std::span<const int32_t> ban
 std::vector<std::pair<int32_t, float>> top_logits(std::span<const float> logits, size_t k) {
   std::vector<std::pair<int32_t, float>> all;
   all.reserve(logits.size());
-  for (size_t i = 0; i < logits.size(); ++i)
+  for (size_t i = 0; i < logits.size(); ++i) {
     all.emplace_back(static_cast<int32_t>(i), logits[i]);
+  }
   k = std::min(k, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
                     [](const auto& a, const auto& b) {
@@ -48,8 +50,9 @@ std::vector<std::pair<int32_t, float>> top_logits(std::span<const float> logits,
 }
 
 Status check_cancel(const GenerationConfig& gen, const char* where, int32_t step) {
-  if (gen.cancel == nullptr || !gen.cancel->load())
+  if (gen.cancel == nullptr || !gen.cancel->load()) {
     return Status();
+  }
   return errorf(StatusCode::kCancelled, "generation cancelled %s (decode step %d)", where, step);
 }
 
@@ -81,8 +84,9 @@ Result<MultiRun> generate_multi(const CpuModel& model,
 
   std::vector<HeadKvCache> caches;
   CompressionOptions options{gen.fp16_scores, gen.max_new_tokens};
-  if (gen.trace != nullptr)
+  if (gen.trace != nullptr) {
     gen.trace->assign(configs.size(), ConfigTrace());
+  }
   for (size_t i = 0; i < configs.size(); ++i) {
     auto tc = std::chrono::steady_clock::now();
     options.kept = gen.trace != nullptr ? &(*gen.trace)[i].kept : nullptr;
@@ -110,8 +114,9 @@ Result<MultiRun> generate_multi(const CpuModel& model,
   for (size_t i = 0; i < result.runs.size(); ++i) {
     result.runs[i].tokens.push_back(first);
     result.runs[i].stopped = is_stop(first);
-    if (on_token)
+    if (on_token) {
       on_token(i, first);
+    }
   }
   auto td = std::chrono::steady_clock::now();
   std::vector<float> logits;
@@ -122,28 +127,32 @@ Result<MultiRun> generate_multi(const CpuModel& model,
     std::vector<int64_t> positions;
     std::vector<HeadKvCache*> batch;
     for (size_t i = 0; i < result.runs.size(); ++i) {
-      if (result.runs[i].stopped)
+      if (result.runs[i].stopped) {
         continue;
+      }
       active.push_back(i);
       tokens.push_back(result.runs[i].tokens.back());
       positions.push_back(result.prompt_tokens + step - 1);
       batch.push_back(&caches[i]);
     }
-    if (active.empty())
+    if (active.empty()) {
       break;
+    }
     HKV_RETURN_IF_ERROR(model.decode(tokens, positions, batch, &logits));
     ++result.decode_steps;
     const std::vector<int32_t>& ban = step < gen.min_new_tokens ? gen.stop_ids : no_ban;
     for (size_t a = 0; a < active.size(); ++a) {
       std::span<const float> row(&logits[a * model.config().vocab_size], model.config().vocab_size);
-      if (gen.trace != nullptr && step == 1)
+      if (gen.trace != nullptr && step == 1) {
         (*gen.trace)[active[a]].first_decode_top10 = top_logits(row, 10);
+      }
       int32_t next = greedy_token(row, ban);
       ConfigRun& run = result.runs[active[a]];
       run.tokens.push_back(next);
       run.stopped = is_stop(next);
-      if (on_token)
+      if (on_token) {
         on_token(active[a], next);
+      }
     }
   }
   result.decode_ms = ms_since(td);

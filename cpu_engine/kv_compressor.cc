@@ -41,17 +41,20 @@ std::vector<int32_t> ada_snapkv_counts(const std::vector<float>& scores,
     float top = 0.0f, all = 0.0f;
     for (int64_t t = 0; t < n; ++t) {
       all += s[order[t]];
-      if (t < C)
+      if (t < C) {
         top += s[order[t]];
+      }
     }
     float r = rnd(rnd(top) / rnd(all));
-    for (int64_t t = 0; t < n; ++t)
+    for (int64_t t = 0; t < n; ++t) {
       adj[static_cast<int64_t>(h) * n + t] = rnd(s[order[t]] * r);
+    }
   }
   std::vector<int32_t> flat = order_by_score(adj.data(), static_cast<int64_t>(adj.size()));
   std::vector<int32_t> counts(num_heads, 0);
-  for (int64_t i = 0; i < num_heads * C; ++i)
+  for (int64_t i = 0; i < num_heads * C; ++i) {
     ++counts[flat[i] / n];
+  }
   const int32_t floor_cap = static_cast<int32_t>(static_cast<double>(C) * 0.2);
   for (int32_t& c : counts) {
     c = floor_cap + (4 * c + 2) / 5;  // round_half_even(count * 0.8f): no ties occur for 0.8
@@ -99,8 +102,9 @@ std::vector<std::vector<int32_t>> select_positions(const PrefillLayer& layer,
   for (int32_t s = 0; s < segments; ++s) {
     std::vector<int32_t> order = order_by_score(&scores[static_cast<int64_t>(s) * n], n);
     order.resize(counts[s]);
-    for (int64_t j = n; j < L; ++j)
+    for (int64_t j = n; j < L; ++j) {
       order.push_back(static_cast<int32_t>(j));
+    }
     kept[s] = std::move(order);
   }
   return kept;
@@ -127,21 +131,24 @@ Result<HeadKvCache> build_cache(const PrefillOutput& prefill,
                   "window %d exceeds the %d query rows kept by prefill", cc.window,
                   prefill.window_rows);
   }
-  if (options.kept != nullptr)
+  if (options.kept != nullptr) {
     options.kept->clear();
+  }
   HeadKvCache cache;
   cache.layout = gqa ? CacheLayout::kGqa : CacheLayout::kReference;
   cache.group_size = config.num_q_heads / config.num_kv_heads;
   const int64_t L = prefill.num_tokens, D = config.head_dim;
   for (int32_t l = 0; l < config.num_layers; ++l) {
     std::span<const int32_t> caps;
-    if (uses_head_scores(cc.method))
+    if (uses_head_scores(cc.method)) {
       caps = head_caps.subspan(static_cast<size_t>(l) * segments, segments);
+    }
     std::vector<std::vector<int32_t>> kept = select_positions(
         prefill.layers[l], config, cc, l, L, prefill.window_rows, caps, options.fp16_scores);
     std::vector<int32_t> rows(segments);
-    for (int32_t s = 0; s < segments; ++s)
+    for (int32_t s = 0; s < segments; ++s) {
       rows[s] = static_cast<int32_t>(kept[s].size());
+    }
     HeadKvLayer layer(config.head_dim, rows, options.reserve_rows);
     const PrefillLayer& P = prefill.layers[l];
     for (int32_t s = 0; s < segments; ++s) {
@@ -152,8 +159,9 @@ Result<HeadKvCache> build_cache(const PrefillOutput& prefill,
       }
     }
     cache.layers.push_back(std::move(layer));
-    if (options.kept != nullptr)
+    if (options.kept != nullptr) {
       options.kept->push_back(std::move(kept));
+    }
   }
   return cache;
 }

@@ -33,10 +33,12 @@ std::vector<float> window_scores(const WindowScoreParams& p) {
     const float* qsrc =
         p.window_q + (static_cast<int64_t>(h) * p.window_rows + (p.window_rows - w)) * D;
     const float* ksrc = p.keys + static_cast<int64_t>(h / G) * L * D;
-    for (int64_t i = 0; i < w * D; ++i)
+    for (int64_t i = 0; i < w * D; ++i) {
       q[i] = rnd(qsrc[i]);
-    for (int64_t i = 0; i < L * D; ++i)
+    }
+    for (int64_t i = 0; i < L * D; ++i) {
       k[i] = rnd(ksrc[i]);
+    }
     gemm_f32_nt(q.data(), k.data(), logits.data(), w, L, D, false);
     for (int64_t i = 0; i < w; ++i) {
       float* row = &logits[i * L];
@@ -51,13 +53,15 @@ std::vector<float> window_scores(const WindowScoreParams& p) {
         row[j] = std::exp(row[j] - m);
         sum += row[j];
       }
-      for (int64_t j = 0; j < L; ++j)
+      for (int64_t j = 0; j < L; ++j) {
         row[j] = rnd(row[j] / sum);
+      }
     }
     for (int64_t j = 0; j < n; ++j) {
       float acc = 0.0f;
-      for (int64_t i = 0; i < w; ++i)
+      for (int64_t i = 0; i < w; ++i) {
         acc += logits[i * L + j];
+      }
       reduced[j] = rnd(p.reduce == ScoreReduce::kSum ? acc : acc / static_cast<float>(w));
     }
     float* dst = &out[static_cast<int64_t>(h) * n];
@@ -66,13 +70,15 @@ std::vector<float> window_scores(const WindowScoreParams& p) {
       int64_t lo = std::max<int64_t>(0, j - r), hi = std::min<int64_t>(n - 1, j + r);
       if (p.pooling == Pooling::kMax) {
         float m = reduced[lo];
-        for (int64_t t = lo + 1; t <= hi; ++t)
+        for (int64_t t = lo + 1; t <= hi; ++t) {
           m = std::max(m, reduced[t]);
+        }
         dst[j] = m;
       } else {  // zero padding counted: always divide by the kernel size
         float acc = 0.0f;
-        for (int64_t t = lo; t <= hi; ++t)
+        for (int64_t t = lo; t <= hi; ++t) {
           acc += reduced[t];
+        }
         dst[j] = rnd(acc / static_cast<float>(p.kernel));
       }
     }
@@ -90,8 +96,9 @@ std::vector<float> pool_scores_to_kv_heads(const std::vector<float>& scores,
   for (int32_t g = 0; g < num_kv_heads; ++g) {
     for (int64_t j = 0; j < n; ++j) {
       float acc = 0.0f;
-      for (int32_t i = 0; i < G; ++i)
+      for (int32_t i = 0; i < G; ++i) {
         acc += scores[(static_cast<int64_t>(g) * G + i) * n + j];
+      }
       float mean = acc / static_cast<float>(G);
       out[static_cast<int64_t>(g) * n + j] = fp16 ? round_f16(mean) : mean;
     }

@@ -34,8 +34,9 @@ std::string default_dest(const std::string& dest) {
 
 std::vector<ManifestEntry> source_entries(const std::vector<HubFile>& files) {
   std::vector<ManifestEntry> out;
-  for (const HubFile& f : files)
+  for (const HubFile& f : files) {
     out.push_back({f.path, f.size, "", f.lfs_sha256.empty() ? f.blob_sha1 : f.lfs_sha256});
+  }
   return out;
 }
 
@@ -43,8 +44,9 @@ Result<ManifestEntry> output_entry(const std::string& out_dir, const std::string
   const std::string path = out_dir + "/" + relative;
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
-  if (ec)
+  if (ec) {
     return errorf(StatusCode::kDataLoss, "converted file '%s' is missing", path.c_str());
+  }
   HKV_ASSIGN_OR_RETURN(std::string sha, sha256_file(path));
   return ManifestEntry{relative, static_cast<int64_t>(size), sha, ""};
 }
@@ -87,13 +89,15 @@ Result<DatasetFetchReport> fetch_with(
     HKV_ASSIGN_OR_RETURN(Manifest m, read_manifest(folder + "/" + kManifestName));
     report.up_to_date = true;
     report.files = static_cast<int64_t>(m.files.size());
-    for (const ManifestEntry& e : m.files)
+    for (const ManifestEntry& e : m.files) {
       report.bytes += e.size;
+    }
     return report;
   }
   int64_t total = 0;
-  for (const HubFile& f : files)
+  for (const HubFile& f : files) {
     total += f.size;
+  }
   std::fprintf(stderr, "%s: %zu file(s), %s to verify and download into %s\n", dataset.c_str(),
                files.size(), format_bytes(total).c_str(), staging.c_str());
   HKV_ASSIGN_OR_RETURN(std::vector<StagedFile> staged,
@@ -110,8 +114,9 @@ Result<DatasetFetchReport> fetch_with(
   m.revision = repo.revision;
   m.fetched_at = utc_now_iso8601();
   m.sources = sources;
-  for (size_t i = 0; i < staged.size(); ++i)
+  for (size_t i = 0; i < staged.size(); ++i) {
     m.sources[i].sha256 = staged[i].sha256;
+  }
   for (const std::string& rel : outputs) {
     HKV_ASSIGN_OR_RETURN(ManifestEntry e, output_entry(out_dir, rel));
     report.bytes += e.size;
@@ -155,13 +160,15 @@ Result<std::vector<std::string>> extract_jsonl_from_zip(const std::string& zip_p
   const zip_int64_t entries = zip_get_num_entries(zip.get(), 0);
   for (zip_int64_t i = 0; i < entries; ++i) {
     const char* raw = zip_get_name(zip.get(), static_cast<zip_uint64_t>(i), 0);
-    if (raw == nullptr)
+    if (raw == nullptr) {
       continue;
+    }
     const std::string entry = raw;
     const std::string base = entry.substr(entry.rfind('/') + 1);
     if (!base.ends_with(".jsonl") || base.size() <= 6 || base[0] == '.' ||
-        entry.find("__MACOSX") != std::string::npos)
+        entry.find("__MACOSX") != std::string::npos) {
       continue;
+    }
     if (!seen.insert(base).second) {
       return errorf(StatusCode::kDataLoss, "'%s' holds two files named %s", zip_path.c_str(),
                     base.c_str());
@@ -175,8 +182,9 @@ Result<std::vector<std::string>> extract_jsonl_from_zip(const std::string& zip_p
     std::string bytes;
     char buffer[1 << 16];
     zip_int64_t n = 0;
-    while ((n = zip_fread(file.get(), buffer, sizeof(buffer))) > 0)
+    while ((n = zip_fread(file.get(), buffer, sizeof(buffer))) > 0) {
       bytes.append(buffer, static_cast<size_t>(n));
+    }
     if (n < 0) {
       return errorf(StatusCode::kDataLoss, "'%s': entry %s is corrupt: %s", zip_path.c_str(),
                     entry.c_str(), zip_file_strerror(file.get()));
@@ -184,8 +192,9 @@ Result<std::vector<std::string>> extract_jsonl_from_zip(const std::string& zip_p
     HKV_RETURN_IF_ERROR(write_file_atomic(out_dir + "/" + base, bytes));
     names.push_back(base);
   }
-  if (names.empty())
+  if (names.empty()) {
     return errorf(StatusCode::kDataLoss, "'%s' holds no .jsonl files", zip_path.c_str());
+  }
   return names;
 }
 
@@ -201,9 +210,10 @@ Result<std::string> babilong_json_to_jsonl(const std::string& text, const std::s
     for (size_t i = 0; i < n; ++i) {
       Json r = Json::object();
       for (const char* field : {"input", "question", "target"}) {
-        if (!whole->contains(field) || !(*whole)[field].is_array() || (*whole)[field].size() != n)
+        if (!whole->contains(field) || !(*whole)[field].is_array() || (*whole)[field].size() != n) {
           return errorf(StatusCode::kDataLoss, "%s: column '%s' missing or of another length",
                         source.c_str(), field);
+        }
         r[field] = (*whole)[field][i];
       }
       records.push_back(std::move(r));
@@ -217,14 +227,16 @@ Result<std::string> babilong_json_to_jsonl(const std::string& text, const std::s
                            (end == std::string::npos ? text.size() : end) - start);
       ++line;
       start = end == std::string::npos ? text.size() : end + 1;
-      if (row.find_first_not_of(" \t\r") == std::string_view::npos)
+      if (row.find_first_not_of(" \t\r") == std::string_view::npos) {
         continue;
+      }
       HKV_ASSIGN_OR_RETURN(Json r, parse_json(row, strformat("%s:%zu", source.c_str(), line)));
       records.push_back(std::move(r));
     }
   }
-  if (records.empty())
+  if (records.empty()) {
     return errorf(StatusCode::kDataLoss, "%s holds no records", source.c_str());
+  }
   std::string out;
   for (size_t i = 0; i < records.size(); ++i) {
     HKV_ASSIGN_OR_RETURN(
@@ -239,8 +251,9 @@ Result<DatasetFetchReport> fetch_dataset(const std::string& dataset, const Datas
   if (dataset == "longbench") {
     auto choose = [&repo](const std::vector<HubFile>& listing) -> Result<std::vector<HubFile>> {
       for (const HubFile& f : listing) {
-        if (f.path == "data.zip")
+        if (f.path == "data.zip") {
           return std::vector<HubFile>{f};
+        }
       }
       return errorf(StatusCode::kNotFound, "%s lists no data.zip (files: %zu)",
                     repo_label(repo).c_str(), listing.size());
@@ -262,8 +275,9 @@ Result<DatasetFetchReport> fetch_dataset(const std::string& dataset, const Datas
           if (it == listing.end()) {
             std::string have;
             for (const HubFile& f : listing) {
-              if (f.path.starts_with("data/" + task + "/"))
+              if (f.path.starts_with("data/" + task + "/")) {
                 have += (have.empty() ? "" : ", ") + f.path.substr(task.size() + 6);
+              }
             }
             return errorf(StatusCode::kNotFound, "%s has no %s (files for %s: %s)",
                           repo_label(repo).c_str(), want.c_str(), task.c_str(),

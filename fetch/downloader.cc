@@ -36,34 +36,42 @@ Status download_one(HttpClient& http,
       std::this_thread::sleep_for(std::chrono::seconds(wait_s));
     }
     const int64_t before = file_size_or_zero(part);
-    if (before > f.size)
+    if (before > f.size) {
       std::filesystem::remove(part);  // longer than the listed file: start over
-    if (before == f.size && f.size > 0)
+    }
+    if (before == f.size && f.size > 0) {
       return Status();
+    }
     ProgressBar bar(f.path, f.size, file_size_or_zero(part));
     ProgressFn progress;
-    if (o.progress)
+    if (o.progress) {
       progress = [&bar](int64_t done, int64_t) { bar.update(done); };
+    }
     Result<HttpResponse> r = http.download(url, part, progress);
     const int64_t now = file_size_or_zero(part);
-    if (o.progress)
+    if (o.progress) {
       bar.finish(now);
+    }
     if (!r.ok()) {
       last = r.status();
-      if (r.status().code() == StatusCode::kUnavailable)
+      if (r.status().code() == StatusCode::kUnavailable) {
         continue;  // transport: retry, resuming
+      }
       return last;
     }
-    if (r->status == 416 && now == f.size)
+    if (r->status == 416 && now == f.size) {
       return Status();
+    }
     if (r->status != 200 && r->status != 206) {
       last = hub_http_error(*r, repo, "downloading " + f.path, hub.endpoint());
-      if (r->status >= 500 || r->status == 429)
+      if (r->status >= 500 || r->status == 429) {
         continue;
+      }
       return last;
     }
-    if (now == f.size)
+    if (now == f.size) {
       return Status();
+    }
     last = errorf(StatusCode::kUnavailable, "transfer ended at %lld of %lld bytes",
                   static_cast<long long>(now), static_cast<long long>(f.size));
     if (now > f.size) {

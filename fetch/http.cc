@@ -34,8 +34,9 @@ using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
 struct FileCloser {
   void operator()(std::FILE* f) const {
-    if (f != nullptr)
+    if (f != nullptr) {
       std::fclose(f);
+    }
   }
 };
 
@@ -68,8 +69,10 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     std::string value = line.substr(colon + 1);
     value.erase(0, value.find_first_not_of(" \t"));
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.pop_back();
+    }
     t->response->headers[name] = value;
   }
   return size * count;
@@ -84,8 +87,9 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
   long status = 0;
   curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200 && status != 206)
+  if (status != 200 && status != 206) {
     return n;  // an error page: not file content
+  }
   if (t->written == 0 && status == 200 && t->offset > 0 && !t->restarted) {
     // The server ignored our Range: start the file over.
     t->restarted = true;
@@ -102,23 +106,26 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     return 0;
   }
   t->written += static_cast<int64_t>(n);
-  if (t->progress)
+  if (t->progress) {
     t->progress(t->offset + t->written, t->total);
+  }
   return n;
 }
 
 int on_progress(void* user, curl_off_t dltotal, curl_off_t, curl_off_t, curl_off_t) {
   auto* t = static_cast<Transfer*>(user);
-  if (dltotal > 0)
+  if (dltotal > 0) {
     t->total = t->offset + static_cast<int64_t>(dltotal);
+  }
   return 0;
 }
 
 Result<CurlPtr> new_handle(const HttpOptions& o, const std::string& url, Transfer* t) {
   global_init();
   CurlPtr curl(curl_easy_init());
-  if (!curl)
+  if (!curl) {
     return errorf(StatusCode::kInternal, "curl_easy_init failed");
+  }
   CURL* c = curl.get();
   t->curl = c;
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
@@ -147,17 +154,21 @@ Result<HttpResponse> perform(
   auto add = [&](const std::string& h) {
     headers.reset(curl_slist_append(headers.release(), h.c_str()));
   };
-  if (!o.bearer_token.empty())
+  if (!o.bearer_token.empty()) {
     add("Authorization: Bearer " + o.bearer_token);
-  if (!range.empty())
+  }
+  if (!range.empty()) {
     add("Range: " + range);
-  if (headers)
+  }
+  if (headers) {
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  }
   char error[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
   CURLcode rc = curl_easy_perform(c);
-  if (!t->write_error.empty())
+  if (!t->write_error.empty()) {
     return errorf(StatusCode::kDataLoss, "%s", t->write_error.c_str());
+  }
   if (rc != CURLE_OK) {
     return transport_error(url, error[0] != '\0' ? error : curl_easy_strerror(rc));
   }

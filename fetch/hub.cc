@@ -25,15 +25,18 @@ std::string next_link(const std::string& link) {
   size_t pos = 0;
   while (pos < link.size()) {
     size_t open = link.find('<', pos), close = link.find('>', open);
-    if (open == std::string::npos || close == std::string::npos)
+    if (open == std::string::npos || close == std::string::npos) {
       break;
+    }
     size_t end = link.find(',', close);
     std::string params = link.substr(close + 1, end == std::string::npos ? end : end - close - 1);
     if (params.find("rel=\"next\"") != std::string::npos ||
-        params.find("rel=next") != std::string::npos)
+        params.find("rel=next") != std::string::npos) {
       return link.substr(open + 1, close - open - 1);
-    if (end == std::string::npos)
+    }
+    if (end == std::string::npos) {
       break;
+    }
     pos = end + 1;
   }
   return "";
@@ -48,14 +51,17 @@ Result<HubFile> parse_entry(const Json& e, const std::string& source) {
   }
   f.path = e["path"].get<std::string>();
   f.size = e["size"].get<int64_t>();
-  if (e.contains("oid") && e["oid"].is_string())
+  if (e.contains("oid") && e["oid"].is_string()) {
     f.blob_sha1 = e["oid"].get<std::string>();
+  }
   if (e.contains("lfs") && e["lfs"].is_object()) {
     const Json& lfs = e["lfs"];
-    if (lfs.contains("oid") && lfs["oid"].is_string())
+    if (lfs.contains("oid") && lfs["oid"].is_string()) {
       f.lfs_sha256 = lfs["oid"].get<std::string>();
-    if (lfs.contains("size") && lfs["size"].is_number_integer())
+    }
+    if (lfs.contains("size") && lfs["size"].is_number_integer()) {
       f.size = lfs["size"].get<int64_t>();
+    }
   }
   if (f.blob_sha1.empty() && f.lfs_sha256.empty()) {
     return errorf(StatusCode::kDataLoss, "%s: '%s' is listed without any checksum", source.c_str(),
@@ -68,8 +74,9 @@ Result<HubFile> parse_entry(const Json& e, const std::string& source) {
 
 std::string hub_endpoint() {
   std::string e = env("HF_ENDPOINT");
-  while (!e.empty() && e.back() == '/')
+  while (!e.empty() && e.back() == '/') {
     e.pop_back();
+  }
   return e.empty() ? "https://huggingface.co" : e;
 }
 
@@ -85,10 +92,12 @@ std::string repo_label(const HubRepo& repo) {
 std::string url_escape(const std::string& s, bool keep_slash) {
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/'))
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
       out += static_cast<char>(c);
-    else
+    } else {
       out += strformat("%%%02X", c);
+    }
   }
   return out;
 }
@@ -108,11 +117,13 @@ Result<std::vector<HubFile>> HubClient::list_files(const HubRepo& repo, const st
                     (folder.empty() ? "" : "/" + url_escape(folder, true)) + "?recursive=true";
   std::vector<HubFile> files;
   for (int page = 0; !url.empty(); ++page) {
-    if (page > 10000)
+    if (page > 10000) {
       return errorf(StatusCode::kDataLoss, "%s: more than 10000 listing pages", url.c_str());
+    }
     HKV_ASSIGN_OR_RETURN(HttpResponse r, http_->get(url));
-    if (r.status != 200)
+    if (r.status != 200) {
       return hub_http_error(r, repo, "listing files", endpoint_);
+    }
     HKV_ASSIGN_OR_RETURN(Json listing, parse_json(r.body, url));
     if (!listing.is_array()) {
       return errorf(StatusCode::kDataLoss, "%s: expected a JSON array of entries, got %s",

@@ -17,8 +17,9 @@ Json entries_to_json(const std::vector<ManifestEntry>& entries) {
   Json list = Json::array();
   for (const ManifestEntry& e : entries) {
     Json j = {{"path", e.path}, {"size", e.size}, {"sha256", e.sha256}};
-    if (!e.hub_oid.empty())
+    if (!e.hub_oid.empty()) {
       j["hub_oid"] = e.hub_oid;
+    }
     list.push_back(std::move(j));
   }
   return list;
@@ -26,8 +27,9 @@ Json entries_to_json(const std::vector<ManifestEntry>& entries) {
 
 Result<std::vector<ManifestEntry>> entries_from_json(const JsonRef& list) {
   std::vector<ManifestEntry> out;
-  if (!list.is_array())
+  if (!list.is_array()) {
     return errorf(StatusCode::kDataLoss, "%s: expected an array", list.path().c_str());
+  }
   for (size_t i = 0; i < list.raw().size(); ++i) {
     HKV_ASSIGN_OR_RETURN(JsonRef e, list.at(i));
     ManifestEntry m;
@@ -87,9 +89,10 @@ Status write_file_atomic(const std::string& path, const std::string& bytes) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr)
+  if (f == nullptr) {
     return errorf(StatusCode::kFailedPrecondition, "cannot write '%s': %s", tmp.c_str(),
                   std::strerror(errno));
+  }
   const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
   const bool closed = std::fclose(f) == 0;
   if (!ok || !closed) {
@@ -112,8 +115,9 @@ Status write_manifest(const std::string& path, const Manifest& m) {
 ManifestCheck verify_manifest(const std::string& dir, const Manifest& m, bool hash) {
   ManifestCheck c;
   auto problem = [&c](std::string line) {
-    if (c.problems.size() < 20)
+    if (c.problems.size() < 20) {
       c.problems.push_back(std::move(line));
+    }
   };
   for (const ManifestEntry& e : m.files) {
     ++c.files;
@@ -149,12 +153,14 @@ bool manifest_up_to_date(const std::string& dir,
                          const std::string& name,
                          const std::vector<ManifestEntry>& sources) {
   Result<Manifest> m = read_manifest(dir + "/" + name);
-  if (!m.ok() || m->sources.size() != sources.size())
+  if (!m.ok() || m->sources.size() != sources.size()) {
     return false;
+  }
   for (size_t i = 0; i < sources.size(); ++i) {
     const ManifestEntry &a = m->sources[i], &b = sources[i];
-    if (a.path != b.path || a.size != b.size || a.hub_oid != b.hub_oid)
+    if (a.path != b.path || a.size != b.size || a.hub_oid != b.hub_oid) {
       return false;
+    }
   }
   return verify_manifest(dir, *m, /*hash=*/false).complete();
 }

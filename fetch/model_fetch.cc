@@ -12,14 +12,16 @@ namespace hkv::fetch {
 namespace {
 
 bool wanted(const std::string& path) {
-  if (path.find('/') != std::string::npos)
+  if (path.find('/') != std::string::npos) {
     return false;  // original/ (Meta's consolidated weights) and other folders
+  }
   static const char* kFiles[] = {
       "config.json",           "generation_config.json",  "tokenizer.json",
       "tokenizer_config.json", "special_tokens_map.json", "model.safetensors.index.json"};
   for (const char* f : kFiles) {
-    if (path == f)
+    if (path == f) {
       return true;
+    }
   }
   return path.ends_with(".safetensors");
 }

@@ -25,8 +25,9 @@ ProgressBar::ProgressBar(std::string label, int64_t total, int64_t resumed_from)
 void ProgressBar::update(int64_t done) {
   auto now = std::chrono::steady_clock::now();
   if (tty_) {
-    if (now - last_draw_ < std::chrono::milliseconds(200))
+    if (now - last_draw_ < std::chrono::milliseconds(200)) {
       return;
+    }
     last_draw_ = now;
     draw(done, false);
     return;

@@ -35,8 +35,9 @@ std::string Hasher::hex_digest() {
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx_->md, digest, &length);
   std::string hex;
-  for (unsigned int i = 0; i < length; ++i)
+  for (unsigned int i = 0; i < length; ++i) {
     hex += strformat("%02x", digest[i]);
+  }
   return hex;
 }
 
@@ -64,8 +65,9 @@ Result<int64_t> hash_file(const std::string& path, Hasher* h) {
   }
   const bool failed = std::ferror(f) != 0;
   std::fclose(f);
-  if (failed)
+  if (failed) {
     return errorf(StatusCode::kDataLoss, "read error in '%s'", path.c_str());
+  }
   return total;
 }
 

@@ -84,8 +84,9 @@ Result<GpuBatch> GpuBatch::merge(const LlamaConfig& config, std::vector<GpuBatch
     std::vector<int32_t> rows, lens;
     for (const GpuBatch& p : parts) {
       const GpuCacheLayer& L = p.layers_[l];
-      for (size_t s = 0; s + 1 < L.host_cu_capacity.size(); ++s)
+      for (size_t s = 0; s + 1 < L.host_cu_capacity.size(); ++s) {
         rows.push_back(L.host_cu_capacity[s + 1] - L.host_cu_capacity[s]);
+      }
       lens.insert(lens.end(), L.compressed_lens.begin(), L.compressed_lens.end());
     }
     HKV_RETURN_IF_ERROR(out.allocate_layer(l, rows, std::move(lens)));

@@ -84,8 +84,9 @@ struct GpuCompressor::Impl {
   }
 
   Status convert_inputs(int32_t l, const LayerKvView& view) {
-    if (dtype == DType::kF16 || converted_layer == l)
+    if (dtype == DType::kF16 || converted_layer == l) {
       return Status();
+    }
     const int64_t kv_elems = L * config.num_kv_heads * config.head_dim;
     const int64_t q_elems = int64_t{window_rows} * config.num_q_heads * config.head_dim;
     if (k16.size() == 0) {
@@ -109,8 +110,9 @@ struct GpuCompressor::Impl {
 
   Result<ScoreSlot*> scores_for(int32_t l, const CompressionConfig& cc, const LayerKvView& view) {
     ScoreSlot& slot = slots[key(cc)];
-    if (slot.computed_layer == l)
+    if (slot.computed_layer == l) {
       return &slot;
+    }
     HKV_RETURN_IF_ERROR(convert_inputs(l, view));
     const int32_t H = config.num_q_heads, KV = config.num_kv_heads, D = config.head_dim;
     const int64_t n = L - cc.window;
@@ -142,8 +144,9 @@ struct GpuCompressor::Impl {
       }
       HKV_ASSIGN_OR_RETURN(slot.sorted, DeviceBuffer<int32_t>::allocate(S * n));
       std::vector<int32_t> cu(S + 1);
-      for (int32_t s = 0; s <= S; ++s)
+      for (int32_t s = 0; s <= S; ++s) {
         cu[s] = static_cast<int32_t>(s * n);
+      }
       HKV_ASSIGN_OR_RETURN(slot.cu, DeviceBuffer<int32_t>::allocate(S + 1));
       HKV_RETURN_IF_ERROR(slot.cu.copy_from_host(cu.data(), stream));
       HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
@@ -194,8 +197,9 @@ struct GpuCompressor::Impl {
                                                cudaMemcpyDeviceToHost, stream));
       HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
       slot->host_scores.resize(total);
-      for (int64_t i = 0; i < total; ++i)
+      for (int64_t i = 0; i < total; ++i) {
         slot->host_scores[i] = f16_to_float(raw[i]);
+      }
       slot->host_layer = l;
     }
     return ada_snapkv_counts(slot->host_scores, slot->segments, slot->n, cc.budget, cc.window,
@@ -281,8 +285,9 @@ Status GpuCompressor::compress_layer(
     if (m.compresses(cc, l)) {
       HKV_ASSIGN_OR_RETURN(slot[i], m.scores_for(l, cc, view));
       std::span<const int32_t> caps;
-      if (uses_head_scores(cc.method))
+      if (uses_head_scores(cc.method)) {
         caps = std::span<const int32_t>(m.head_caps[i]).subspan(int64_t{l} * S, S);
+      }
       Status ada_status;
       keep[i] = compression::keep_counts(cc, m.threshold(cc, l), S, L, caps, [&] {
         Result<std::vector<int32_t>> counts = m.ada_counts(l, slot[i], cc);
@@ -293,14 +298,16 @@ Status GpuCompressor::compress_layer(
         return *std::move(counts);
       });
       HKV_RETURN_IF_ERROR(ada_status);
-      for (int32_t s = 0; s < S; ++s)
+      for (int32_t s = 0; s < S; ++s) {
         lens.push_back(keep[i][s] + cc.window);
+      }
     } else {
       lens.insert(lens.end(), S, static_cast<int32_t>(L));
     }
   }
-  for (int32_t len : lens)
+  for (int32_t len : lens) {
     rows.push_back(len + m.reserve);
+  }
   HKV_RETURN_IF_ERROR(batch->allocate_layer(l, rows, lens));
   GpuCacheLayer& layer = batch->layer(l);
   const int32_t KV = m.config.num_kv_heads, D = m.config.head_dim;
@@ -359,8 +366,9 @@ Status GpuCompressor::compress_layer(
         if (slot[i] != nullptr) {
           const int64_t n = slot[i]->n;
           per_seg[s].assign(sorted.begin() + s * n, sorted.begin() + s * n + keep[i][s]);
-          for (int64_t j = n; j < L; ++j)
+          for (int64_t j = n; j < L; ++j) {
             per_seg[s].push_back(static_cast<int32_t>(j));
+          }
         } else {
           per_seg[s].resize(L);
           std::iota(per_seg[s].begin(), per_seg[s].end(), 0);

@@ -297,8 +297,9 @@ Status GpuModel::decode_step_observed(GpuBatch& batch,
   const LlamaConfig& c = config_;
   const int64_t B = batch.num_sequences(), nq = B * c.num_q_heads;
   int64_t stride = 1;
-  for (int32_t l = 0; l < c.num_layers; ++l)
+  for (int32_t l = 0; l < c.num_layers; ++l) {
     stride = std::max(stride, batch.layer(l).max_capacity);
+  }
   HKV_ASSIGN_OR_RETURN(auto probs, DeviceBuffer<float>::allocate(c.num_layers * nq * stride));
   HKV_RETURN_IF_ERROR(decode_body(batch, probs.data(), stride));
   HKV_RETURN_IF_ERROR(argmax_rows(B, {}, next_tokens));

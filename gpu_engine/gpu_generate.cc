@@ -50,8 +50,9 @@ Result<std::vector<MultiRun>> generate_samples_gpu(GpuModel& model,
     po.reserve_rows = max_new;
     po.fp16_scores = r.gen.fp16_scores;
     std::vector<std::vector<KeptPositions>> kept;
-    if (k == 0 && trace != nullptr && trace->keep_positions)
+    if (k == 0 && trace != nullptr && trace->keep_positions) {
       po.kept = &kept;
+    }
     HKV_RETURN_IF_ERROR(check_cancel(r.gen, "before the prefill", 0));
     HKV_ASSIGN_OR_RETURN(GpuPrefillResult pre,
                          model.prefill(r.prompt, *r.configs, *r.head_caps, po));
@@ -73,15 +74,17 @@ Result<std::vector<MultiRun>> generate_samples_gpu(GpuModel& model,
     if (k == 0 && trace != nullptr) {
       trace->kept = std::move(kept);
       trace->plan = pre.plan;
-      if (trace->keep_logits)
+      if (trace->keep_logits) {
         trace->logits.push_back(pre.last_logits);
+      }
     }
     first_logits.push_back(std::move(pre.last_logits));
     parts.push_back(std::move(pre.batch));
   }
   HKV_ASSIGN_OR_RETURN(GpuBatch batch, GpuBatch::merge(model.config(), std::move(parts)));
-  if (trace != nullptr)
+  if (trace != nullptr) {
     trace->cache_bytes = batch.cache_bytes();
+  }
 
   // Sequence b = (sample, config); its first token comes from its sample's prefill logits.
   struct Seq {
@@ -89,9 +92,11 @@ Result<std::vector<MultiRun>> generate_samples_gpu(GpuModel& model,
   };
 
   std::vector<Seq> seqs;
-  for (size_t k = 0; k < samples.size(); ++k)
-    for (size_t i = 0; i < samples[k].configs->size(); ++i)
+  for (size_t k = 0; k < samples.size(); ++k) {
+    for (size_t i = 0; i < samples[k].configs->size(); ++i) {
       seqs.push_back({k, i});
+    }
+  }
   const std::vector<int32_t> no_ban;
   auto is_stop = [&](int32_t t) {
     return std::find(gen0.stop_ids.begin(), gen0.stop_ids.end(), t) != gen0.stop_ids.end();
@@ -105,8 +110,9 @@ Result<std::vector<MultiRun>> generate_samples_gpu(GpuModel& model,
     ConfigRun& run = results[q.sample].runs[q.config];
     run.tokens.push_back(token);
     run.stopped = is_stop(token);
-    if (on_token)
+    if (on_token) {
       on_token(samples.size() == 1 ? q.config : q.sample * 65536 + q.config, token);
+    }
   };
   std::vector<int32_t> tokens(seqs.size());
   for (size_t b = 0; b < seqs.size(); ++b) {
@@ -120,22 +126,26 @@ Result<std::vector<MultiRun>> generate_samples_gpu(GpuModel& model,
   std::vector<float> logits;
   int32_t steps = 0;
   for (int32_t step = 1; step < max_new; ++step) {
-    if (std::all_of(seqs.begin(), seqs.end(), done))
+    if (std::all_of(seqs.begin(), seqs.end(), done)) {
       break;
+    }
     HKV_RETURN_IF_ERROR(check_cancel(gen0, "between decode steps", step));
-    for (size_t b = 0; b < seqs.size(); ++b)
+    for (size_t b = 0; b < seqs.size(); ++b) {
       positions[b] = results[seqs[b].sample].prompt_tokens + step - 1;
+    }
     const std::vector<int32_t>& ban = step < gen0.min_new_tokens ? gen0.stop_ids : no_ban;
     const bool want_logits = trace != nullptr && trace->keep_logits;
     HKV_RETURN_IF_ERROR(
         model.decode_step(batch, tokens, positions, ban, &next, want_logits ? &logits : nullptr));
     ++steps;
-    if (want_logits)
+    if (want_logits) {
       trace->logits.emplace_back(logits.begin(), logits.begin() + model.config().vocab_size);
+    }
     for (size_t b = 0; b < seqs.size(); ++b) {
       tokens[b] = next[b];
-      if (!done(seqs[b]))
+      if (!done(seqs[b])) {
         emit(seqs[b], next[b]);
+      }
     }
   }
   const double decode_ms =

@@ -27,12 +27,15 @@ using kernels::DeviceBuffer;
 using kernels::DType;
 
 Result<DType> parse_compute_dtype(std::string_view name) {
-  if (name == "f16" || name == "fp16" || name == "float16")
+  if (name == "f16" || name == "fp16" || name == "float16") {
     return DType::kF16;
-  if (name == "bf16" || name == "bfloat16")
+  }
+  if (name == "bf16" || name == "bfloat16") {
     return DType::kBf16;
-  if (name == "f32" || name == "fp32" || name == "float32")
+  }
+  if (name == "f32" || name == "fp32" || name == "float32") {
     return DType::kF32;
+  }
   return errorf(StatusCode::kInvalidArgument, "dtype '%.*s', expected f16, bf16 or f32",
                 static_cast<int>(name.size()), name.data());
 }
@@ -90,8 +93,9 @@ Result<std::unique_ptr<GpuModel>> GpuModel::load(const ModelSource& source,
 
 Status GpuModel::ensure_scratch(int64_t rows) {
   Scratch& s = *scratch_;
-  if (s.rows >= rows)
+  if (s.rows >= rows) {
     return Status();
+  }
   const DType d = dtype();
   const LlamaConfig& c = config_;
   const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,

@@ -11,8 +11,9 @@ namespace {
 double overlap(std::span<const int32_t> window, const std::set<int32_t>& target) {
   std::set<int32_t> seen(window.begin(), window.end());
   int64_t common = 0;
-  for (int32_t t : seen)
+  for (int32_t t : seen) {
     common += target.count(t);
+  }
   return target.empty() ? 0.0 : static_cast<double>(common) / static_cast<double>(target.size());
 }
 
@@ -40,8 +41,9 @@ TokenSpan find_span_after_bos(std::span<const int32_t> prompt,
   double best = -1.0;
   TokenSpan span;
   for (int64_t i = 0; i < static_cast<int64_t>(prompt.size()); ++i) {
-    if (prompt[i] != bos_id)
+    if (prompt[i] != bos_id) {
       continue;
+    }
     int64_t start = i + 1;
     int64_t len = std::clamp<int64_t>(static_cast<int64_t>(prompt.size()) - start, 0, n);
     double o = overlap(prompt.subspan(start, len), target);
@@ -78,8 +80,9 @@ HeadScoreAccumulator::HeadScoreAccumulator(DetectionKind kind,
 
 void HeadScoreAccumulator::observe(int32_t layer, int32_t head, std::span<const float> probs) {
   const size_t slot = static_cast<size_t>(layer) * num_heads_ + head;
-  if (!span_.found() || probs.empty())
+  if (!span_.found() || probs.empty()) {
     return;
+  }
   if (kind_ == DetectionKind::kRetrieval) {
     step_top1_[slot] = top_k_indices(probs, 1)[0];
     return;
@@ -93,8 +96,9 @@ void HeadScoreAccumulator::observe(int32_t layer, int32_t head, std::span<const 
 }
 
 void HeadScoreAccumulator::end_step(int32_t generated_token) {
-  if (kind_ != DetectionKind::kRetrieval || !span_.found())
+  if (kind_ != DetectionKind::kRetrieval || !span_.found()) {
     return;
+  }
   for (size_t slot = 0; slot < scores_.size(); ++slot) {
     int64_t i = step_top1_[slot];
     if (i >= span_.begin && i < span_.end && i < static_cast<int64_t>(prompt_ids_.size()) &&

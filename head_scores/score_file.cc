@@ -344,8 +344,9 @@ std::string shipped_scores_dir() {
   std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
     std::filesystem::path installed = exe.parent_path().parent_path() / "share/headkv/head_scores";
-    if (std::filesystem::is_directory(installed, ec))
+    if (std::filesystem::is_directory(installed, ec)) {
       return installed.string();
+    }
   }
   return HKV_SHIPPED_SCORES_DIR;
 }

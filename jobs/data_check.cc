@@ -21,8 +21,9 @@ namespace {
 int64_t index_after_colon(const std::string& key) {
   size_t colon = key.rfind(':');
   const std::string tail = colon == std::string::npos ? key : key.substr(colon + 1);
-  if (tail.empty() || tail.size() > 9 || !std::all_of(tail.begin(), tail.end(), ::isdigit))
+  if (tail.empty() || tail.size() > 9 || !std::all_of(tail.begin(), tail.end(), ::isdigit)) {
     return -1;
+  }
   return std::stoll(tail);
 }
 
@@ -81,8 +82,9 @@ void check_folder(const Need& need, const std::string& data_root, DataFileCheck*
   c->path = dir;
   if (need.benchmark == Benchmark::kNeedle) {
     c->available = count_files_with_suffix(dir, ".txt");
-    if (c->available == 0)
+    if (c->available == 0) {
       c->problem = strformat("haystack folder '%s' has no .txt essays", dir.c_str());
+    }
     return;
   }
   // Heads: needles.jsonl with enough needles, and each needle's part folder with text.
@@ -117,8 +119,9 @@ std::vector<DataFileCheck> check_sweep_data(const ExpandedSweep& sweep,
   std::map<std::string, size_t> index;  // relative -> needs position
   auto need = [&](Benchmark b, std::string relative, bool absolute, int64_t needed) {
     auto [it, added] = index.emplace(relative, needs.size());
-    if (added)
+    if (added) {
       needs.push_back({b, std::move(relative), absolute, 0});
+    }
     needs[it->second].needed = std::max(needs[it->second].needed, needed);
   };
   for (const WorkUnit& u : sweep.units) {
@@ -138,8 +141,9 @@ std::vector<DataFileCheck> check_sweep_data(const ExpandedSweep& sweep,
         break;
       case Benchmark::kHeads: {
         auto options = heads_options_from_json(u.options, "heads unit options");
-        if (!options.ok())
+        if (!options.ok()) {
           break;  // the sweep spec validated them; the worker reports a bad unit
+        }
         const std::string sub =
             u.dataset == kHeadsReasoning ? "haystack_for_detect_r2" : "haystack_for_detect";
         const bool absolute = !options->haystack_root.empty();
@@ -169,15 +173,19 @@ Status data_check_status(const std::vector<DataFileCheck>& checks) {
   std::string problems;
   int count = 0;
   for (const DataFileCheck& c : checks) {
-    if (c.problem.empty())
+    if (c.problem.empty()) {
       continue;
-    if (++count <= 20)
+    }
+    if (++count <= 20) {
       problems += "\n  " + c.relative + ": " + c.problem;
+    }
   }
-  if (count == 0)
+  if (count == 0) {
     return Status();
-  if (count > 20)
+  }
+  if (count > 20) {
     problems += strformat("\n  ... and %d more", count - 20);
+  }
   return errorf(StatusCode::kFailedPrecondition,
                 "sweep data check failed, nothing was queued: %d of %zu data file(s) unusable:%s",
                 count, checks.size(), problems.c_str());

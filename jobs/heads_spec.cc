@@ -43,8 +43,9 @@ Result<std::string> heads_haystack_dir(const std::string& root,
                                        std::string_view kind) {
   const std::string sub =
       kind == kHeadsReasoning ? "haystack_for_detect_r2" : "haystack_for_detect";
-  if (!root.empty())
+  if (!root.empty()) {
     return root + "/" + sub;
+  }
   return find_data_dir("retrieval_haystack/" + sub, data_root);
 }
 

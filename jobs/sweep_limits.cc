@@ -12,8 +12,9 @@ namespace {
 constexpr int64_t kSaturated = std::numeric_limits<int64_t>::max() / 4;
 
 int64_t mul(int64_t a, int64_t b) {
-  if (a == 0 || b == 0)
+  if (a == 0 || b == 0) {
     return 0;
+  }
   return a > kSaturated / b ? kSaturated : a * b;
 }
 
@@ -64,9 +65,10 @@ SweepSize sweep_size(const SweepSpec& spec) {
       continue;
     }
     int64_t points = static_cast<int64_t>(m.budgets.size());
-    if (method_uses_head_scores(m.method))
+    if (method_uses_head_scores(m.method)) {
       points = mul(points,
                    mul(static_cast<int64_t>(m.betas.size()), static_cast<int64_t>(m.temps.size())));
+    }
     size.configs = add(size.configs, points);
   }
   for (const BenchmarkSpec& b : spec.benchmarks) {
@@ -87,12 +89,15 @@ Status check_sweep_limits(const SweepSpec& spec) {
                   "split it into smaller sweeps",
                   static_cast<long long>(value), what, static_cast<long long>(limit));
   };
-  if (size.configs > kMaxConfigsPerSweep)
+  if (size.configs > kMaxConfigsPerSweep) {
     return over("configs (methods x budgets x betas x temps)", size.configs, kMaxConfigsPerSweep);
-  if (size.tasks > kMaxTasksPerSweep)
+  }
+  if (size.tasks > kMaxTasksPerSweep) {
     return over("tasks (samples)", size.tasks, kMaxTasksPerSweep);
-  if (size.result_rows > kMaxResultRowsPerSweep)
+  }
+  if (size.result_rows > kMaxResultRowsPerSweep) {
     return over("result rows (tasks x configs)", size.result_rows, kMaxResultRowsPerSweep);
+  }
   return Status();
 }
 
@@ -121,8 +126,9 @@ Status check_sweep_text(std::string_view text, std::string_view source) {
       leading = false;
     }
     if (quote != 0) {
-      if (c == quote || c == '\n')
+      if (c == quote || c == '\n') {
         quote = 0;
+      }
       continue;
     }
     if (c == '"' || c == '\'') {

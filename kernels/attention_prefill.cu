@@ -61,18 +61,22 @@ __global__ void __launch_bounds__(kThreads)
     for (int j = 0; j < kKeys; ++j) {
       int64_t key = k0 + j;
       float s = 0.0f;
-      for (int d = 0; d < kSlice; ++d)
+      for (int d = 0; d < kSlice; ++d) {
         s += qr[d] * ks[j][lane * kSlice + d];
-      for (int w = kLanes / 2; w > 0; w /= 2)
+      }
+      for (int w = kLanes / 2; w > 0; w /= 2) {
         s += __shfl_xor_sync(0xffffffffu, s, w);
-      if (!active || key > limit || key >= kv_len)
+      }
+      if (!active || key > limit || key >= kv_len) {
         continue;
+      }
       float m_new = fmaxf(m, s);
       float correction = __expf(m - m_new);
       float p = __expf(s - m_new);
       l = l * correction + p;
-      for (int d = 0; d < kSlice; ++d)
+      for (int d = 0; d < kSlice; ++d) {
         acc[d] = acc[d] * correction + p * vs[j][lane * kSlice + d];
+      }
       m = m_new;
     }
   }

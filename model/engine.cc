@@ -104,12 +104,14 @@ Result<std::vector<std::string>> expand_devices(const std::string& spec) {
                     HKV_HAVE_CUDA_STR);
     }
     std::vector<std::string> out;
-    for (int i = 0; i < n; ++i)
+    for (int i = 0; i < n; ++i) {
       out.push_back(strformat("cuda:%d", i));
+    }
     return out;
   }
-  if (spec == "cpu" || spec == "cuda" || spec.rfind("cuda:", 0) == 0)
+  if (spec == "cpu" || spec == "cuda" || spec.rfind("cuda:", 0) == 0) {
     return std::vector<std::string>{spec};
+  }
   return errorf(StatusCode::kInvalidArgument, "device '%s', expected cpu, cuda:N or all",
                 spec.c_str());
 }
@@ -117,8 +119,9 @@ Result<std::vector<std::string>> expand_devices(const std::string& spec) {
 Result<std::unique_ptr<Engine>> load_engine(const ModelSource& source,
                                             const EngineOptions& options) {
   std::string device = options.device;
-  if (device == "auto")
+  if (device == "auto") {
     device = gpu_available() ? "cuda:0" : "cpu";
+  }
   if (device == "cpu") {
     HKV_ASSIGN_OR_RETURN(CpuModel cpu, CpuModel::load(source));
     return std::unique_ptr<Engine>(new CpuEngine(std::move(cpu)));

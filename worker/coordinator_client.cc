@@ -17,14 +17,16 @@ namespace hkv::worker {
 std::string random_request_id() {
   std::random_device rd;
   std::string id;
-  for (int i = 0; i < 4; ++i)
+  for (int i = 0; i < 4; ++i) {
     id += strformat("%08x", rd());
+  }
   return id;
 }
 
 Result<std::unique_ptr<CoordinatorClient>> CoordinatorClient::connect(const ClientOptions& o) {
-  if (o.target.empty())
+  if (o.target.empty()) {
     return errorf(StatusCode::kInvalidArgument, "no coordinator address (HOST:PORT)");
+  }
   std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
   if (!o.tls_ca_file.empty()) {
     HKV_ASSIGN_OR_RETURN(std::string ca, read_file_to_string(o.tls_ca_file));
@@ -51,8 +53,9 @@ Result<Resp> CoordinatorClient::call(const char* name,
     ctx.AddMetadata("authorization", "Bearer " + options_.token);
     Resp response;
     grpc::Status st = rpc(&ctx, request, &response);
-    if (st.ok())
+    if (st.ok()) {
       return response;
+    }
     Status status = proto::from_grpc_status(st);
     bool transient = st.error_code() == grpc::StatusCode::UNAVAILABLE ||
                      st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
@@ -83,8 +86,9 @@ Result<std::optional<v1::Task>> CoordinatorClient::pull_task(const std::string& 
   req.set_worker_id(worker_id);
   HKV_ASSIGN_OR_RETURN(v1::PullTaskResponse r, (call<v1::PullTaskRequest, v1::PullTaskResponse>(
                                                    "PullTask", req, HKV_RPC(PullTask))));
-  if (!r.has_task())
+  if (!r.has_task()) {
     return std::optional<v1::Task>();
+  }
   return std::optional<v1::Task>(r.task());
 }
 
@@ -135,8 +139,9 @@ Result<v1::GetResultsResponse> CoordinatorClient::results(int64_t id) {
     HKV_ASSIGN_OR_RETURN(v1::GetResultsResponse page,
                          (call<v1::GetResultsRequest, v1::GetResultsResponse>(
                              "GetResults", req, HKV_RPC(GetResults))));
-    for (v1::ResultRow& row : *page.mutable_rows())
+    for (v1::ResultRow& row : *page.mutable_rows()) {
       *all.add_rows() = std::move(row);
+    }
     req.set_after_task_id(page.next_after_task_id());
   } while (req.after_task_id() != 0);
   return all;
@@ -150,8 +155,9 @@ Result<v1::ListTasksResponse> CoordinatorClient::list_tasks(int64_t id) {
     HKV_ASSIGN_OR_RETURN(
         v1::ListTasksResponse page,
         (call<v1::ListTasksRequest, v1::ListTasksResponse>("ListTasks", req, HKV_RPC(ListTasks))));
-    for (v1::TaskSummary& t : *page.mutable_tasks())
+    for (v1::TaskSummary& t : *page.mutable_tasks()) {
       *all.add_tasks() = std::move(t);
+    }
     req.set_after_task_id(page.next_after_task_id());
   } while (req.after_task_id() != 0);
   return all;

@@ -27,11 +27,13 @@ Result<std::string> read_haystack(const std::string& dir, int part, int64_t word
   std::vector<std::string> files;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(part_dir, ec)) {
-    if (e.path().extension() == ".txt")
+    if (e.path().extension() == ".txt") {
       files.push_back(e.path().string());
+    }
   }
-  if (ec || files.empty())
+  if (ec || files.empty()) {
     return errorf(StatusCode::kNotFound, "no haystack .txt files in %s", part_dir.c_str());
+  }
   std::sort(files.begin(), files.end());
   std::string text;
   int64_t count = 0;
@@ -54,8 +56,9 @@ std::vector<int32_t> insert_needle(const model::Tokenizer& tok,
                                    int32_t depth,
                                    const DetectOptions& o) {
   std::vector<int32_t> tn = tok.encode(needle, true);
-  if (length == 0)
+  if (length == 0) {
     return tn;
+  }
   std::vector<int32_t> all(haystack_ids.begin(),
                            haystack_ids.begin() + std::min<int64_t>(length, haystack_ids.size()));
   auto ctx = tok.decode(all, false);
@@ -68,8 +71,9 @@ std::vector<int32_t> insert_needle(const model::Tokenizer& tok,
                            : static_cast<int64_t>(tc.size()) * depth / 100;
   if (depth < 100) {
     while (p > 0 &&
-           std::find(o.period_ids.begin(), o.period_ids.end(), tc[p - 1]) == o.period_ids.end())
+           std::find(o.period_ids.begin(), o.period_ids.end(), tc[p - 1]) == o.period_ids.end()) {
       --p;
+    }
   }
   std::vector<int32_t> out(tc.begin(), tc.begin() + p);
   out.insert(out.end(), tn.begin(), tn.end());
@@ -95,10 +99,12 @@ SuccessScore detection_success_score(head_scores::DetectionKind kind) {
 }
 
 Result<head_scores::DetectionKind> parse_detection_kind(std::string_view name) {
-  if (name == "retrieval")
+  if (name == "retrieval") {
     return head_scores::DetectionKind::kRetrieval;
-  if (name == "retrieval-reasoning")
+  }
+  if (name == "retrieval-reasoning") {
     return head_scores::DetectionKind::kRetrievalReasoning;
+  }
   return errorf(StatusCode::kInvalidArgument,
                 "detection kind '%.*s', expected retrieval or retrieval-reasoning",
                 static_cast<int>(name.size()), name.data());
@@ -122,8 +128,9 @@ Result<std::vector<DetectNeedle>> read_detect_needles(const std::string& dir) {
   HKV_ASSIGN_OR_RETURN(std::string text, read_data_file(path));
   std::vector<DetectNeedle> out;
   for (const std::string& line : split(text, '\n')) {
-    if (trim(line).empty())
+    if (trim(line).empty()) {
       continue;
+    }
     HKV_ASSIGN_OR_RETURN(Json j, parse_json(line, path));
     JsonRef r(j, path + ":" + std::to_string(out.size() + 1));
     DetectNeedle n;
@@ -133,8 +140,9 @@ Result<std::vector<DetectNeedle>> read_detect_needles(const std::string& dir) {
     HKV_ASSIGN_OR_RETURN(n.answer, r.get_or<std::string>("answer", n.real_needle));
     out.push_back(std::move(n));
   }
-  if (out.empty())
+  if (out.empty()) {
     return errorf(StatusCode::kNotFound, "%s holds no needles", path.c_str());
+  }
   return out;
 }
 
@@ -156,17 +164,20 @@ Result<DetectTestResult> run_detect_test(model::ObservedDecoder& model,
                                          const std::vector<int32_t>& haystack_ids,
                                          int64_t length,
                                          int32_t depth) {
-  if (!o.success)
+  if (!o.success) {
     return errorf(StatusCode::kInvalidArgument, "run_detect_test: no success scorer");
+  }
   const model::LlamaConfig& c = model.config();
   const bool r2 = o.kind == head_scores::DetectionKind::kRetrievalReasoning;
   // The reference stops after a token whose string is "<0x0A>" (SentencePiece byte fallback);
   // byte-level vocabularies spell newline "Ċ", so they never stop on it (Llama-3 runs all steps).
   std::vector<int32_t> stops;
-  if (auto nl = tok.token_to_id("<0x0A>"))
+  if (auto nl = tok.token_to_id("<0x0A>")) {
     stops.push_back(*nl);
-  if (r2 && tok.spec().eos_id)
+  }
+  if (r2 && tok.spec().eos_id) {
     stops.push_back(*tok.spec().eos_id);
+  }
   std::vector<int32_t> ctx = insert_needle(tok, haystack_ids, nd.needle, length, depth, o);
   HKV_ASSIGN_OR_RETURN(std::string context, tok.decode(ctx, false));
   std::string prompt =
@@ -205,8 +216,9 @@ Result<DetectTestResult> run_detect_test(model::ObservedDecoder& model,
     HKV_ASSIGN_OR_RETURN(input, model.step(input, pos, observer));
     acc.end_step(input);
     generated.push_back(input);
-    if (std::find(stops.begin(), stops.end(), input) != stops.end())
+    if (std::find(stops.begin(), stops.end(), input) != stops.end()) {
       break;
+    }
   }
   out.decode_ms = ms_since(t0);
   HKV_ASSIGN_OR_RETURN(std::string response, tok.decode(generated, true));
@@ -223,8 +235,9 @@ Result<DetectTestResult> run_detect_test(model::ObservedDecoder& model,
 Result<DetectReport> detect_heads(model::ObservedDecoder& model,
                                   const model::Tokenizer& tok,
                                   const DetectOptions& o) {
-  if (!o.success)
+  if (!o.success) {
     return errorf(StatusCode::kInvalidArgument, "detect_heads: no success scorer");
+  }
   const model::LlamaConfig& c = model.config();
   HKV_ASSIGN_OR_RETURN(std::vector<DetectNeedle> needles, read_detect_needles(o.haystack_dir));
   int64_t max_len = *std::max_element(o.lengths.begin(), o.lengths.end());
@@ -241,8 +254,9 @@ Result<DetectReport> detect_heads(model::ObservedDecoder& model,
         ++report.tests_run;
         if (t.kept) {
           ++report.tests_succeeded;
-          for (size_t i = 0; i < lists.size(); ++i)
+          for (size_t i = 0; i < lists.size(); ++i) {
             lists[i].push_back(t.scores[i]);
+          }
         }
         if (o.progress) {
           o.progress(strformat("needle %zu length %lld depth %d: %lld tokens, score %.1f %s -> %s",

@@ -19,8 +19,9 @@ namespace fs = std::filesystem;
 
 std::string safe_name(const std::string& s) {
   std::string out;
-  for (char c : s)
+  for (char c : s) {
     out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
+  }
   return out;
 }
 
@@ -48,8 +49,9 @@ Result<std::string> ReportSpool::put(const v1::ReportResultRequest& report) {
                 report.attempt(), safe_name(report.worker_id()).c_str());
   const std::string path = dir_ + "/" + name, tmp = path + ".tmp";
   std::string bytes;
-  if (!report.SerializeToString(&bytes))
+  if (!report.SerializeToString(&bytes)) {
     return errorf(StatusCode::kInternal, "cannot serialize the report for %s", name.c_str());
+  }
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (f == nullptr) {
     return errorf(StatusCode::kFailedPrecondition, "cannot write '%s': %s", tmp.c_str(),
@@ -59,8 +61,9 @@ Result<std::string> ReportSpool::put(const v1::ReportResultRequest& report) {
                   std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
   std::fclose(f);
   std::error_code ec;
-  if (ok)
+  if (ok) {
     fs::rename(tmp, path, ec);
+  }
   if (!ok || ec) {
     fs::remove(tmp, ec);
     return errorf(StatusCode::kDataLoss, "cannot store the report in '%s' (disk full?)",
@@ -74,8 +77,9 @@ std::vector<std::pair<std::string, v1::ReportResultRequest>> ReportSpool::pendin
   std::error_code ec;
   for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string p = it->path().string();
-    if (p.ends_with(".report"))
+    if (p.ends_with(".report")) {
       paths.push_back(p);
+    }
   }
   std::sort(paths.begin(), paths.end());
   std::vector<std::pair<std::string, v1::ReportResultRequest>> out;

@@ -57,8 +57,9 @@ struct TaskRunner::LoadedModel {
 };
 
 TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
-  if (options_.haystack_dir.empty())
+  if (options_.haystack_dir.empty()) {
     options_.haystack_dir = default_haystack_dir(options_.data_dir);
+  }
 }
 
 TaskRunner::~TaskRunner() = default;
@@ -68,13 +69,15 @@ Result<TaskRunner::LoadedModel*> TaskRunner::model(const std::string& raw_path,
   const char* home = std::getenv("HOME");
   std::string path = home != nullptr ? jobs::expand_home(raw_path, home) : raw_path;
   model::EngineOptions engine = options_.engine;
-  if (!dtype.empty())
+  if (!dtype.empty()) {
     engine.dtype = dtype;
+  }
   // One engine per (model, dtype): a sweep's dtype never silently reuses another's weights.
   std::string key = path + "|" + engine.dtype;
   auto it = models_.find(key);
-  if (it != models_.end())
+  if (it != models_.end()) {
     return it->second.get();
+  }
   auto m = std::make_unique<LoadedModel>();
   m->path = path;
   HKV_ASSIGN_OR_RETURN(model::ModelSource source, model::ModelSource::open(path));
@@ -165,8 +168,9 @@ Result<jobs::Sample> TaskRunner::build_sample(LoadedModel& m, const RunRequest& 
         // leading literal "<|im_start|> ", which is ChatML's own marker).
         std::string text = sample.prompt;
         constexpr std::string_view kMarker = "<|im_start|> ";
-        if (text.rfind(kMarker, 0) == 0)
+        if (text.rfind(kMarker, 0) == 0) {
           text = text.substr(kMarker.size());
+        }
         HKV_ASSIGN_OR_RETURN(sample.prompt, model::render_user_prompt(*m.tokenizer, m.chat, text));
         sample.prompt_ids = m.tokenizer->encode(sample.prompt, false);
         sample.metadata["chat_template"] = "chatml";
@@ -250,8 +254,9 @@ Result<RunOutcome> TaskRunner::run(const RunRequest& r) {
   (void)m->adapter->take_error();  // one left by an earlier task belongs to that task
   Result<RunOutcome> out = run_loaded(*m, r);
   Status tokenizer = m->adapter->take_error();
-  if (!tokenizer.ok())
+  if (!tokenizer.ok()) {
     return tokenizer.with_context("task %s/%s", r.unit.dataset.c_str(), r.unit.sample_key.c_str());
+  }
   return out;
 }
 
@@ -293,8 +298,9 @@ Result<RunOutcome> TaskRunner::run_loaded(LoadedModel& loaded, const RunRequest&
                               : Json();
         if (all.is_array()) {
           for (const Json& x : all) {
-            if (x.is_string())
+            if (x.is_string()) {
               classes.push_back(x.get<std::string>());
+            }
           }
         }
         HKV_ASSIGN_OR_RETURN(c.score,

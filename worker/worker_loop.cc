@@ -50,8 +50,9 @@ bool transient(const Status& s) {
 
 // Sleeps `ms` in short steps, returning early when `stop` turns true.
 void nap(int64_t ms, const std::atomic<bool>& stop) {
-  for (int64_t slept = 0; slept < ms && !stop.load(); slept += 100)
+  for (int64_t slept = 0; slept < ms && !stop.load(); slept += 100) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(100, ms - slept)));
+  }
 }
 
 // Calls `call` until it succeeds or fails for a reason other than an unreachable coordinator,
@@ -62,8 +63,9 @@ auto patiently(const WorkerOptions& o, const std::atomic<bool>& stop, const char
   int64_t backoff_ms = 1000;
   while (true) {
     auto r = call();
-    if (r.ok() || !transient(r.status()) || stop.load())
+    if (r.ok() || !transient(r.status()) || stop.load()) {
       return r;
+    }
     HKV_LOG(kWarning, "worker", "%s: %s; trying again in %lld s", what,
             r.status().message().c_str(), static_cast<long long>(backoff_ms / 1000));
     nap(backoff_ms, stop);
@@ -122,8 +124,9 @@ Status run_worker(const WorkerOptions& o,
     while (!cur.done) {
       cur.cv.wait_for(lock,
                       std::chrono::milliseconds(std::max<int64_t>(50, reg.heartbeat_period_ms())));
-      if (cur.done)
+      if (cur.done) {
         break;
+      }
       v1::HeartbeatRequest hb;
       hb.set_worker_id(id);
       hb.set_task_id(cur.task_id);
@@ -144,13 +147,15 @@ Status run_worker(const WorkerOptions& o,
   while (!stop.load()) {
     auto task = patiently(o, stop, "asking for a task", [&] { return client->pull_task(id); });
     if (!task.ok()) {
-      if (!transient(task.status()))
+      if (!transient(task.status())) {
         result = task.status();
+      }
       break;
     }
     if (!task->has_value()) {
-      if (o.exit_when_idle)
+      if (o.exit_when_idle) {
         break;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(o.idle_poll_ms));
       continue;
     }
@@ -187,8 +192,9 @@ Status run_worker(const WorkerOptions& o,
       HKV_LOG(kError, "worker", "%s; sending without a spool copy",
               spooled.status().to_string().c_str());
       auto reply = patiently(o, stop, "reporting a result", [&] { return client->report(report); });
-      if (!reply.ok())
+      if (!reply.ok()) {
         HKV_LOG(kError, "worker", "result lost: %s", reply.status().to_string().c_str());
+      }
     }
     {
       std::lock_guard<std::mutex> lock(cur.mu);
@@ -196,8 +202,9 @@ Status run_worker(const WorkerOptions& o,
       cur.attempt = 0;
       if (st.ok() && seconds > 0) {
         int64_t tokens = report.prompt_tokens();
-        for (const v1::ConfigResult& c : report.results())
+        for (const v1::ConfigResult& c : report.results()) {
           tokens += c.new_tokens();
+        }
         cur.tokens_per_second = static_cast<double>(tokens) / seconds;
       }
     }

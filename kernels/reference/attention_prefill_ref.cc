@@ -26,18 +26,21 @@ std::vector<float> attention_prefill(const std::vector<float>& q,
       for (int64_t j = 0; j < visible; ++j) {
         const float* kj = &k[(j * num_kv_heads + g) * D];
         double dot = 0;
-        for (int64_t d = 0; d < D; ++d)
+        for (int64_t d = 0; d < D; ++d) {
           dot += static_cast<double>(qi[d]) * kj[d];
+        }
         s[j] = dot * scale;
         m = std::max(m, s[j]);
       }
       double sum = 0;
-      for (int64_t j = 0; j < visible; ++j)
+      for (int64_t j = 0; j < visible; ++j) {
         sum += (s[j] = std::exp(s[j] - m));
+      }
       for (int64_t d = 0; d < D; ++d) {
         double acc = 0;
-        for (int64_t j = 0; j < visible; ++j)
+        for (int64_t j = 0; j < visible; ++j) {
           acc += s[j] * v[(j * num_kv_heads + g) * D + d];
+        }
         out[(i * num_q_heads + h) * D + d] = static_cast<float>(acc / sum);
       }
     }

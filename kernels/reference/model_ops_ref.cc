@@ -17,8 +17,9 @@ std::vector<float> linear(const std::vector<float>& in,
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
       double acc = 0.0;
-      for (int64_t e = 0; e < k; ++e)
+      for (int64_t e = 0; e < k; ++e) {
         acc += static_cast<double>(in[i * k + e]) * weight[j * k + e];
+      }
       out[i * n + j] = round_to(static_cast<float>(acc), out_dtype);
     }
   }
@@ -31,10 +32,12 @@ std::vector<float> embedding(const std::vector<float>& table,
   const int64_t vocab = static_cast<int64_t>(table.size()) / hidden;
   std::vector<float> out(ids.size() * hidden, 0.0f);
   for (size_t t = 0; t < ids.size(); ++t) {
-    if (ids[t] < 0 || ids[t] >= vocab)
+    if (ids[t] < 0 || ids[t] >= vocab) {
       continue;
-    for (int64_t e = 0; e < hidden; ++e)
+    }
+    for (int64_t e = 0; e < hidden; ++e) {
       out[t * hidden + e] = table[ids[t] * hidden + e];
+    }
   }
   return out;
 }
@@ -49,8 +52,9 @@ std::vector<float> score_pool(const std::vector<float>& scores,
   for (int64_t g = 0; g < num_kv_heads; ++g) {
     for (int64_t j = 0; j < n; ++j) {
       float acc = 0.0f;
-      for (int32_t i = 0; i < group; ++i)
+      for (int32_t i = 0; i < group; ++i) {
         acc += scores[(g * group + i) * n + j];
+      }
       out[g * n + j] = round_to(acc / static_cast<float>(group), dtype);
     }
   }
@@ -71,8 +75,9 @@ std::vector<std::vector<float>> attention_probs(const std::vector<float>& q,
     double m = -INFINITY;
     for (int32_t j = 0; j < kv_lens[s]; ++j) {
       double dot = 0.0;
-      for (int32_t e = 0; e < head_dim; ++e)
+      for (int32_t e = 0; e < head_dim; ++e) {
         dot += double(q[qi * head_dim + e]) * k[(int64_t(cu_capacity[s]) + j) * head_dim + e];
+      }
       sc[j] = dot * scale;
       m = std::max(m, sc[j]);
     }
@@ -82,8 +87,9 @@ std::vector<std::vector<float>> attention_probs(const std::vector<float>& q,
       sum += v;
     }
     std::vector<float> row;
-    for (double v : sc)
+    for (double v : sc) {
       row.push_back(static_cast<float>(v / sum));
+    }
     out.push_back(std::move(row));
   }
   return out;

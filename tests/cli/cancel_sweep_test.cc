@@ -44,8 +44,9 @@ methods:
                           v1::ReportResultRequest*) -> Status {
     started.set_value();
     const auto end = Clock::now() + std::chrono::seconds(60);
-    while (!cancelled.load() && Clock::now() < end)
+    while (!cancelled.load() && Clock::now() < end) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     stopped.set_value(Clock::now());
     return cancelled.load() ? errorf(StatusCode::kCancelled, "cancelled")
                             : errorf(StatusCode::kInternal, "never cancelled");

@@ -37,8 +37,9 @@ TEST(DataFileTest, PlainFileWinsOverGz) {
 TEST(DataFileTest, ReadsGzWhenOnlyItExists) {
   testing::TempDir dir;
   std::string text(100000, 'x');
-  for (size_t i = 0; i < text.size(); i += 7)
+  for (size_t i = 0; i < text.size(); i += 7) {
     text[i] = static_cast<char>('a' + i % 26);
+  }
   dir.write("b.json.gz", gzip(text));
   EXPECT_EQ(*existing_data_file(dir.path() + "/b.json"), dir.path() + "/b.json.gz");
   Result<std::string> got = read_data_file(dir.path() + "/b.json");

@@ -107,8 +107,9 @@ TEST(KeepPolicyTest, ThresholdsCountsAndClamps) {
   CompressionConfig pyramid = snap;
   pyramid.method = Method::kPyramidKv;
   const std::vector<int32_t> budgets = pyramid_layer_budgets(64, 8, 4, 1000);
-  for (int32_t l = 0; l < 4; ++l)
+  for (int32_t l = 0; l < 4; ++l) {
     EXPECT_EQ(layer_threshold(pyramid, l, 4, 1000), budgets[l]);
+  }
   EXPECT_GT(budgets.front(), budgets.back());  // the pyramid: more at the bottom
   CompressionConfig ada = snap;
   ada.method = Method::kAdaSnapKv;

@@ -71,8 +71,9 @@ TEST_F(SchedulerTest, RetriedSubmitReturnsTheCommittedSweep) {
 TEST_F(SchedulerTest, PagesCoverEveryTaskAndResultOnce) {
   int64_t sweep = submit("s", 0, 40);
   std::string w = add_worker("a");
-  while (auto a = pull(w))
+  while (auto a = pull(w)) {
     report(success(*a, w));
+  }
   std::set<std::pair<int64_t, int32_t>> rows;
   int64_t after = 0, pages = 0;
   do {
@@ -96,8 +97,9 @@ TEST_F(SchedulerTest, PagesCoverEveryTaskAndResultOnce) {
     int64_t next = 0;
     auto page = scheduler_->list_tasks_page(sweep, after, 500, &next);
     ASSERT_TRUE(page.ok());
-    for (const TaskSummary& t : *page)
+    for (const TaskSummary& t : *page) {
       EXPECT_TRUE(tasks.insert(t.task_id).second);
+    }
     after = next;
   } while (after != 0);
   EXPECT_EQ(tasks.size(), 40u);
@@ -197,8 +199,9 @@ TEST_F(SchedulerTest, ReportsQueuedTogetherAreCommittedIndependently) {
     });
   }
   std::vector<Result<ReportOutcome>> outcomes;
-  for (auto& p : promises)
+  for (auto& p : promises) {
     outcomes.push_back(p.get_future().get());
+  }
   EXPECT_EQ(*outcomes[0], ReportOutcome::kRecorded);
   EXPECT_EQ(outcomes[1].status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(*outcomes[2], ReportOutcome::kDuplicate);

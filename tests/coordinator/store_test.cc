@@ -212,13 +212,15 @@ TEST(StoreTest, StatementsBindAllTypesAndReuse) {
 TEST(StoreTest, PooledStatementsOfTheSameTextNestAndStartAfresh) {
   hkv::testing::TempDir dir;
   Store store = open_ok(dir.path() + "/c.db");
-  for (const char* name : {"a", "b", "c"})
+  for (const char* name : {"a", "b", "c"}) {
     ASSERT_TRUE(insert_sweep(store, name).ok());
+  }
   const char* sql = "SELECT name FROM sweeps ORDER BY id";
   auto names = [&](Statement& stmt) {
     std::string out;
-    while (*stmt.step())
+    while (*stmt.step()) {
       out += stmt.column_text(0);
+    }
     return out;
   };
   {
@@ -267,8 +269,9 @@ TEST(StoreTest, CheckpointsKeepTheWalBounded) {
                              spec)
                     .ok());
   }
-  for (int i = 0; i < 100 && store.checkpoints() == 0; ++i)
+  for (int i = 0; i < 100 && store.checkpoints() == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_GT(store.checkpoints(), 0);
   const auto wal_bytes = std::filesystem::file_size(path + "-wal");
   EXPECT_LT(wal_bytes, 3 * Checkpointer::kWriterCheckpointPages * uintmax_t{4096})

@@ -36,12 +36,15 @@ TEST_P(GemmTest, MatchesNaive) {
   std::mt19937 rng(m * 131 + n * 17 + k);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   std::vector<float> a(m * k), b(n * k), c(m * n), want(m * n);
-  for (auto& v : a)
+  for (auto& v : a) {
     v = dist(rng);
-  for (auto& v : b)
+  }
+  for (auto& v : b) {
     v = dist(rng);
-  for (size_t i = 0; i < c.size(); ++i)
+  }
+  for (size_t i = 0; i < c.size(); ++i) {
     c[i] = want[i] = dist(rng);
+  }
   gemm_f32_nt(a.data(), b.data(), c.data(), m, n, k, accumulate);
   naive_nt(a, b, want, m, n, k, accumulate);
   for (size_t i = 0; i < c.size(); ++i) {

@@ -45,8 +45,9 @@ TEST(CpuModelTest, TinyModelMatchesTransformers) {
       auto model = CpuModel::load(*source);
       ASSERT_TRUE(model.ok()) << model.status().to_string();
       for (const Json& c : (*golden)["cases"]) {
-        if (c["tie"].get<bool>() != tie)
+        if (c["tie"].get<bool>() != tie) {
           continue;
+        }
         std::vector<int32_t> ids = c["ids"].get<std::vector<int32_t>>();
         auto out = model->prefill(ids, 8, /*all_logits=*/true);
         ASSERT_TRUE(out.ok()) << out.status().to_string();
@@ -112,8 +113,9 @@ TEST(CpuModelTest, CancelStopsBetweenDecodeSteps) {
   // Cancelled while the third token is produced: no fourth decode step runs.
   auto run = generate_multi(*model, std::vector<int32_t>{1, 2, 3, 4, 5}, {full, full}, {{}, {}},
                             gen, [&](size_t config, int32_t) {
-                              if (config == 0 && ++tokens == 3)
+                              if (config == 0 && ++tokens == 3) {
                                 cancel = true;
+                              }
                             });
   ASSERT_EQ(run.status().code(), StatusCode::kCancelled) << run.status().to_string();
   EXPECT_NE(run.status().message().find("between decode steps (decode step 3)"), std::string::npos)
@@ -133,8 +135,9 @@ TEST(CpuModelTest, TraceReportsTheEnginesKeptSetsAndFirstLogits) {
   ASSERT_TRUE(model.ok()) << model.status().to_string();
   const LlamaConfig& c = model->config();
   std::vector<int32_t> prompt;
-  for (int i = 0; i < 40; ++i)
+  for (int i = 0; i < 40; ++i) {
     prompt.push_back(1 + (i * 7) % (c.vocab_size - 1));
+  }
   CompressionConfig snap;
   snap.method = Method::kSnapKv;
   snap.budget = 16;
@@ -142,8 +145,9 @@ TEST(CpuModelTest, TraceReportsTheEnginesKeptSetsAndFirstLogits) {
   head.method = Method::kHeadKvR;
   head.head_scores = "retrieval";
   std::vector<int32_t> caps;  // reference layout: per (layer, query head)
-  for (int32_t i = 0; i < c.num_layers * c.num_q_heads; ++i)
+  for (int32_t i = 0; i < c.num_layers * c.num_q_heads; ++i) {
     caps.push_back(2 + i % 9);
+  }
   std::vector<ConfigTrace> trace;
   GenerationConfig gen;
   gen.max_new_tokens = 4;
@@ -159,21 +163,24 @@ TEST(CpuModelTest, TraceReportsTheEnginesKeptSetsAndFirstLogits) {
     int64_t entries = 0;
     for (int32_t l = 0; l < c.num_layers; ++l) {
       std::span<const int32_t> layer_caps;
-      if (i == 1)
+      if (i == 1) {
         layer_caps =
             std::span<const int32_t>(caps).subspan(size_t(l) * c.num_q_heads, c.num_q_heads);
+      }
       auto expected =
           select_positions(prefill->layers[l], c, cc, l, static_cast<int64_t>(prompt.size()),
                            prefill->window_rows, layer_caps, gen.fp16_scores);
       EXPECT_EQ(trace[i].kept[l], expected) << cc.label() << " layer " << l;
-      for (const auto& segment : trace[i].kept[l])
+      for (const auto& segment : trace[i].kept[l]) {
         entries += static_cast<int64_t>(segment.size());
+      }
     }
     EXPECT_EQ(entries, run->runs[i].cache_entries) << cc.label();
     ASSERT_EQ(trace[i].first_decode_top10.size(), 10u);
     EXPECT_EQ(trace[i].first_decode_top10[0].first, run->runs[i].tokens[1]) << cc.label();
-    for (size_t k = 1; k < 10; ++k)
+    for (size_t k = 1; k < 10; ++k) {
       EXPECT_GE(trace[i].first_decode_top10[k - 1].second, trace[i].first_decode_top10[k].second);
+    }
   }
   // HeadKV keeps each head's capacity plus the window.
   EXPECT_EQ(trace[1].kept[0][0].size(), static_cast<size_t>(caps[0] + head.window));

@@ -27,8 +27,9 @@ TEST(PyramidTest, ScheduleTableOfSection2) {
     EXPECT_EQ(caps[0], r.layer0) << "B=" << r.budget;
     EXPECT_EQ(caps[31], r.layer31) << "B=" << r.budget;
     int32_t selected = 0;
-    for (int32_t c : caps)
+    for (int32_t c : caps) {
       selected += c - 8;
+    }
     EXPECT_EQ(selected, r.selected_sum) << "B=" << r.budget;
   }
 }
@@ -50,16 +51,19 @@ TEST(AdaSnapKvTest, CountsOnCraftedScores) {
   // so the flat top-10 takes its 10 entries... but it only has 10 positions: counts {10, 0}
   // capped by the formula: cap = 1 + (4*count + 2) // 5 -> {9, 1}.
   std::vector<float> scores(20, 0.0f);
-  for (int j = 0; j < 10; ++j)
+  for (int j = 0; j < 10; ++j) {
     scores[j] = 0.5f - 0.01f * j;
-  for (int j = 0; j < 10; ++j)
+  }
+  for (int j = 0; j < 10; ++j) {
     scores[10 + j] = 0.001f;
+  }
   std::vector<int32_t> counts = ada_snapkv_counts(scores, 2, 10, 13, 8, false);
   EXPECT_EQ(counts, (std::vector<int32_t>{9, 1}));
   // Equal heads split evenly: each gets 5 of the top-10 -> 1 + (20 + 2) // 5 = 5.
   std::vector<float> even(20);
-  for (int j = 0; j < 10; ++j)
+  for (int j = 0; j < 10; ++j) {
     even[j] = even[10 + j] = 1.0f - 0.05f * j;
+  }
   EXPECT_EQ(ada_snapkv_counts(even, 2, 10, 13, 8, false), (std::vector<int32_t>{5, 5}));
 }
 
@@ -75,8 +79,9 @@ class CompressorModelTest : public ::testing::Test {
     ASSERT_TRUE(cpu.ok());
     cpu_ = std::make_unique<CpuModel>(std::move(cpu).value());
     prompt_.resize(100);
-    for (int i = 0; i < 100; ++i)
+    for (int i = 0; i < 100; ++i) {
       prompt_[i] = 3 + (i * 29) % 150;
+    }
     auto prefill = cpu_->prefill(prompt_, 8, false);
     ASSERT_TRUE(prefill.ok());
     prefill_ = std::move(prefill).value();
@@ -85,8 +90,9 @@ class CompressorModelTest : public ::testing::Test {
   std::vector<int32_t> caps(const CompressionConfig& cc, int32_t per_head) const {
     int32_t segs = cc.layout == CacheLayout::kGqa ? cfg().num_kv_heads : cfg().num_q_heads;
     std::vector<int32_t> c(cfg().num_layers * segs);
-    for (size_t i = 0; i < c.size(); ++i)
+    for (size_t i = 0; i < c.size(); ++i) {
       c[i] = per_head + static_cast<int32_t>(i % 3) * 7;
+    }
     return c;
   }
 
@@ -133,8 +139,9 @@ TEST_F(CompressorModelTest, EntryCountsFollowTheFormulaForEveryMethodAndLayout) 
             continue;
           }
           default:
-            for (int32_t s = 0; s < segs; ++s)
+            for (int32_t s = 0; s < segs; ++s) {
               want += head_caps[l * segs + s] + w;
+            }
         }
         EXPECT_EQ(layer.entries(), want)
             << method_name(m) << " " << cache_layout_name(layout) << " layer " << l;
@@ -158,8 +165,9 @@ TEST_F(CompressorModelTest, SnapKvKeepsTopScoresThenWindow) {
   for (int32_t h = 0; h < cfg().num_q_heads; ++h) {
     std::vector<int32_t> order = order_by_score(&s[h * 92], 92);
     std::vector<int32_t> want(order.begin(), order.begin() + 12);
-    for (int j = 92; j < 100; ++j)
+    for (int j = 92; j < 100; ++j) {
       want.push_back(j);
+    }
     EXPECT_EQ(kept[h], want) << "head " << h;
   }
 }
@@ -172,8 +180,9 @@ TEST_F(CompressorModelTest, ShortPromptIsNotCompressed) {
     auto cache = build_cache(prefill_, cfg(), cc, head_caps, {});
     ASSERT_TRUE(cache.ok()) << cache.status().to_string();
     for (const HeadKvLayer& layer : cache->layers) {
-      for (int32_t h = 0; h < layer.num_heads(); ++h)
+      for (int32_t h = 0; h < layer.num_heads(); ++h) {
         EXPECT_EQ(layer.len(h), 100) << method_name(m);
+      }
     }
   }
 }

@@ -41,8 +41,9 @@ Status open_bytes(const std::vector<uint8_t>& bytes, std::string* path_out = nul
   static int counter = 0;
   std::string path =
       dir.write("f" + std::to_string(counter++) + ".gguf", std::string(bytes.begin(), bytes.end()));
-  if (path_out)
+  if (path_out) {
     *path_out = path;
+  }
   return GgufFile::open(path).status();
 }
 

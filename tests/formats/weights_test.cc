@@ -73,8 +73,9 @@ INSTANTIATE_TEST_SUITE_P(Variants,
 
 TEST(WeightsTest, RopePermutationRoundTrips) {
   std::vector<float> hf(4 * 8 * 3), g(hf.size()), back(hf.size());
-  for (size_t i = 0; i < hf.size(); ++i)
+  for (size_t i = 0; i < hf.size(); ++i) {
     hf[i] = static_cast<float>(i);
+  }
   permute_rope_rows(hf.data(), g.data(), 4, 8, 3);
   EXPECT_NE(g, hf);
   // GGUF row 1 of head 0 is HF row 4 (= head_dim/2): pairs (j, j + half) become adjacent.

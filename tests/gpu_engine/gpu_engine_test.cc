@@ -33,8 +33,9 @@ std::vector<CompressionConfig> all_methods(CacheLayout layout, int32_t budget) {
     cc.method = m;
     cc.budget = budget;
     cc.layout = layout;
-    if (uses_head_scores(m))
+    if (uses_head_scores(m)) {
       cc.head_scores = "test";
+    }
     out.push_back(cc);
   }
   return out;
@@ -43,9 +44,11 @@ std::vector<CompressionConfig> all_methods(CacheLayout layout, int32_t budget) {
 // Uneven HeadKV capacities for `segments` per layer: 10..(10 + 13 s) rows.
 std::vector<int32_t> test_caps(int32_t layers, int32_t segments) {
   std::vector<int32_t> caps;
-  for (int32_t l = 0; l < layers; ++l)
-    for (int32_t s = 0; s < segments; ++s)
+  for (int32_t l = 0; l < layers; ++l) {
+    for (int32_t s = 0; s < segments; ++s) {
       caps.push_back(10 + 13 * ((s + l) % segments));
+    }
+  }
   return caps;
 }
 
@@ -95,8 +98,9 @@ void load_models(Models* m, uint32_t seed, bool graphs = true) {
 std::vector<int32_t> random_ids(int n, int vocab, uint32_t seed) {
   std::mt19937 rng(seed);
   std::vector<int32_t> ids(n);
-  for (int32_t& t : ids)
+  for (int32_t& t : ids) {
     t = static_cast<int32_t>(rng() % vocab);
+  }
   return ids;
 }
 
@@ -138,8 +142,9 @@ TEST(GpuEngineTest, MatchesCpuEngineForEveryMethod) {
       const int32_t S = gqa ? c.num_kv_heads : c.num_q_heads;
       for (int32_t l = 0; l < c.num_layers; ++l) {
         std::span<const int32_t> lc;
-        if (!caps[i].empty())
+        if (!caps[i].empty()) {
           lc = std::span<const int32_t>(caps[i]).subspan(l * S, S);
+        }
         auto want = select_positions(pre->layers[l], c, configs[i], l, pre->num_tokens,
                                      pre->window_rows, lc, true);
         for (int32_t s = 0; s < S; ++s) {
@@ -191,8 +196,9 @@ TEST(GpuEngineTest, DecodeGraphsChangeNothing) {
   auto rb = generate_multi_gpu(*without.gpu, ids, configs, caps, gen, {}, &b);
   ASSERT_TRUE(ra.ok()) << ra.status().to_string();
   ASSERT_TRUE(rb.ok()) << rb.status().to_string();
-  for (size_t i = 0; i < configs.size(); ++i)
+  for (size_t i = 0; i < configs.size(); ++i) {
     EXPECT_EQ(ra->runs[i].tokens, rb->runs[i].tokens) << configs[i].label();
+  }
   EXPECT_EQ(a.logits, b.logits);  // same kernels, same order: bit-identical
 }
 
@@ -212,8 +218,9 @@ TEST(GpuEngineTest, SeveralSamplesDecodeAsOneBatch) {
       {all_methods(CacheLayout::kReference, 16)[1]}};
   std::vector<std::vector<std::vector<int32_t>>> caps;
   std::vector<GpuSampleRequest> requests;
-  for (size_t k = 0; k < prompts.size(); ++k)
+  for (size_t k = 0; k < prompts.size(); ++k) {
     caps.push_back(caps_for(configs[k], c));
+  }
   for (size_t k = 0; k < prompts.size(); ++k) {
     GenerationConfig gen;
     gen.max_new_tokens = 6 + 3 * static_cast<int32_t>(k);
@@ -264,8 +271,9 @@ TEST(GpuEngineTest, ObservedDecoderMatchesCpu) {
       const std::vector<float>& g = rows_gpu[key];
       ASSERT_EQ(g.size(), row.size()) << "layer " << key.first << " head " << key.second;
       ASSERT_EQ(row.size(), 121u + step);
-      for (size_t j = 0; j < row.size(); ++j)
+      for (size_t j = 0; j < row.size(); ++j) {
         ASSERT_NEAR(g[j], row[j], 1e-5) << "layer " << key.first << " head " << key.second;
+      }
     }
     tc = *nc;
     tg = *ng;
@@ -291,27 +299,35 @@ TEST(GpuCompressorTest, KeepsExactlyTheCpuPositionsOnIdenticalInputs) {
   layer.k.resize(c.num_kv_heads * L * c.head_dim);
   layer.v.resize(layer.k.size());
   layer.window_q.resize(int64_t{c.num_q_heads} * W * c.head_dim);
-  for (float& x : layer.k)
+  for (float& x : layer.k) {
     x = f16(nd(rng));
-  for (float& x : layer.v)
+  }
+  for (float& x : layer.v) {
     x = f16(nd(rng));
-  for (float& x : layer.window_q)
+  }
+  for (float& x : layer.window_q) {
     x = f16(2.0f * nd(rng));
+  }
   // GPU layout: k [L, kv, d], window_q [W, H, d], fp16.
   std::vector<uint16_t> k_dev(layer.k.size()), v_dev(layer.v.size()), q_dev(layer.window_q.size());
-  for (int64_t g = 0; g < c.num_kv_heads; ++g)
-    for (int64_t t = 0; t < L; ++t)
+  for (int64_t g = 0; g < c.num_kv_heads; ++g) {
+    for (int64_t t = 0; t < L; ++t) {
       for (int64_t e = 0; e < c.head_dim; ++e) {
         const int64_t src = (g * L + t) * c.head_dim + e,
                       dst = (t * c.num_kv_heads + g) * c.head_dim + e;
         k_dev[dst] = float_to_f16(layer.k[src]);
         v_dev[dst] = float_to_f16(layer.v[src]);
       }
-  for (int64_t h = 0; h < c.num_q_heads; ++h)
-    for (int64_t r = 0; r < W; ++r)
-      for (int64_t e = 0; e < c.head_dim; ++e)
+    }
+  }
+  for (int64_t h = 0; h < c.num_q_heads; ++h) {
+    for (int64_t r = 0; r < W; ++r) {
+      for (int64_t e = 0; e < c.head_dim; ++e) {
         q_dev[(r * c.num_q_heads + h) * c.head_dim + e] =
             float_to_f16(layer.window_q[(h * W + r) * c.head_dim + e]);
+      }
+    }
+  }
   auto stream = kernels::CudaStream::create();
   ASSERT_TRUE(stream.ok());
   auto up = [&](const std::vector<uint16_t>& v) {
@@ -331,8 +347,9 @@ TEST(GpuCompressorTest, KeepsExactlyTheCpuPositionsOnIdenticalInputs) {
       configs.push_back(avg);
       auto caps = caps_for(configs, c);
       std::vector<CacheLayout> layouts;
-      for (const auto& cc : configs)
+      for (const auto& cc : configs) {
         layouts.push_back(cc.storage_layout());
+      }
       auto batch = GpuBatch::create(c, layouts, kernels::DType::kF16, stream->get());
       ASSERT_TRUE(batch.ok());
       auto comp =
@@ -349,8 +366,9 @@ TEST(GpuCompressorTest, KeepsExactlyTheCpuPositionsOnIdenticalInputs) {
         const int32_t S = gqa ? c.num_kv_heads : c.num_q_heads;
         for (int32_t l = 0; l < c.num_layers; ++l) {
           std::span<const int32_t> lc;
-          if (!caps[i].empty())
+          if (!caps[i].empty()) {
             lc = std::span<const int32_t>(caps[i]).subspan(l * S, S);
+          }
           auto want = select_positions(layer, c, configs[i], l, L, W, lc, true);
           for (int32_t s = 0; s < S; ++s) {
             ASSERT_EQ(kept[i][l][s], want[s])

@@ -27,8 +27,9 @@ TEST(SweepLimitsTest, YamlAliasBombIsRejectedFast) {
   std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i <= 9; ++i) {
     text += strformat("a%d: &a%d [", i, i);
-    for (int k = 0; k < 10; ++k)
+    for (int k = 0; k < 10; ++k) {
       text += strformat("%s*a%d", k ? ", " : "", i - 1);
+    }
     text += "]\n";
   }
   auto t0 = std::chrono::steady_clock::now();
@@ -73,8 +74,9 @@ TEST(SweepLimitsTest, HugeNeedleRangeIsRejectedNotAllocated) {
 TEST(SweepLimitsTest, TooManyTasksAreRejected) {
   // 30 datasets x 10000 lengths x 11 depths = 3.3M tasks.
   std::string datasets;
-  for (int i = 0; i < 30; ++i)
+  for (int i = 0; i < 30; ++i) {
     datasets += strformat("%sh%d", i ? ", " : "", i);
+  }
   std::string text = std::string(kHead) + "benchmarks:\n  - {benchmark: needle, datasets: [" +
                      datasets + "], lengths: {start: 1, stop: 10000, step: 1}, depths: 11}\n" +
                      "methods: [{method: FullKV}]\n";
@@ -88,8 +90,9 @@ TEST(SweepLimitsTest, DeepNestingAndHugeTextAreRejectedBeforeParsing) {
   EXPECT_EQ(parse_sweep_spec(std::string(100000, '['), "deep.yaml").status().code(),
             StatusCode::kInvalidArgument);
   std::string indented = "a:\n";
-  for (int i = 0; i < 300; ++i)
+  for (int i = 0; i < 300; ++i) {
     indented += "- ";
+  }
   indented += "x\n";
   EXPECT_NE(parse_sweep_spec(indented, "indent.yaml").status().message().find("indented deeper"),
             std::string::npos);

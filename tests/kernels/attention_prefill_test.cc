@@ -72,8 +72,9 @@ TEST_P(AttentionPrefillGpuTest, MatchesReference) {
   std::normal_distribution<float> dist(0.0f, 1.0f);
   auto random = [&](int64_t n) {
     std::vector<float> x(n);
-    for (float& e : x)
+    for (float& e : x) {
       e = dist(rng);
+    }
     // Round through the storage dtype so host and device see identical inputs.
     return decode(encode(x, c.dtype), n, c.dtype);
   };

@@ -31,8 +31,9 @@ std::vector<uint8_t> random_input(int64_t n, DType dtype, uint32_t seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> dist(0.0f, 1000.0f);
   std::vector<float> f(n);
-  for (auto& v : f)
+  for (auto& v : f) {
     v = dist(rng) * (rng() % 2 ? 1e-6f : 1.0f);
+  }
   std::vector<uint8_t> raw(n * 4);
   std::memcpy(raw.data(), f.data(), raw.size());
   return dtype == DType::kF32 ? raw : reference::convert(raw, n, DType::kF32, dtype);

@@ -94,8 +94,9 @@ TEST_P(ModelOpsGpuTest, EmbeddingAndScorePool) {
   HKV_ASSERT_OK_AND_ASSIGN(flag, download_ints(flag_d, stream.get()));
   EXPECT_EQ(flag[0], 1);
 
-  if (d == DType::kF32)
+  if (d == DType::kF32) {
     return;  // score pooling is 16-bit only
+  }
   const int32_t H = 8, KV = 2;
   const int64_t n = 333;
   auto scores = testing::random_values(H * n, d, 9, 0.01f);
@@ -118,9 +119,11 @@ TEST_P(ModelOpsGpuTest, ArgmaxSkipsBannedIds) {
   auto plain = reference::argmax(logits, rows, vocab);
   std::vector<int32_t> banned = {plain[0], plain[1], plain[2], 17};
   auto masked = logits;
-  for (int64_t r = 0; r < rows; ++r)
-    for (int32_t b : banned)
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int32_t b : banned) {
       masked[r * vocab + b] = -INFINITY;
+    }
+  }
   auto want = reference::argmax(masked, rows, vocab);
   HKV_ASSERT_OK_AND_ASSIGN(auto l_d, upload(logits, d, stream.get()));
   HKV_ASSERT_OK_AND_ASSIGN(auto b_d, upload_ints(banned, stream.get()));
@@ -152,8 +155,9 @@ TEST_P(ModelOpsGpuTest, DecodeAndAppendFollowTheBatchMaps) {
   const std::vector<int32_t> src_row = {0, 0, 1, 1, 2, 3};  // seq * KV + kv head
   const std::vector<int32_t> lens = {5, 9, 1, 300, 17, 2};
   std::vector<int32_t> cu = {0};
-  for (int32_t l : lens)
+  for (int32_t l : lens) {
     cu.push_back(cu.back() + l + 1);  // one row of room each
+  }
   const int32_t rows = cu.back();
   auto k = testing::random_values(rows * D, d, 11);
   auto v = testing::random_values(rows * D, d, 12);

@@ -34,12 +34,13 @@ TEST(CompressionConvertTest, UnknownValuesAreInvalidArgumentNamingTheField) {
   for (auto [field, value] : {std::pair{"method", "QuantKV"}, std::pair{"pooling", "minpool"},
                               std::pair{"layout", "paged"}}) {
     v1::CompressionConfig bad = wire;
-    if (std::string(field) == "method")
+    if (std::string(field) == "method") {
       bad.set_method(value);
-    else if (std::string(field) == "pooling")
+    } else if (std::string(field) == "pooling") {
       bad.set_pooling(value);
-    else
+    } else {
       bad.set_layout(value);
+    }
     Result<compression::CompressionConfig> c = from_proto(bad);
     EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument) << field;
     EXPECT_NE(c.status().message().find(std::string("CompressionConfig.") + field),

@@ -233,8 +233,9 @@ TinyModel write_tiny_model(const std::string& dir, const TinyModelOptions& o) {
       }
     }
     if (o.half) {  // store exactly what the files hold
-      for (float& x : v)
+      for (float& x : v) {
         x = f16_to_float(float_to_f16(x));
+      }
     }
     std::string hf_name = model::hf_tensor_name(id, layer);
     shards[o.sharded ? (shard++ % 2) : 0][hf_name] = {o.half ? "F16" : "F32", shape,
@@ -273,8 +274,9 @@ TinyModel write_tiny_model(const std::string& dir, const TinyModelOptions& o) {
     for (int s = 0; s < 2; ++s) {
       std::string name = "model-0000" + std::to_string(s + 1) + "-of-00002.safetensors";
       write_safetensors(m.hf_dir + "/" + name, shards[s]);
-      for (const auto& [tensor, raw] : shards[s])
+      for (const auto& [tensor, raw] : shards[s]) {
         index["weight_map"][tensor] = name;
+      }
     }
     std::ofstream(m.hf_dir + "/model.safetensors.index.json") << dump_json(index, 2);
   }

@@ -39,15 +39,6 @@ int64_t decode_weight_bytes(const model::LlamaConfig& c, int64_t elem) {
   return c.tie_word_embeddings ? all : all - table;
 }
 
-double prefill_flops(const model::LlamaConfig& c, int64_t L) {
-  const double h = c.hidden_size, qd = double(c.num_q_heads) * c.head_dim,
-               kvd = double(c.num_kv_heads) * c.head_dim, im = c.intermediate_size;
-  const double per_token = c.num_layers * (2 * h * qd + 4 * h * kvd + 2 * qd * h + 6 * h * im);
-  const double attention = c.num_layers * 2.0 * double(L) * double(L) * c.head_dim *
-                           c.num_q_heads;  // causal QK^T + PV: 4 L^2 d H / 2
-  return per_token * double(L) + attention + 2.0 * h * c.vocab_size;
-}
-
 int64_t kv_bytes_per_entry(const model::LlamaConfig& c, int64_t elem) {
   return int64_t{c.head_dim} * 2 * elem;  // K and V
 }
@@ -307,7 +298,24 @@ Status run_phases(BenchRun* b) {
 
 }  // namespace
 
+double prefill_flops(const model::LlamaConfig& c, int64_t L) {
+  const double h = c.hidden_size, qd = double(c.num_q_heads) * c.head_dim,
+               kvd = double(c.num_kv_heads) * c.head_dim, im = c.intermediate_size;
+  const double per_token = c.num_layers * (2 * h * qd + 4 * h * kvd + 2 * qd * h + 6 * h * im);
+  const double attention = c.num_layers * 2.0 * double(L) * double(L) * c.head_dim *
+                           c.num_q_heads;  // causal QK^T + PV: 4 L^2 d H / 2
+  return per_token * double(L) + attention + 2.0 * h * c.vocab_size;
+}
+
 int run_bench(const BenchOptions& o) {
+  if (o.device == "cpu") {
+    return run_bench_cpu(o);
+  }
+  if (o.device != "cuda") {
+    return fail(errorf(StatusCode::kInvalidArgument,
+                       "bench --device: unknown device '%s' (expected cuda or cpu)",
+                       o.device.c_str()));
+  }
   if (o.what != "all" && o.what != "ceilings" && o.what != "prefill" && o.what != "decode" &&
       o.what != "sweep") {
     return fail(errorf(StatusCode::kInvalidArgument,

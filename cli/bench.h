@@ -11,6 +11,7 @@
 
 #include "common/status.h"
 #include "compression/config.h"
+#include "formats/config.h"
 
 namespace hkv::cli {
 
@@ -23,9 +24,19 @@ struct BenchOptions {
   std::string head_scores;   // HeadKV-R2 score file for the sweep (else the sweep has none)
   std::string what = "all";  // all | ceilings | prefill | decode | sweep
   std::string out = "bench.json";
+  std::string device = "cuda";  // cuda | cpu (bench_cpu.cc: SGEMM rate and prefill)
 };
 
 int run_bench(const BenchOptions& options);
+
+// `headkv bench --device cpu`: the machine's SGEMM rate through the engine's GEMM (OpenBLAS,
+// split over headkv's threads) and the CPU engine's prefill of --tokens random ids, median of
+// --runs after a warm-up, with its rate as a fraction of the SGEMM rate.
+int run_bench_cpu(const BenchOptions& options);
+
+// FLOPs of a prefill of L tokens: every projection, causal attention (QK^T and PV over the
+// visible half) and the LM head of the last token.
+double prefill_flops(const model::LlamaConfig& config, int64_t L);
 
 // The sweep phase's grid, built by the sweep expansion (jobs::expand_method_grid): FullKV;
 // HeadKV-R2 at budget 128 with betas 1.005 .. 2.0 when `head_scores` is given; SnapKV, PyramidKV

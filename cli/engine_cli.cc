@@ -157,7 +157,9 @@ void add_gpu_commands(CLI::App& app, EngineCli* c) {
   c->compare_cmd->add_option("--out", g.out_dir, "Output directory");
 
   c->bench_cmd = app.add_subcommand(
-      "bench", "GPU benchmarks: ceilings, prefill, decode, a 12-config sweep (bench/RESULTS.md)");
+      "bench",
+      "Benchmarks (bench/RESULTS.md): GPU ceilings, prefill, decode, a 12-config sweep; or "
+      "--device cpu");
   auto& b = c->bench;
   c->bench_cmd->add_option("--model", b.model, "Model folder or .gguf");
   c->bench_cmd->add_option("--dtype", b.dtype, "bf16 | f16");
@@ -167,6 +169,8 @@ void add_gpu_commands(CLI::App& app, EngineCli* c) {
   c->bench_cmd->add_option("--head-scores", b.head_scores, "HeadKV-R2 score file for the sweep");
   c->bench_cmd->add_option("--what", b.what, "all | ceilings | prefill | decode | sweep");
   c->bench_cmd->add_option("--out", b.out, "JSON results file");
+  c->bench_cmd->add_option("--device", b.device,
+                           "cuda (default) | cpu: the CPU engine's prefill and SGEMM rate");
 }
 
 }  // namespace

@@ -1,15 +1,36 @@
 // The `headkv` command: flags -> options -> one subcommand. Every subcommand has --help.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <unistd.h>
 
 #include "cli/doctor.h"
 #include "cli/engine_cli.h"
 #include "cli/fetch_cli.h"
 #include "cli/sweep_cli.h"
 #include "common/logging.h"
+#include "cpu_engine/cpu_blas.h"
+
+namespace {
+
+// OpenBLAS chose its kernels when it loaded; when it fell back to a generic pre-AVX core on a CPU
+// with AVX2 or AVX-512 (cpu_blas.h), run again with OPENBLAS_CORETYPE naming the right one.
+void reexec_with_better_blas(char** argv) {
+  const std::string core = hkv::model::better_blas_coretype();
+  if (core.empty()) {
+    return;
+  }
+  setenv("OPENBLAS_CORETYPE", core.c_str(), 1);
+  execv("/proc/self/exe", argv);
+  std::fprintf(stderr, "headkv: warning: could not restart with OPENBLAS_CORETYPE=%s\n",
+               core.c_str());  // execv returned: carry on with the generic kernels
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  reexec_with_better_blas(argv);
   CLI::App app{"headkv: head-level KV-cache compression research at scale"};
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", hkv::cli::version_line());

@@ -40,4 +40,15 @@ std::vector<int32_t> keep_counts(const CompressionConfig& config,
                                  std::span<const int32_t> layer_head_caps,
                                  const std::function<std::vector<int32_t>()>& ada_counts);
 
+// Ada-SnapKV's per-segment prefix counts for one layer (§3): `scores` [num_heads, n] (the window
+// scores of the n = L - window prefix positions), the reference's fp16 rounding steps when
+// `fp16`. Both compressors use this rule: the CPU one calls it, the GPU one runs the same steps in
+// kernels/ada_counts.cu (checked against it in tests/kernels).
+std::vector<int32_t> ada_snapkv_counts(const std::vector<float>& scores,
+                                       int32_t num_heads,
+                                       int64_t n,
+                                       int32_t budget,
+                                       int32_t window,
+                                       bool fp16);
+
 }  // namespace hkv::compression

@@ -1,5 +1,6 @@
 // Forward pass. Shapes: hidden H, q width Hq*D, kv width Hkv*D; activations are row-major
-// [rows, width]. Attention softmax and RMSNorm follow transformers' float32 math.
+// [rows, width]. RMSNorm follows transformers' float32 math; softmax and SwiGLU are vectorised
+// (softmax.h).
 #include "cpu_engine/cpu_model.h"
 
 #include <algorithm>
@@ -7,28 +8,43 @@
 #include <cstring>
 #include <limits>
 
+#include "common/parallel.h"
 #include "cpu_engine/cpu_blas.h"
+#include "cpu_engine/softmax.h"
 
 namespace hkv::model {
 namespace {
 
-float silu(float x) {
-  return x / (1.0f + std::exp(-x));
-}
+// Query rows per block of the causal prefill attention: a task's score scratch is
+// [kAttnBlock, n].
+constexpr int64_t kAttnBlock = 128;
 
-// Numerically stable softmax over `n` entries in place.
-void softmax(float* x, int64_t n) {
-  float m = -std::numeric_limits<float>::infinity();
-  for (int64_t i = 0; i < n; ++i)
-    m = std::max(m, x[i]);
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - m);
-    sum += x[i];
+// One block of causal attention for one query head: for query rows [i0, i1),
+// S = Q K[0, i1)^T * scale (one GEMM), each row's softmax over its visible keys, then
+// O = S V[0, i1) (one GEMM; the masked entries are exact zeros). Per element the same dot
+// products, in the same order, as one [n, n] GEMM with a masked softmax: only the keys no row of
+// the block can see are skipped.
+void causal_attention_block(const float* q,  // [n, ldq]: this head's D columns
+                            int64_t ldq,
+                            const float* k,  // [n, D]
+                            const float* v,  // [n, D]
+                            float* out,      // [n, ldo]: this head's D columns
+                            int64_t ldo,
+                            int64_t i0,
+                            int64_t i1,
+                            int64_t D,
+                            float scale,
+                            std::vector<float>* scratch) {
+  const int64_t rows = i1 - i0;
+  scratch->resize(rows * i1);
+  float* s = scratch->data();  // [rows, i1]
+  gemm_f32_strided(q + i0 * ldq, ldq, k, D, true, s, i1, rows, i1, D, scale, false);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t visible = i0 + r + 1;
+    softmax_inplace(&s[r * i1], visible);
+    std::fill(&s[r * i1 + visible], &s[r * i1 + i1], 0.0f);
   }
-  float inv = static_cast<float>(1.0 / sum);
-  for (int64_t i = 0; i < n; ++i)
-    x[i] *= inv;
+  gemm_f32_strided(s, i1, v, D, false, out + i0 * ldo, ldo, rows, D, i1, 1.0f, false);
 }
 
 }  // namespace
@@ -47,12 +63,14 @@ void CpuModel::rms_norm(const float* x, const HostTensor& w, float* out, int64_t
     const float* xr = x + r * h;
     float* o = out + r * h;
     float ss = 0.0f;
-    for (int64_t i = 0; i < h; ++i)
+    for (int64_t i = 0; i < h; ++i) {
       ss += xr[i] * xr[i];
+    }
     float scale =
         1.0f / std::sqrt(ss / static_cast<float>(h) + static_cast<float>(config_.rms_norm_eps));
-    for (int64_t i = 0; i < h; ++i)
+    for (int64_t i = 0; i < h; ++i) {
       o[i] = w.data[i] * (xr[i] * scale);
+    }
   }
 }
 
@@ -62,8 +80,9 @@ void CpuModel::mlp_residual(const LayerWeights& L, float* x, int64_t rows) const
   rms_norm(x, L.ffn_norm, xn.data(), rows);
   gemm_f32_nt(xn.data(), L.w_gate.data.data(), gate.data(), rows, f, h, false);
   gemm_f32_nt(xn.data(), L.w_up.data.data(), up.data(), rows, f, h, false);
-  for (int64_t i = 0; i < rows * f; ++i)
-    gate[i] = silu(gate[i]) * up[i];
+  parallel_for(rows * f, 16384, [&](int64_t begin, int64_t end) {
+    silu_mul_inplace(&gate[begin], &up[begin], end - begin);
+  });
   gemm_f32_nt(gate.data(), L.w_down.data.data(), x, rows, h, f, /*accumulate=*/true);
 }
 
@@ -97,7 +116,7 @@ Result<PrefillOutput> CpuModel::prefill(std::span<const int32_t> ids,
   out.window_rows = static_cast<int32_t>(std::min<int64_t>(window, n));
   out.layers.resize(c.num_layers);
 
-  std::vector<float> x(n * h), xn(n * h), q(n * qw), k(n * kvw), v(n * kvw), attn(n * qw), s(n * n);
+  std::vector<float> x(n * h), xn(n * h), q(n * qw), k(n * kvw), v(n * kvw), attn(n * qw);
   for (int64_t t = 0; t < n; ++t) {
     std::memcpy(&x[t * h], &weights_.token_embd.data[static_cast<int64_t>(ids[t]) * h],
                 sizeof(float) * h);
@@ -108,10 +127,12 @@ Result<PrefillOutput> CpuModel::prefill(std::span<const int32_t> ids,
     gemm_f32_nt(xn.data(), L.wq.data.data(), q.data(), n, qw, h, false);
     gemm_f32_nt(xn.data(), L.wk.data.data(), k.data(), n, kvw, h, false);
     gemm_f32_nt(xn.data(), L.wv.data.data(), v.data(), n, kvw, h, false);
-    for (int64_t t = 0; t < n; ++t) {
-      rope_.apply(&q[t * qw], static_cast<int>(Hq), t);
-      rope_.apply(&k[t * kvw], static_cast<int>(Hkv), t);
-    }
+    parallel_for(n, 64, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        rope_.apply(&q[t * qw], static_cast<int>(Hq), t);
+        rope_.apply(&k[t * kvw], static_cast<int>(Hkv), t);
+      }
+    });
     PrefillLayer& P = out.layers[l];
     P.k.resize(Hkv * n * D);
     P.v.resize(Hkv * n * D);
@@ -130,16 +151,17 @@ Result<PrefillOutput> CpuModel::prefill(std::span<const int32_t> ids,
       }
     }
     // Causal attention per query head: S = Q_h K_g^T * scale, masked, softmax, O_h = S V_g.
-    for (int64_t qh = 0; qh < Hq; ++qh) {
-      const float* kg = &P.k[(qh / G) * n * D];
-      const float* vg = &P.v[(qh / G) * n * D];
-      gemm_f32_strided(&q[qh * D], qw, kg, D, true, s.data(), n, n, n, D, scale, false);
-      for (int64_t i = 0; i < n; ++i) {
-        softmax(&s[i * n], i + 1);
-        std::fill(&s[i * n + i + 1], &s[i * n] + n, 0.0f);
+    // Tasks are (head, query block), the longest blocks first.
+    const int64_t blocks = (n + kAttnBlock - 1) / kAttnBlock;
+    parallel_for(Hq * blocks, 1, [&](int64_t t0, int64_t t1) {
+      thread_local std::vector<float> scratch;
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t qh = t % Hq, i0 = (blocks - 1 - t / Hq) * kAttnBlock;
+        causal_attention_block(&q[qh * D], qw, &P.k[(qh / G) * n * D], &P.v[(qh / G) * n * D],
+                               &attn[qh * D], qw, i0, std::min(n, i0 + kAttnBlock), D, scale,
+                               &scratch);
       }
-      gemm_f32_strided(s.data(), n, vg, D, false, &attn[qh * D], qw, n, D, n, 1.0f, false);
-    }
+    });
     gemm_f32_nt(attn.data(), L.wo.data.data(), x.data(), n, h, qw, /*accumulate=*/true);
     mlp_residual(L, x.data(), n);
   }
@@ -166,7 +188,7 @@ Status CpuModel::decode(std::span<const int32_t> tokens,
   const int64_t h = c.hidden_size, D = c.head_dim, Hq = c.num_q_heads, Hkv = c.num_kv_heads;
   const int64_t qw = Hq * D, kvw = Hkv * D, G = Hq / Hkv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-  std::vector<float> x(b * h), xn(b * h), q(b * qw), k(b * kvw), v(b * kvw), attn(b * qw), s;
+  std::vector<float> x(b * h), xn(b * h), q(b * qw), k(b * kvw), v(b * kvw), attn(b * qw);
   for (int64_t i = 0; i < b; ++i) {
     if (tokens[i] < 0 || tokens[i] >= c.vocab_size) {
       return errorf(StatusCode::kInvalidArgument, "decode: token id %d outside the vocab",
@@ -190,13 +212,20 @@ Status CpuModel::decode(std::span<const int32_t> tokens,
         int64_t kh = cache.layout == CacheLayout::kReference ? seg / G : seg;
         HKV_RETURN_IF_ERROR(layer.append(seg, &k[i * kvw + kh * D], &v[i * kvw + kh * D]));
       }
-      for (int64_t qh = 0; qh < Hq; ++qh) {
-        int32_t seg = cache.segment_for_query_head(static_cast<int32_t>(qh));
-        int64_t len = layer.len(seg);
+    }
+    // Attention per (sequence, query head); on one thread when an observer watches the rows.
+    parallel_for(b * Hq, observer != nullptr ? b * Hq : 1, [&](int64_t t0, int64_t t1) {
+      thread_local std::vector<float> s;
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t i = t / Hq, qh = t % Hq;
+        const HeadKvCache& cache = *caches[i];
+        const HeadKvLayer& layer = cache.layers[l];
+        const int32_t seg = cache.segment_for_query_head(static_cast<int32_t>(qh));
+        const int64_t len = layer.len(seg);
         s.resize(len);
         gemm_f32_strided(&q[i * qw + qh * D], D, layer.k_head(seg), D, true, s.data(), len, 1, len,
                          D, scale, false);
-        softmax(s.data(), len);
+        softmax_inplace(s.data(), len);
         if (observer != nullptr) {
           (*observer)(static_cast<size_t>(i), l, static_cast<int32_t>(qh),
                       std::span<const float>(s.data(), len));
@@ -204,7 +233,7 @@ Status CpuModel::decode(std::span<const int32_t> tokens,
         gemm_f32_strided(s.data(), len, layer.v_head(seg), D, false, &attn[i * qw + qh * D], D, 1,
                          D, len, 1.0f, false);
       }
-    }
+    });
     gemm_f32_nt(attn.data(), L.wo.data.data(), x.data(), b, h, qw, /*accumulate=*/true);
     mlp_residual(L, x.data(), b);
   }

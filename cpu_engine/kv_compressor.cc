@@ -13,10 +13,6 @@
 namespace hkv::model {
 namespace {
 
-float round_f16(float x) {
-  return f16_to_float(float_to_f16(x));
-}
-
 std::vector<int32_t> all_positions(int64_t n) {
   std::vector<int32_t> v(n);
   std::iota(v.begin(), v.end(), 0);
@@ -24,43 +20,6 @@ std::vector<int32_t> all_positions(int64_t n) {
 }
 
 }  // namespace
-
-std::vector<int32_t> ada_snapkv_counts(const std::vector<float>& scores,
-                                       int32_t num_heads,
-                                       int64_t n,
-                                       int32_t budget,
-                                       int32_t window,
-                                       bool fp16) {
-  const int64_t C = budget - window;
-  auto rnd = [&](float x) { return fp16 ? round_f16(x) : x; };
-  // Normalised, per-head sorted scores, flattened head-major.
-  std::vector<float> adj(static_cast<size_t>(num_heads) * n);
-  for (int32_t h = 0; h < num_heads; ++h) {
-    const float* s = &scores[static_cast<int64_t>(h) * n];
-    std::vector<int32_t> order = order_by_score(s, n);
-    float top = 0.0f, all = 0.0f;
-    for (int64_t t = 0; t < n; ++t) {
-      all += s[order[t]];
-      if (t < C) {
-        top += s[order[t]];
-      }
-    }
-    float r = rnd(rnd(top) / rnd(all));
-    for (int64_t t = 0; t < n; ++t) {
-      adj[static_cast<int64_t>(h) * n + t] = rnd(s[order[t]] * r);
-    }
-  }
-  std::vector<int32_t> flat = order_by_score(adj.data(), static_cast<int64_t>(adj.size()));
-  std::vector<int32_t> counts(num_heads, 0);
-  for (int64_t i = 0; i < num_heads * C; ++i) {
-    ++counts[flat[i] / n];
-  }
-  const int32_t floor_cap = static_cast<int32_t>(static_cast<double>(C) * 0.2);
-  for (int32_t& c : counts) {
-    c = floor_cap + (4 * c + 2) / 5;  // round_half_even(count * 0.8f): no ties occur for 0.8
-  }
-  return counts;
-}
 
 std::vector<std::vector<int32_t>> select_positions(const PrefillLayer& layer,
                                                    const LlamaConfig& config,

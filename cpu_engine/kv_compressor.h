@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "compression/keep_policy.h"
 #include "cpu_engine/compression_config.h"
 #include "cpu_engine/cpu_model.h"
 #include "cpu_engine/kv_cache.h"
@@ -15,17 +16,10 @@
 
 namespace hkv::model {
 
-// PyramidKV's per-layer totals (selected + window) for one sample of length `num_tokens`, with the
-// reference's fixed beta 20 and floored steps; recomputed per sample (our documented deviation).
+// The keep rule's pieces (compression/keep_policy.h): PyramidKV's per-layer totals and
+// Ada-SnapKV's per-head counts.
+using compression::ada_snapkv_counts;
 using compression::pyramid_layer_budgets;
-
-// Ada-SnapKV's per-head selected counts for one layer (§3): scores [num_heads, n].
-std::vector<int32_t> ada_snapkv_counts(const std::vector<float>& scores,
-                                       int32_t num_heads,
-                                       int64_t n,
-                                       int32_t budget,
-                                       int32_t window,
-                                       bool fp16);
 
 struct CompressionOptions {
   bool fp16_scores = true;   // emulate the reference's fp16 rounding steps (§0.4)

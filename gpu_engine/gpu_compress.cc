@@ -1,6 +1,6 @@
 // Per-layer compression on the GPU. Score slots persist across layers (same sizes every layer);
-// Ada-SnapKV's head allocation runs on the host over the fp16 scores (ada_snapkv_counts, the CPU
-// engine's code), everything else stays on the device.
+// everything runs on the device, Ada-SnapKV's head allocation included (kernels/ada_counts.h);
+// the per-segment keep counts come back to the host to size the layer's caches.
 #include "gpu_engine/gpu_compress.h"
 
 #include <algorithm>
@@ -10,8 +10,9 @@
 #include <span>
 #include <tuple>
 
-#include "common/half.h"
+#include "compression/keep_policy.h"
 #include "cpu_engine/kv_compressor.h"
+#include "kernels/ada_counts.h"
 #include "kernels/convert.h"
 #include "kernels/device_buffer.h"
 #include "kernels/kv_cache_ops.h"
@@ -38,8 +39,8 @@ struct ScoreSlot {
   DeviceBuffer<uint8_t> ws_score;   // window-score scratch
   DeviceBuffer<uint8_t> ws_topk;    // top-k scratch
   int32_t computed_layer = -1;
-  std::vector<float> host_scores;  // [segments, n], filled for Ada-SnapKV only
-  int32_t host_layer = -1;
+  DeviceBuffer<uint8_t> ws_ada;  // Ada-SnapKV allocation scratch (kernels/ada_counts.h)
+  DeviceBuffer<int32_t> ada;     // [segments] Ada-SnapKV counts of the last config asked
 };
 
 bool is_gqa(const CompressionConfig& cc) {
@@ -188,22 +189,29 @@ struct GpuCompressor::Impl {
     return &slot;
   }
 
-  Result<std::vector<int32_t>> ada_counts(int32_t l, ScoreSlot* slot, const CompressionConfig& cc) {
-    const int64_t total = int64_t{slot->segments} * slot->n;
-    if (slot->host_layer != l) {
-      std::vector<uint16_t> raw(total);
-      const uint16_t* src = is_gqa(cc) ? slot->scores.data() : slot->q_scores.data();
-      HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(raw.data(), src, total * sizeof(uint16_t),
-                                               cudaMemcpyDeviceToHost, stream));
-      HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
-      slot->host_scores.resize(total);
-      for (int64_t i = 0; i < total; ++i) {
-        slot->host_scores[i] = f16_to_float(raw[i]);
-      }
-      slot->host_layer = l;
+  // Ada-SnapKV's counts for `cc` on the device (kernels/ada_counts.h, the rule of
+  // compression::ada_snapkv_counts); only the `segments` counts come back to the host.
+  Result<std::vector<int32_t>> ada_counts(ScoreSlot* slot, const CompressionConfig& cc) {
+    kernels::AdaCountsParams p;
+    p.scores = is_gqa(cc) ? slot->scores.data() : slot->q_scores.data();
+    p.sorted = slot->sorted.data();
+    p.num_segments = slot->segments;
+    p.n = slot->n;
+    p.keep = cc.budget - cc.window;
+    p.dtype = DType::kF16;
+    if (slot->ws_ada.size() == 0) {
+      HKV_ASSIGN_OR_RETURN(int64_t ws, kernels::ada_counts_workspace_bytes(p));
+      HKV_ASSIGN_OR_RETURN(slot->ws_ada, DeviceBuffer<uint8_t>::allocate(ws));
+      HKV_ASSIGN_OR_RETURN(slot->ada, DeviceBuffer<int32_t>::allocate(slot->segments));
     }
-    return ada_snapkv_counts(slot->host_scores, slot->segments, slot->n, cc.budget, cc.window,
-                             true);
+    p.counts = slot->ada.data();
+    p.workspace = slot->ws_ada.data();
+    p.workspace_bytes = static_cast<int64_t>(slot->ws_ada.bytes());
+    HKV_RETURN_IF_ERROR(kernels::launch_ada_counts(p, stream));
+    std::vector<int32_t> counts(slot->segments);
+    HKV_RETURN_IF_ERROR(slot->ada.copy_to_host(counts.data(), stream));
+    HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+    return counts;
   }
 };
 
@@ -290,7 +298,7 @@ Status GpuCompressor::compress_layer(
       }
       Status ada_status;
       keep[i] = compression::keep_counts(cc, m.threshold(cc, l), S, L, caps, [&] {
-        Result<std::vector<int32_t>> counts = m.ada_counts(l, slot[i], cc);
+        Result<std::vector<int32_t>> counts = m.ada_counts(slot[i], cc);
         if (!counts.ok()) {
           ada_status = counts.status();
           return std::vector<int32_t>(S, 0);

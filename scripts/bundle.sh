@@ -18,7 +18,7 @@ cmake --install "$BUILD_DIR" --prefix "$PREFIX" --strip
 mkdir -p "$PREFIX/lib"
 
 # System libraries the GPU host provides itself (never bundled).
-skip='^(linux-vdso|ld-linux|libc\.so|libm\.so|libdl\.so|librt\.so|libpthread\.so|libstdc\+\+|libgcc_s|libcuda\.so|libcudart|libcublas|libcublasLt|libnccl|libnvidia)'
+skip='^(linux-vdso|ld-linux|libc\.so|libm\.so|libmvec\.so|libdl\.so|librt\.so|libpthread\.so|libstdc\+\+|libgcc_s|libcuda\.so|libcudart|libcublas|libcublasLt|libnccl|libnvidia)'
 copy_deps() {
   ldd "$1" | awk '/=> \//{print $1, $3}' | while read -r name path; do
     if [[ "$name" =~ $skip ]]; then continue; fi

@@ -2,6 +2,7 @@
 """Compares headkv's GPU engine with Hugging Face transformers on the GPU host (same weights).
 
   compare_transformers.py make-random8b DIR        random Llama-3-8B-shaped model (bf16 safetensors)
+  compare_transformers.py make-random-smollm2 DIR  random SmolLM2-135M-shaped model (fp32, CPU)
   compare_transformers.py compare MODEL DUMP_DIR   MODEL: an HF folder or a .gguf file (needs the
                                                    gguf package); DUMP_DIR: `headkv gpu-compare --out`
 
@@ -33,6 +34,20 @@ def make_random8b(out_dir, seed=0):
     model.save_pretrained(out_dir, safe_serialization=True, max_shard_size="20GB")
     print(f"random 8B-shaped model ({sum(p.numel() for p in model.parameters())/1e9:.2f}B params)"
           f" -> {out_dir}")
+
+
+def make_random_smollm2(out_dir, seed=0):
+    from transformers import LlamaConfig, LlamaForCausalLM
+    cfg = LlamaConfig(hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
+                      num_attention_heads=9, num_key_value_heads=3, vocab_size=49152,
+                      max_position_embeddings=8192, rope_theta=100000.0, rms_norm_eps=1e-5,
+                      tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
+                      torch_dtype="float32")
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(cfg)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    print(f"random SmolLM2-shaped model ({sum(p.numel() for p in model.parameters())/1e6:.0f}M "
+          f"params) -> {out_dir}")
 
 
 def load_model(path, dtype):
@@ -97,6 +112,8 @@ def compare(model_path, dump_dir):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "make-random8b":
         make_random8b(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "make-random-smollm2":
+        make_random_smollm2(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":
         compare(sys.argv[2], sys.argv[3])
     else:

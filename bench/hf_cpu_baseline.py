@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """HF transformers on PyTorch's CPU backend, the CPU engine's peer (bench/RESULTS.md):
     hf_cpu_baseline.py MODEL_DIR OUT.json [--tokens 2518,8192] [--runs 5] [--threads 2]
-Loads the model in float32 (eager and SDPA attention), sets torch's thread count, and times the
+                       [--attention sdpa,eager]
+Loads the model in float32 (each attention implementation asked), sets torch's thread count,
+and times the
 prefill forward of TOKENS random ids (the ids `headkv bench --device cpu` uses are not the same
 draw, which does not matter for timing): one warm-up, then the median of --runs, host clock."""
 import argparse
@@ -20,10 +22,11 @@ def main():
     ap.add_argument("--tokens", default="2518,8192")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--attention", default="sdpa")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     out = {"threads": a.threads, "torch": torch.__version__, "prefill": []}
-    for attn in ("sdpa", "eager"):
+    for attn in a.attention.split(","):
         model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.float32,
                                                      attn_implementation=attn).eval()
         for n in [int(t) for t in a.tokens.split(",")]:

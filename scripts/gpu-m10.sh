@@ -19,7 +19,7 @@ for t in hkv_gpu_engine_tests hkv_kernels_gpu_tests; do
   "$NEW/bin/$t" --gtest_brief=1 > "$OUT/$t.log" 2>&1
   log "$t rc=$? $(grep -E '^\[  (PASSED|FAILED)' "$OUT/$t.log" | tr '\n' ' ')"
 done
-[[ -f /tmp/r8b/config.json ]] || python3 tools/gpu/compare_transformers.py make-random8b /tmp/r8b \
+[[ -f /tmp/r8b/model.safetensors.index.json || -f /tmp/r8b/model.safetensors ]] || python3 tools/gpu/compare_transformers.py make-random8b /tmp/r8b \
   > "$OUT/make8b.log" 2>&1
 for b in old new; do
   dir=$OLD; [[ $b == new ]] && dir=$NEW
@@ -35,9 +35,9 @@ cores=$(nproc)
 pin="$((cores - 2)),$((cores - 1))"
 for n in 2518 8192; do
   taskset -c "$pin" env HEADKV_THREADS=2 "$NEW/bin/headkv" bench --device cpu --model /tmp/rsm \
-    --tokens "$n" --runs 5 --out "$OUT/cpu_$n.json" > "$OUT/cpu_$n.log" 2>&1
+    --tokens "$n" --runs "$RUNS" --out "$OUT/cpu_$n.json" > "$OUT/cpu_$n.log" 2>&1
   log "headkv cpu rc=$?: $(grep -E '^(SGEMM|prefill)' "$OUT/cpu_$n.log" | tr '\n' ' ')"
 done
 taskset -c "$pin" python3 bench/hf_cpu_baseline.py /tmp/rsm "$OUT/hf_cpu.json" --tokens 2518,8192 \
-  --runs 5 --threads 2 2>&1 | grep '^HF' | tee -a "$OUT/m10.log"
+  --runs "$RUNS" --threads 2 2>&1 | grep '^HF' | tee -a "$OUT/m10.log"
 lscpu | grep -E 'Model name|^CPU\(s\)' | tee -a "$OUT/m10.log"

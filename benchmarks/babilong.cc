@@ -190,19 +190,15 @@ Result<std::vector<BabilongRecord>> read_babilong_jsonl(const std::string& path,
   return records;
 }
 
-std::string_view python_str_strip(std::string_view text) {
-  return python_strip(text);
-}
-
 Result<std::string> format_babilong_text(std::string_view task, const BabilongRecord& record) {
   HKV_ASSIGN_OR_RETURN(BabilongTaskPrompt prompt, babilong_task_prompt(task));
   const std::vector<TemplateField> fields = {{"instruction", prompt.instruction},
                                              {"examples", prompt.examples},
                                              {"post_prompt", prompt.post_prompt},
-                                             {"context", python_str_strip(record.input)},
+                                             {"context", python_strip(record.input)},
                                              {"question", record.question}};
   HKV_ASSIGN_OR_RETURN(std::string text, format_python_template(kTemplate, fields));
-  return std::string(python_str_strip(text));
+  return std::string(python_strip(text));
 }
 
 Result<Sample> build_babilong_sample(std::string_view task,

@@ -52,11 +52,6 @@ std::string babilong_jsonl_path(const std::string& babilong_dir,
 Result<std::vector<BabilongRecord>> read_babilong_jsonl(const std::string& path,
                                                         size_t max_records = kAllSamples);
 
-// Python str.strip(): drops leading and trailing code points for which str.isspace() holds
-// (\t\n\v\f\r, U+001C..001F, space, U+0085, U+00A0, U+1680, U+2000..200A, U+2028, U+2029,
-// U+202F, U+205F, U+3000). Invalid UTF-8 is never stripped.
-std::string_view python_str_strip(std::string_view text);
-
 // The user message before chat rendering: DEFAULT_TEMPLATE.format(instruction, examples,
 // post_prompt, context = input.strip(), question).strip().
 Result<std::string> format_babilong_text(std::string_view task, const BabilongRecord& record);

@@ -9,7 +9,13 @@
 namespace hkv::compression {
 namespace {
 
-// Positions 0..n-1 by descending score, ties to the lower position (a stable sort).
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+}  // namespace
+
 std::vector<int32_t> order_by_score(const float* scores, int64_t n) {
   std::vector<int32_t> order(n);
   std::iota(order.begin(), order.end(), 0);
@@ -17,13 +23,6 @@ std::vector<int32_t> order_by_score(const float* scores, int64_t n) {
                    [scores](int32_t a, int32_t b) { return scores[a] > scores[b]; });
   return order;
 }
-
-int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-}  // namespace
 
 std::vector<int32_t> pyramid_layer_budgets(int32_t budget,
                                            int32_t window,

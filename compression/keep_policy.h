@@ -13,6 +13,10 @@
 
 namespace hkv::compression {
 
+// The selection order (§0.4): positions 0..n-1 by descending score, ties to the lower position
+// (a stable sort), as torch's sort/topk order the reference's scores.
+std::vector<int32_t> order_by_score(const float* scores, int64_t n);
+
 // PyramidKV's per-layer budgets (§2), window included, for a prompt of `num_tokens`.
 std::vector<int32_t> pyramid_layer_budgets(int32_t budget,
                                            int32_t window,

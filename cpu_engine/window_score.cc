@@ -106,12 +106,4 @@ std::vector<float> pool_scores_to_kv_heads(const std::vector<float>& scores,
   return out;
 }
 
-std::vector<int32_t> order_by_score(const float* scores, int64_t n) {
-  std::vector<int32_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [scores](int32_t a, int32_t b) { return scores[a] > scores[b]; });
-  return order;
-}
-
 }  // namespace hkv::model

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "compression/keep_policy.h"
 #include "cpu_engine/compression_config.h"
 
 namespace hkv::model {
@@ -38,7 +39,7 @@ std::vector<float> pool_scores_to_kv_heads(const std::vector<float>& scores,
                                            int64_t n,
                                            bool fp16);
 
-// Positions 0..n-1 ordered by score descending, ties by lower position (a stable descending sort).
-std::vector<int32_t> order_by_score(const float* scores, int64_t n);
+// Positions 0..n-1 ordered by score descending, ties by lower position (compression/).
+using compression::order_by_score;
 
 }  // namespace hkv::model

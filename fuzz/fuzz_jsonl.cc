@@ -14,6 +14,7 @@
 #include "benchmarks/dataset.h"
 #include "benchmarks/jsonl.h"
 #include "benchmarks/longbench.h"
+#include "common/utf8.h"
 #include "fuzz/temp_dir.h"
 #include "fuzz/verbose.h"
 
@@ -63,7 +64,7 @@ void read_babilong(const std::string& path) {
     return;
   }
   for (const auto& record : *records) {
-    (void)hkv::jobs::python_str_strip(record.input);
+    (void)hkv::python_strip(record.input);
     (void)hkv::jobs::format_babilong_text("qa1", record);
     (void)hkv::jobs::format_babilong_text("qa2", record);
   }

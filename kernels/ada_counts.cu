@@ -77,10 +77,6 @@ __global__ void ada_finish_kernel(int32_t* __restrict__ counts, int32_t segments
   }
 }
 
-int64_t align256(int64_t v) {
-  return (v + 255) / 256 * 256;
-}
-
 struct Layout {
   int64_t keys_in = 0, keys_out = 0, flat_in = 0, flat_out = 0, temp = 0;
   int64_t temp_bytes = 0;
@@ -145,7 +141,8 @@ Status launch_ada_counts(const AdaCountsParams& p, cudaStream_t stream) {
   HKV_RETURN_IF_ERROR(p.validate());
   HKV_ASSIGN_OR_RETURN(Layout l, layout_for(p));
   if (p.workspace_bytes < l.total) {
-    return errorf(StatusCode::kInvalidArgument, "ada_counts: workspace_bytes=%lld, expected >= %lld",
+    return errorf(StatusCode::kInvalidArgument,
+                  "ada_counts: workspace_bytes=%lld, expected >= %lld",
                   static_cast<long long>(p.workspace_bytes), static_cast<long long>(l.total));
   }
   const int64_t total = int64_t{p.num_segments} * p.n;
@@ -165,11 +162,11 @@ Status launch_ada_counts(const AdaCountsParams& p, cudaStream_t stream) {
   HKV_CUDA_RETURN_IF_ERROR(cub::DeviceRadixSort::SortPairsDescending(
       ws + l.temp, temp_bytes, keys_in, keys_out, flat_in, flat_out, total, 0, 32, stream));
   HKV_CUDA_CHECK_LAUNCH(stream);
-  HKV_CUDA_RETURN_IF_ERROR(
-      cudaMemsetAsync(p.counts, 0, sizeof(int32_t) * p.num_segments, stream));
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(p.counts, 0, sizeof(int32_t) * p.num_segments, stream));
   const int64_t picked = int64_t{p.num_segments} * p.keep;
   if (picked > 0) {
-    const int blocks = static_cast<int>(std::min<int64_t>((picked + kThreads - 1) / kThreads, 4096));
+    const int blocks =
+        static_cast<int>(std::min<int64_t>((picked + kThreads - 1) / kThreads, 4096));
     ada_histogram_kernel<<<blocks, kThreads, 0, stream>>>(p.counts, flat_out, p.n, picked);
     HKV_CUDA_CHECK_LAUNCH(stream);
   }

@@ -132,4 +132,9 @@ inline bool is_aligned(const void* p, int64_t bytes) {
   return reinterpret_cast<uintptr_t>(p) % static_cast<uintptr_t>(bytes) == 0;
 }
 
+// Workspace offsets: every buffer starts on a 256-byte boundary (CUB's own alignment).
+inline int64_t align256(int64_t v) {
+  return (v + 255) / 256 * 256;
+}
+
 }  // namespace hkv::kernels

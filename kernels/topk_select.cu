@@ -68,10 +68,6 @@ __global__ void copy_prefix_kernel(int32_t* __restrict__ out,            // [cu_
   }
 }
 
-int64_t align256(int64_t v) {
-  return (v + 255) / 256 * 256;
-}
-
 struct Layout {
   int64_t keys_in = 0, keys_out = 0, values_in = 0, values_out = 0, temp = 0;
   int64_t temp_bytes = 0;

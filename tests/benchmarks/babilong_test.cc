@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/utf8.h"
 #include "tests/benchmarks/prompt_testing.h"
 #include "tests/testing/data.h"
 #include "tests/testing/temp_dir.h"
@@ -72,7 +73,7 @@ TEST(BabilongPrompts, PythonStrip) {
       {"", ""},
   };
   for (const auto& [in, out] : cases) {
-    EXPECT_EQ(python_str_strip(in), out) << testing::text_fnv1a64(in);
+    EXPECT_EQ(python_strip(in), out) << testing::text_fnv1a64(in);
   }
 }
 

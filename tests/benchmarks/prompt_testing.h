@@ -17,6 +17,7 @@
 #include "benchmarks/text_tokenizer.h"
 #include "common/json.h"
 #include "common/status.h"
+#include "common/utf8.h"
 #include "tests/testing/data.h"
 
 namespace hkv::jobs::testing {
@@ -106,7 +107,7 @@ class CharTokenizer final : public TextTokenizer {
 // for one user message: bos + header + content|trim + eot + assistant header.
 inline Result<std::string> render_llama3(const std::string& user_text) {
   return std::string("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n") +
-         std::string(python_str_strip(user_text)) +
+         std::string(python_strip(user_text)) +
          "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n";
 }
 

@@ -1,6 +1,8 @@
 // kernels/ada_counts.cu against its CPU rule, compression::ada_snapkv_counts, on identical fp16
 // scores: random ones, ones with many ties (quantised values, so the global order's tie rule
 // decides), a zero column, and the keep = 0 and keep = n edges. Label `gpu`.
+#include "kernels/ada_counts.h"
+
 #include <random>
 #include <vector>
 
@@ -8,7 +10,6 @@
 
 #include "common/half.h"
 #include "compression/keep_policy.h"
-#include "kernels/ada_counts.h"
 #include "kernels/device_buffer.h"
 #include "kernels/topk_select.h"
 #include "tests/testing/gpu.h"
@@ -82,15 +83,17 @@ std::vector<int32_t> host_counts(const std::vector<uint16_t>& scores,
 TEST(AdaCountsTest, MatchesTheCpuRuleOnRandomAndTiedScores) {
   HKV_SKIP_IF_NO_GPU();
   std::mt19937 rng(3);
+
   struct Case {
     int32_t segments;
     int64_t n;
     int32_t budget;
     int levels;  // 0: continuous scores; else this many distinct values (ties)
   };
-  for (const Case& c : {Case{8, 120, 72, 0}, Case{32, 8184, 128, 0}, Case{32, 8184, 1024, 0},
-                        Case{8, 500, 64, 7}, Case{24, 3000, 256, 3}, Case{4, 40, 8, 0},
-                        Case{4, 40, 48, 5}}) {
+
+  for (const Case& c :
+       {Case{8, 120, 72, 0}, Case{32, 8184, 128, 0}, Case{32, 8184, 1024, 0}, Case{8, 500, 64, 7},
+        Case{24, 3000, 256, 3}, Case{4, 40, 8, 0}, Case{4, 40, 48, 5}}) {
     const int32_t window = 8;
     std::vector<uint16_t> scores(c.segments * c.n);
     std::exponential_distribution<float> e(3.0f);

@@ -242,10 +242,12 @@ int run_status(const ConnectionOptions& c, std::optional<int64_t> sweep, bool wa
       return fail("status", workers.status());
     }
     for (const auto& w : workers->workers()) {
-      std::printf("  worker %-28s %-8s %-8s task %-6lld %.1f tok/s (last task), %lld prefills\n",
-                  w.worker().worker_id().c_str(), w.worker().device().c_str(), w.state().c_str(),
-                  static_cast<long long>(w.current_task_id()), w.tokens_per_second(),
-                  static_cast<long long>(w.prefills()));
+      std::printf(
+          "  worker %-28s %-8s %-8s task %-6lld %.1f tok/s (last task), busy %3.0f%%, %lld "
+          "prefills\n",
+          w.worker().worker_id().c_str(), w.worker().device().c_str(), w.state().c_str(),
+          static_cast<long long>(w.current_task_id()), w.tokens_per_second(),
+          100.0 * w.busy_fraction(), static_cast<long long>(w.prefills()));
     }
     if (watch) {
       std::this_thread::sleep_for(std::chrono::seconds(2));

@@ -62,6 +62,7 @@ void to_proto(const WorkerStatus& in, v1::WorkerStatus* out) {
   out->set_tokens_per_second(in.tokens_per_second);
   out->set_last_heartbeat_unix_ms(in.last_heartbeat_ms);
   out->set_prefills(in.prefills);
+  out->set_busy_fraction(in.busy_fraction);
 }
 
 void to_proto(const ResultRow& in, v1::ResultRow* out) {
@@ -112,6 +113,7 @@ Heartbeat from_proto(const v1::HeartbeatRequest& in) {
   h.task_id = in.task_id();
   h.attempt = in.attempt();
   h.tokens_per_second = in.tokens_per_second();
+  h.busy_fraction = in.busy_fraction();
   h.draining = in.draining();
   return h;
 }

@@ -183,13 +183,18 @@ Result<HeartbeatReply> Scheduler::heartbeat(const Heartbeat& beat) {
                   "heartbeat from worker '%s': tokens_per_second %g, expected a finite value >= 0",
                   beat.worker_id.c_str(), beat.tokens_per_second);
   }
+  if (!(beat.busy_fraction >= 0.0 && beat.busy_fraction <= 1.0)) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "heartbeat from worker '%s': busy_fraction %g, expected a value in [0, 1]",
+                  beat.worker_id.c_str(), beat.busy_fraction);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   HeartbeatReply reply;
   HKV_RETURN_IF_ERROR(store_.transaction(
       [&]() -> Status {
         const int64_t now = now_ms_();
-        HKV_RETURN_IF_ERROR(
-            workers_.touch(beat.worker_id, now, beat.tokens_per_second, beat.draining));
+        HKV_RETURN_IF_ERROR(workers_.touch(beat.worker_id, now, beat.tokens_per_second,
+                                           beat.busy_fraction, beat.draining));
         if (beat.task_id == 0) {
           return Status();
         }

@@ -55,6 +55,7 @@ struct Heartbeat {
   int32_t attempt = 0;
   double tokens_per_second = 0.0;
   bool draining = false;
+  double busy_fraction = 0.0;  // [0, 1]: share of the last period spent running tasks
 };
 
 struct HeartbeatReply {

@@ -110,6 +110,10 @@ ALTER TABLE sweeps ADD COLUMN request_id TEXT;
 CREATE UNIQUE INDEX sweeps_by_request_id ON sweeps(request_id) WHERE request_id IS NOT NULL;
 ALTER TABLE workers ADD COLUMN instance_id TEXT NOT NULL DEFAULT '';
 )sql",
+    // 4: each worker's busy share as of its last heartbeat.
+    R"sql(
+ALTER TABLE workers ADD COLUMN busy_fraction REAL NOT NULL DEFAULT 0;
+)sql",
 };
 
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,

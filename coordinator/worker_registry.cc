@@ -67,14 +67,15 @@ Status WorkerRegistry::require(const std::string& worker_id) {
 Status WorkerRegistry::touch(const std::string& worker_id,
                              int64_t now_ms,
                              double tokens_per_second,
+                             double busy_fraction,
                              bool draining) {
   HKV_RETURN_IF_ERROR(require(worker_id));
   return store_->execute(
-      R"sql(UPDATE workers SET last_heartbeat_ms = ?2, tokens_per_second = ?3,
+      R"sql(UPDATE workers SET last_heartbeat_ms = ?2, tokens_per_second = ?3, busy_fraction = ?5,
                 state = CASE WHEN ?4 THEN 'draining'
                              WHEN current_task_id IS NULL THEN 'idle' ELSE 'busy' END
             WHERE id = ?1)sql",
-      worker_id, now_ms, tokens_per_second, static_cast<int64_t>(draining));
+      worker_id, now_ms, tokens_per_second, static_cast<int64_t>(draining), busy_fraction);
 }
 
 Result<bool> WorkerRegistry::is_draining(const std::string& worker_id) {
@@ -106,7 +107,8 @@ Result<std::vector<WorkerStatus>> WorkerRegistry::list(int64_t now_ms) {
   HKV_ASSIGN_OR_RETURN(
       Statement stmt,
       store_->query(R"sql(SELECT id, hostname, device, device_name, memory_bytes, state,
-                                 current_task_id, tokens_per_second, last_heartbeat_ms, prefills
+                                 current_task_id, tokens_per_second, last_heartbeat_ms, prefills,
+                                 busy_fraction
                           FROM workers ORDER BY id)sql"));
   std::vector<WorkerStatus> out;
   while (true) {
@@ -122,6 +124,7 @@ Result<std::vector<WorkerStatus>> WorkerRegistry::list(int64_t now_ms) {
     w.tokens_per_second = stmt.column_double(7);
     w.last_heartbeat_ms = stmt.column_int64(8);
     w.prefills = stmt.column_int64(9);
+    w.busy_fraction = stmt.column_double(10);
     if (now_ms - w.last_heartbeat_ms > lease_timeout_ms_) {
       w.state = "lost";
     }

@@ -27,7 +27,8 @@ struct WorkerStatus {
   int64_t current_task_id = 0;  // 0 when none
   double tokens_per_second = 0.0;
   int64_t last_heartbeat_ms = 0;
-  int64_t prefills = 0;  // tasks completed: each is one prefill shared by all configs
+  int64_t prefills = 0;        // tasks completed: each is one prefill shared by all configs
+  double busy_fraction = 0.0;  // as of the last heartbeat
 };
 
 // Table access for `workers`. Every call runs inside the caller's transaction and lock.
@@ -47,6 +48,7 @@ class WorkerRegistry {
   Status touch(const std::string& worker_id,
                int64_t now_ms,
                double tokens_per_second,
+               double busy_fraction,
                bool draining);
   Result<bool> is_draining(const std::string& worker_id);
   // The worker now holds `task_id`.

@@ -13,6 +13,15 @@ if ! ./scripts/fetch-assets.sh; then
 fi
 ./scripts/build.sh
 BUILD_DIR="${HKV_BUILD_DIR:-build}"
+# The test binaries use the CPU engine too: give them the OpenBLAS core `headkv` itself runs with
+# (it re-executes itself when OpenBLAS fell back to a pre-AVX core, cpu_engine/cpu_blas.h).
+if [[ -z "${OPENBLAS_CORETYPE:-}" ]]; then
+  core=$("$BUILD_DIR/cli/headkv" doctor --skip-self-test 2>/dev/null |
+    sed -n 's/^blas:.*(core \([A-Za-z0-9]*\);.*/\1/p' || true)
+  if [[ -n "$core" ]]; then
+    export OPENBLAS_CORETYPE="$core"
+  fi
+fi
 exclude=()
 if [[ "${HKV_SLOW_TESTS:-0}" != "1" ]]; then
   exclude=(-LE slow)

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "worker/busy_meter.h"
 #include "worker/report_spool.h"
 
 namespace hkv::worker {
@@ -22,6 +23,7 @@ struct Current {
   // The last finished task's throughput: prompt plus generated tokens (all configs) per second
   // of the task's wall time. 0 until a task finished.
   double tokens_per_second = 0.0;
+  BusyMeter busy{BusyMeter::Clock::now()};  // share of each heartbeat period spent on tasks
   bool done = false;
 };
 
@@ -132,6 +134,7 @@ Status run_worker(const WorkerOptions& o,
       hb.set_task_id(cur.task_id);
       hb.set_attempt(cur.attempt);
       hb.set_tokens_per_second(cur.tokens_per_second);
+      hb.set_busy_fraction(cur.busy.take_fraction(BusyMeter::Clock::now()));
       hb.set_draining(stop.load());
       lock.unlock();
       auto reply = client->heartbeat(hb);
@@ -164,6 +167,7 @@ Status run_worker(const WorkerOptions& o,
       std::lock_guard<std::mutex> lock(cur.mu);
       cur.task_id = t.task_id();
       cur.attempt = t.attempt();
+      cur.busy.task_started(BusyMeter::Clock::now());
     }
     cancelled = false;
     v1::ReportResultRequest report;
@@ -171,6 +175,10 @@ Status run_worker(const WorkerOptions& o,
     Status st = execute(t, cancelled, &report);
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    {
+      std::lock_guard<std::mutex> lock(cur.mu);
+      cur.busy.task_ended(BusyMeter::Clock::now());
+    }
     report.set_worker_id(id);
     report.set_task_id(t.task_id());
     report.set_attempt(t.attempt());

@@ -45,6 +45,21 @@ TEST_F(SchedulerTest, NonFiniteHeartbeatIsInvalidArgument) {
   auto r = scheduler_->heartbeat({w, 0, 0, kNaN, false});
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("tokens_per_second"), std::string::npos);
+  for (double busy : {-0.1, 1.5, kNaN}) {
+    r = scheduler_->heartbeat({w, 0, 0, 1.0, false, busy});
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << busy;
+    EXPECT_NE(r.status().message().find("busy_fraction"), std::string::npos);
+  }
+}
+
+TEST_F(SchedulerTest, HeartbeatBusyFractionIsListedWithTheWorker) {
+  std::string w = add_worker("a");
+  ASSERT_TRUE(scheduler_->heartbeat({w, 0, 0, 12.5, false, 0.75}).ok());
+  auto workers = scheduler_->list_workers();
+  ASSERT_TRUE(workers.ok()) << workers.status().to_string();
+  ASSERT_EQ(workers->size(), 1u);
+  EXPECT_DOUBLE_EQ((*workers)[0].busy_fraction, 0.75);
+  EXPECT_DOUBLE_EQ((*workers)[0].tokens_per_second, 12.5);
 }
 
 TEST_F(SchedulerTest, RetriedSubmitReturnsTheCommittedSweep) {

@@ -84,6 +84,7 @@ TEST(StoreTest, MigratesAVersionOneDatabaseKeepingItsRows) {
         DROP INDEX sweeps_by_request_id;
         ALTER TABLE sweeps DROP COLUMN request_id;
         ALTER TABLE workers DROP COLUMN instance_id;
+        ALTER TABLE workers DROP COLUMN busy_fraction;
         PRAGMA user_version = 1;)sql")
                     .ok());
     ASSERT_TRUE(insert_sweep(store, "old").ok());

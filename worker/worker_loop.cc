@@ -100,6 +100,104 @@ void deliver(CoordinatorClient& client,
 
 }  // namespace
 
+namespace {
+
+// The heartbeat thread's loop: every period, tell the coordinator which task runs, its throughput
+// and busy share; raise `cancelled` when the coordinator says the task is no longer this worker's.
+void heartbeat_loop(CoordinatorClient& client,
+                    const std::string& id,
+                    int64_t period_ms,
+                    const std::atomic<bool>& stop,
+                    Current& cur,
+                    std::atomic<bool>& cancelled) {
+  std::unique_lock<std::mutex> lock(cur.mu);
+  while (!cur.done) {
+    cur.cv.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(50, period_ms)));
+    if (cur.done) {
+      break;
+    }
+    v1::HeartbeatRequest hb;
+    hb.set_worker_id(id);
+    hb.set_task_id(cur.task_id);
+    hb.set_attempt(cur.attempt);
+    hb.set_tokens_per_second(cur.tokens_per_second);
+    hb.set_busy_fraction(cur.busy.take_fraction(BusyMeter::Clock::now()));
+    hb.set_draining(stop.load());
+    lock.unlock();
+    auto reply = client.heartbeat(hb);
+    lock.lock();
+    if (!reply.ok()) {
+      HKV_LOG(kWarning, "worker", "heartbeat: %s", reply.status().to_string().c_str());
+    } else if (reply->cancel_current_task() && cur.task_id != 0) {
+      cancelled = true;
+    }
+  }
+}
+
+// Runs one task and fills its report. The task stays the current one (heartbeats keep renewing
+// its lease) until the caller has handed the report over.
+v1::ReportResultRequest run_task(const v1::Task& t,
+                                 const std::string& id,
+                                 const TaskExecutor& execute,
+                                 Current& cur,
+                                 std::atomic<bool>& cancelled) {
+  {
+    std::lock_guard<std::mutex> lock(cur.mu);
+    cur.task_id = t.task_id();
+    cur.attempt = t.attempt();
+    cur.busy.task_started(BusyMeter::Clock::now());
+  }
+  cancelled = false;
+  v1::ReportResultRequest report;
+  auto start = std::chrono::steady_clock::now();
+  Status st = execute(t, cancelled, &report);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.set_worker_id(id);
+  report.set_task_id(t.task_id());
+  report.set_attempt(t.attempt());
+  report.set_ok(st.ok());
+  if (!st.ok()) {
+    report.clear_results();
+    report.set_error(st.to_string());
+    report.set_retryable(is_retryable(st));
+  }
+  HKV_LOG(kInfo, "worker", "task=%lld attempt=%d %s/%s %s in %.1f s%s%s",
+          static_cast<long long>(t.task_id()), t.attempt(), t.dataset().c_str(),
+          t.sample_key().c_str(), st.ok() ? "done" : "failed", seconds, st.ok() ? "" : ": ",
+          st.ok() ? "" : st.message().c_str());
+  std::lock_guard<std::mutex> lock(cur.mu);
+  cur.busy.task_ended(BusyMeter::Clock::now());
+  if (st.ok() && seconds > 0) {
+    int64_t tokens = report.prompt_tokens();
+    for (const v1::ConfigResult& c : report.results()) {
+      tokens += c.new_tokens();
+    }
+    cur.tokens_per_second = static_cast<double>(tokens) / seconds;
+  }
+  return report;
+}
+
+// On disk before it is sent: an outage or a crash from here on loses nothing.
+void hand_over(CoordinatorClient& client,
+               const WorkerOptions& o,
+               const std::atomic<bool>& stop,
+               ReportSpool& spool,
+               const v1::ReportResultRequest& report) {
+  Result<std::string> spooled = spool.put(report);
+  if (spooled.ok()) {
+    deliver(client, o, stop, *spooled, report);
+    return;
+  }
+  HKV_LOG(kError, "worker", "%s; sending without a spool copy",
+          spooled.status().to_string().c_str());
+  auto reply = patiently(o, stop, "reporting a result", [&] { return client.report(report); });
+  if (!reply.ok()) {
+    HKV_LOG(kError, "worker", "result lost: %s", reply.status().to_string().c_str());
+  }
+}
+
+}  // namespace
+
 Status run_worker(const WorkerOptions& o,
                   const TaskExecutor& execute,
                   const std::atomic<bool>& stop) {
@@ -121,31 +219,8 @@ Status run_worker(const WorkerOptions& o,
   }
   Current cur;
   std::atomic<bool> cancelled{false};
-  std::thread beat([&] {
-    std::unique_lock<std::mutex> lock(cur.mu);
-    while (!cur.done) {
-      cur.cv.wait_for(lock,
-                      std::chrono::milliseconds(std::max<int64_t>(50, reg.heartbeat_period_ms())));
-      if (cur.done) {
-        break;
-      }
-      v1::HeartbeatRequest hb;
-      hb.set_worker_id(id);
-      hb.set_task_id(cur.task_id);
-      hb.set_attempt(cur.attempt);
-      hb.set_tokens_per_second(cur.tokens_per_second);
-      hb.set_busy_fraction(cur.busy.take_fraction(BusyMeter::Clock::now()));
-      hb.set_draining(stop.load());
-      lock.unlock();
-      auto reply = client->heartbeat(hb);
-      lock.lock();
-      if (!reply.ok()) {
-        HKV_LOG(kWarning, "worker", "heartbeat: %s", reply.status().to_string().c_str());
-      } else if (reply->cancel_current_task() && cur.task_id != 0) {
-        cancelled = true;
-      }
-    }
-  });
+  std::thread beat(
+      [&] { heartbeat_loop(*client, id, reg.heartbeat_period_ms(), stop, cur, cancelled); });
   Status result;
   while (!stop.load()) {
     auto task = patiently(o, stop, "asking for a task", [&] { return client->pull_task(id); });
@@ -162,60 +237,10 @@ Status run_worker(const WorkerOptions& o,
       std::this_thread::sleep_for(std::chrono::milliseconds(o.idle_poll_ms));
       continue;
     }
-    const v1::Task& t = **task;
-    {
-      std::lock_guard<std::mutex> lock(cur.mu);
-      cur.task_id = t.task_id();
-      cur.attempt = t.attempt();
-      cur.busy.task_started(BusyMeter::Clock::now());
-    }
-    cancelled = false;
-    v1::ReportResultRequest report;
-    auto start = std::chrono::steady_clock::now();
-    Status st = execute(t, cancelled, &report);
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    {
-      std::lock_guard<std::mutex> lock(cur.mu);
-      cur.busy.task_ended(BusyMeter::Clock::now());
-    }
-    report.set_worker_id(id);
-    report.set_task_id(t.task_id());
-    report.set_attempt(t.attempt());
-    report.set_ok(st.ok());
-    if (!st.ok()) {
-      report.clear_results();
-      report.set_error(st.to_string());
-      report.set_retryable(is_retryable(st));
-    }
-    HKV_LOG(kInfo, "worker", "task=%lld attempt=%d %s/%s %s in %.1f s%s%s",
-            static_cast<long long>(t.task_id()), t.attempt(), t.dataset().c_str(),
-            t.sample_key().c_str(), st.ok() ? "done" : "failed", seconds, st.ok() ? "" : ": ",
-            st.ok() ? "" : st.message().c_str());
-    // On disk before it is sent: an outage or a crash from here on loses nothing.
-    Result<std::string> spooled = spool.put(report);
-    if (spooled.ok()) {
-      deliver(*client, o, stop, *spooled, report);
-    } else {
-      HKV_LOG(kError, "worker", "%s; sending without a spool copy",
-              spooled.status().to_string().c_str());
-      auto reply = patiently(o, stop, "reporting a result", [&] { return client->report(report); });
-      if (!reply.ok()) {
-        HKV_LOG(kError, "worker", "result lost: %s", reply.status().to_string().c_str());
-      }
-    }
-    {
-      std::lock_guard<std::mutex> lock(cur.mu);
-      cur.task_id = 0;
-      cur.attempt = 0;
-      if (st.ok() && seconds > 0) {
-        int64_t tokens = report.prompt_tokens();
-        for (const v1::ConfigResult& c : report.results()) {
-          tokens += c.new_tokens();
-        }
-        cur.tokens_per_second = static_cast<double>(tokens) / seconds;
-      }
-    }
+    hand_over(*client, o, stop, spool, run_task(**task, id, execute, cur, cancelled));
+    std::lock_guard<std::mutex> lock(cur.mu);
+    cur.task_id = 0;
+    cur.attempt = 0;
   }
   {
     std::lock_guard<std::mutex> lock(cur.mu);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <limits>
 
+#include "common/parallel.h"
 #include "cpu_engine/kv_compressor.h"
 
 namespace hkv::model {
@@ -82,19 +83,28 @@ Result<MultiRun> generate_multi(const CpuModel& model,
   HKV_ASSIGN_OR_RETURN(PrefillOutput prefill, model.prefill(prompt, window, false));
   result.prefill_ms = ms_since(t0);
 
-  std::vector<HeadKvCache> caches;
-  CompressionOptions options{gen.fp16_scores, gen.max_new_tokens};
   if (gen.trace != nullptr) {
     gen.trace->assign(configs.size(), ConfigTrace());
   }
+  // Every config's cache from the shared prefill, the configs on the pool's threads (each build
+  // reads the prefill and writes only its own cache, record and trace).
+  std::vector<Result<HeadKvCache>> built(configs.size(), Result<HeadKvCache>(HeadKvCache{}));
+  std::vector<double> compress_ms(configs.size(), 0.0);
+  parallel_for(static_cast<int64_t>(configs.size()), 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t i = c0; i < c1; ++i) {
+      auto tc = std::chrono::steady_clock::now();
+      CompressionOptions options{gen.fp16_scores, gen.max_new_tokens};
+      options.kept = gen.trace != nullptr ? &(*gen.trace)[i].kept : nullptr;
+      built[i] = build_cache(prefill, model.config(), configs[i], head_caps[i], options);
+      compress_ms[i] = ms_since(tc);
+    }
+  });
+  std::vector<HeadKvCache> caches;
   for (size_t i = 0; i < configs.size(); ++i) {
-    auto tc = std::chrono::steady_clock::now();
-    options.kept = gen.trace != nullptr ? &(*gen.trace)[i].kept : nullptr;
-    HKV_ASSIGN_OR_RETURN(HeadKvCache cache,
-                         build_cache(prefill, model.config(), configs[i], head_caps[i], options));
+    HKV_ASSIGN_OR_RETURN(HeadKvCache cache, std::move(built[i]));
     ConfigRun run;
     run.config = configs[i];
-    run.compress_ms = ms_since(tc);
+    run.compress_ms = compress_ms[i];
     for (const HeadKvLayer& layer : cache.layers) {
       auto [lo, hi] = std::minmax_element(layer.lens().begin(), layer.lens().end());
       run.layers.push_back({layer.entries(), *lo, *hi});

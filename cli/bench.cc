@@ -171,34 +171,7 @@ Status bench_decode(BenchRun* b) {
               wb / (gemv_ms * 1e-3) / 1e12);
   return Status();
 }
-#endif
 
-}  // namespace
-
-Result<std::vector<compression::CompressionConfig>> bench_sweep_grid(
-    const std::string& head_scores) {
-  std::vector<jobs::MethodSpec> methods(1);
-  methods[0].method = "FullKV";
-  if (!head_scores.empty()) {
-    jobs::MethodSpec r2;
-    r2.method = "HeadKV-R2";
-    r2.budgets = {128};
-    r2.betas = {1.005, 1.01, 1.02, 1.05, 1.1, 1.2, 1.5, 2.0};
-    r2.temps = {1.0};
-    r2.head_scores = head_scores;
-    methods.push_back(r2);
-  }
-  for (const char* name : {"SnapKV", "PyramidKV", "Ada-SnapKV"}) {
-    jobs::MethodSpec ms;
-    ms.method = name;
-    ms.budgets = {128};
-    methods.push_back(ms);
-  }
-  return jobs::expand_method_grid(methods);
-}
-
-namespace {
-#if HKV_HAVE_CUDA
 // Cache entries and bytes per config of `last`, and the sweep's floor: one prefill at the GEMM
 // rate + (new_tokens - 1) batched steps at the copy bandwidth.
 double sweep_floor_ms(const BenchRun& b, const model::MultiRun& last, nlohmann::json* mem) {
@@ -297,6 +270,28 @@ Status run_phases(BenchRun* b) {
 #endif
 
 }  // namespace
+
+Result<std::vector<compression::CompressionConfig>> bench_sweep_grid(
+    const std::string& head_scores) {
+  std::vector<jobs::MethodSpec> methods(1);
+  methods[0].method = "FullKV";
+  if (!head_scores.empty()) {
+    jobs::MethodSpec r2;
+    r2.method = "HeadKV-R2";
+    r2.budgets = {128};
+    r2.betas = {1.005, 1.01, 1.02, 1.05, 1.1, 1.2, 1.5, 2.0};
+    r2.temps = {1.0};
+    r2.head_scores = head_scores;
+    methods.push_back(r2);
+  }
+  for (const char* name : {"SnapKV", "PyramidKV", "Ada-SnapKV"}) {
+    jobs::MethodSpec ms;
+    ms.method = name;
+    ms.budgets = {128};
+    methods.push_back(ms);
+  }
+  return jobs::expand_method_grid(methods);
+}
 
 double prefill_flops(const model::LlamaConfig& c, int64_t L) {
   const double h = c.hidden_size, qd = double(c.num_q_heads) * c.head_dim,

@@ -11,6 +11,7 @@
 
 #include "cli/bench.h"
 #include "common/parallel.h"
+#include "common/timing.h"
 #include "cpu_engine/cpu_blas.h"
 #include "cpu_engine/cpu_model.h"
 #include "formats/weights.h"
@@ -19,18 +20,6 @@ namespace hkv::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double ms_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  if (v.empty()) {
-    return 0.0;
-  }
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
 
 // C[n, n] = A[n, n] B[n, n]^T in float32 through gemm_f32_nt, in GFLOP/s.
 double sgemm_gflops(int64_t n, int runs) {
@@ -48,10 +37,10 @@ double sgemm_gflops(int64_t n, int runs) {
     auto t0 = Clock::now();
     model::gemm_f32_nt(a.data(), b.data(), c.data(), n, n, n, false);
     if (r > 0) {
-      ms.push_back(ms_between(t0, Clock::now()));
+      ms.push_back(ms_since(t0));
     }
   }
-  return 2.0 * n * n * n / (median_of(ms) * 1e-3) / 1e9;
+  return 2.0 * n * n * n / (median(ms) * 1e-3) / 1e9;
 }
 
 Status run(const BenchOptions& o, nlohmann::json* out) {
@@ -81,10 +70,10 @@ Status run(const BenchOptions& o, nlohmann::json* out) {
     auto t0 = Clock::now();
     HKV_RETURN_IF_ERROR(cpu.prefill(ids, 8, false).status());
     if (r > 0) {
-      ms.push_back(ms_between(t0, Clock::now()));
+      ms.push_back(ms_since(t0));
     }
   }
-  const double t = median_of(ms), flops = prefill_flops(c, o.tokens);
+  const double t = median(ms), flops = prefill_flops(c, o.tokens);
   const double rate = flops / (t * 1e-3) / 1e9;
   (*out)["prefill"] = {{"model", c.model_name},
                        {"tokens", o.tokens},

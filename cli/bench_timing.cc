@@ -9,19 +9,6 @@
 
 namespace hkv::cli {
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  if (n == 0) {
-    return 0.0;
-  }
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-double ms_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
-}
-
 namespace {
 
 Result<double> gemm_tflops(cudaStream_t stream, const kernels::CublasHandle& blas, int runs) {

@@ -1,4 +1,5 @@
-// Timing for `headkv bench` (CUDA builds): medians, CUDA-event timing with a warm-up, and the
+// Timing for `headkv bench` (CUDA builds): CUDA-event timing with a warm-up (medians from
+// common/timing.h), and the
 // card's ceilings every bench figure is compared against.
 #pragma once
 
@@ -8,15 +9,10 @@
 #include <cuda_runtime_api.h>
 
 #include "common/status.h"
+#include "common/timing.h"
 #include "kernels/device_buffer.h"
 
 namespace hkv::cli {
-
-// The median of `v` (0 when empty).
-double median(std::vector<double> v);
-
-// Milliseconds of host clock since `t`.
-double ms_since(std::chrono::steady_clock::time_point t);
 
 // Times `body` (enqueued on `stream`) with events: one warm-up, then the median of `runs`, in ms.
 template <typename F>

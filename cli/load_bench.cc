@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/strings.h"
+#include "common/timing.h"
 #include "coordinator/server.h"
 #include "worker/coordinator_client.h"
 
@@ -21,10 +22,6 @@ namespace hkv::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 double percentile(std::vector<double>& v, double p) {
   if (v.empty()) {

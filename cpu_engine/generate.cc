@@ -8,17 +8,10 @@
 #include <limits>
 
 #include "common/parallel.h"
+#include "common/timing.h"
 #include "cpu_engine/kv_compressor.h"
 
 namespace hkv::model {
-namespace {
-
-double ms_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-      .count();
-}
-
-}  // namespace
 
 int32_t greedy_token(std::span<const float> logits, std::span<const int32_t> banned) {
   int32_t best = -1;

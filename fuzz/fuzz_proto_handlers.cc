@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-// protobuf 3.21 declares SetLogHandler here ("stubs" is protobuf's folder name, not a stub).
+// protobuf 3.21 declares SetLogHandler in this header of its own utility folder.
 #include <google/protobuf/stubs/logging.h>
 
 #include "coordinator/proto_convert.h"

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "common/timing.h"
 #include "gpu_engine/gpu_compress.h"
 #include "gpu_engine/gpu_layer.h"
 #include "gpu_engine/gpu_model.h"
@@ -198,8 +199,7 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
     auto tc = std::chrono::steady_clock::now();
     LayerKvView view{b.k_full.data(), b.v_full.data(), b.window_q.data(), L, b.w_rows};
     HKV_RETURN_IF_ERROR(compressor->compress_layer(l, view, &result.batch, options.kept));
-    compress_ms +=
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tc).count();
+    compress_ms += ms_since(tc);
   }
   HKV_RETURN_IF_ERROR(
       logits_rows(at(b.pending.data(), (L - 1) * h, d), at(b.resid.data(), (L - 1) * h, d), 1));

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/timing.h"
+
 namespace hkv::model {
 
 Result<std::vector<MultiRun>> generate_samples_gpu(GpuModel& model,
@@ -148,8 +150,7 @@ Result<std::vector<MultiRun>> generate_samples_gpu(GpuModel& model,
       }
     }
   }
-  const double decode_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - td).count();
+  const double decode_ms = ms_since(td);
   for (MultiRun& r : results) {
     r.decode_ms = decode_ms;  // one shared batched decode
     r.decode_steps = steps;

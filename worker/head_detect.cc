@@ -10,6 +10,7 @@
 #include "common/json.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
+#include "common/timing.h"
 #include "cpu_engine/generate.h"
 #include "cpu_engine/kv_compressor.h"
 #include "metrics/metrics.h"
@@ -79,10 +80,6 @@ std::vector<int32_t> insert_needle(const model::Tokenizer& tok,
   out.insert(out.end(), tn.begin(), tn.end());
   out.insert(out.end(), tc.begin() + p, tc.end());
   return out;
-}
-
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace

@@ -11,6 +11,16 @@ void add_connection(CLI::App* cmd, ConnectionOptions* c) {
   cmd->add_option("--tls-ca", c->tls_ca, "Root CA (PEM) to connect with TLS");
 }
 
+void add_batch_options(CLI::App* cmd, BatchOptions* b) {
+  cmd->add_option("--batch-tasks", b->tasks,
+                  "Tasks leased at once and decoded as one batch on a GPU (0: 8 on a GPU, 1 on "
+                  "the CPU)")
+      ->check(CLI::Range(0, 64));
+  cmd->add_option("--batch-tokens", b->prompt_tokens,
+                  "Prompt tokens per decode batch (a longer single prompt still runs)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+}
+
 }  // namespace
 
 void add_sweep_commands(CLI::App& app, SweepCli* s) {
@@ -42,6 +52,8 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
   s->worker_cmd->add_option("--data-dir", s->worker.data_dir,
                             "Data root searched before $HEADKV_DATA_DIR, the fetched and the "
                             "shipped data");
+
+  add_batch_options(s->worker_cmd, &s->worker.batch);
 
   s->submit_cmd = app.add_subcommand("submit", "Submit a sweep file (YAML or JSON)");
   add_connection(s->submit_cmd, &s->submit.conn);
@@ -104,6 +116,7 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
   s->run_cmd->add_option("--data-dir", s->run.data_dir,
                          "Data root searched before $HEADKV_DATA_DIR, the fetched and the "
                          "shipped data");
+  add_batch_options(s->run_cmd, &s->run.batch);
 }
 
 std::optional<int> dispatch_sweep_commands(const SweepCli& s) {

@@ -80,6 +80,16 @@ void print_progress(const v1::SweepProgress& p) {
       static_cast<long long>(p.tasks_failed()), static_cast<long long>(p.prefills()), eta.c_str());
 }
 
+// Tasks per lease on `device`: the flag, or 8 on a GPU (whose engine decodes samples together)
+// and 1 on the CPU (which runs them one after the other anyway, so leasing more would only keep
+// them from other workers).
+int32_t tasks_per_lease(const BatchOptions& b, const std::string& device) {
+  if (b.tasks > 0) {
+    return b.tasks;
+  }
+  return device.rfind("cuda", 0) == 0 ? 8 : 1;
+}
+
 v1::WorkerInfo local_worker_info(const std::string& device) {
   v1::WorkerInfo info;
   char host[256] = {0};
@@ -175,13 +185,15 @@ int run_worker_cli(const WorkerCliOptions& o) {
       ro.engine.device = (*devices)[i];
       ro.engine.dtype = o.dtype;
       ro.data_dir = o.data_dir;
+      ro.batch_prompt_tokens = o.batch.prompt_tokens;
       worker::TaskRunner runner(ro);
       worker::WorkerOptions wo;
       wo.client = {o.conn.coordinator, *token, o.conn.tls_ca};
       wo.info = local_worker_info((*devices)[i]);
       wo.exit_when_idle = o.exit_when_idle;
       wo.spool_dir = o.spool_dir;
-      results[i] = worker::run_worker(wo, worker::make_task_executor(&runner), g_stop);
+      wo.batch_tasks = tasks_per_lease(o.batch, (*devices)[i]);
+      results[i] = worker::run_worker(wo, worker::make_batch_executor(&runner), g_stop);
     });
   }
   for (auto& t : threads) {
@@ -335,6 +347,7 @@ int run_local_sweep(const RunOptions& o) {
     ro.engine.device = devices[i];
     ro.engine.dtype = o.dtype;
     ro.data_dir = o.data_dir;
+    ro.batch_prompt_tokens = o.batch.prompt_tokens;
     runners.push_back(std::make_unique<worker::TaskRunner>(ro));
     threads.emplace_back([&, i] {
       worker::WorkerOptions wo;
@@ -342,7 +355,8 @@ int run_local_sweep(const RunOptions& o) {
       wo.info = local_worker_info(devices[i]);
       wo.exit_when_idle = true;
       wo.spool_dir = o.out_dir + "/spool";
-      Status st = worker::run_worker(wo, worker::make_task_executor(runners[i].get()), g_stop);
+      wo.batch_tasks = tasks_per_lease(o.batch, devices[i]);
+      Status st = worker::run_worker(wo, worker::make_batch_executor(runners[i].get()), g_stop);
       if (!st.ok()) {
         std::fprintf(stderr, "worker %zu: %s\n", i, st.to_string().c_str());
       }

@@ -26,6 +26,12 @@ struct CoordinatorOptions {
   int32_t max_attempts = 3;
 };
 
+// Several tasks per lease, decoded as one batch on a GPU.
+struct BatchOptions {
+  int32_t tasks = 0;              // tasks per lease; 0 = auto: 8 on a GPU, 1 on the CPU
+  int64_t prompt_tokens = 16384;  // prompt tokens per decode batch
+};
+
 struct WorkerCliOptions {
   ConnectionOptions conn;
   // auto: every visible GPU (one worker thread each), else the CPU; cpu | cuda:N | all.
@@ -34,6 +40,7 @@ struct WorkerCliOptions {
   bool exit_when_idle = false;
   std::string data_dir;   // explicit data root (common/paths.h); "" = the default search path
   std::string spool_dir;  // unacknowledged results; "" = <cache>/spool
+  BatchOptions batch;
 };
 
 struct SubmitOptions {
@@ -57,6 +64,7 @@ struct RunOptions {
   std::string device = "auto";  // auto | cpu | cuda:N | all: one worker per GPU (auto: CPU without)
   std::string dtype = "f16";
   std::string data_dir;  // explicit data root (common/paths.h); "" = the default search path
+  BatchOptions batch;
 };
 
 int run_coordinator(const CoordinatorOptions& o);

@@ -115,6 +115,9 @@ Heartbeat from_proto(const v1::HeartbeatRequest& in) {
   h.tokens_per_second = in.tokens_per_second();
   h.busy_fraction = in.busy_fraction();
   h.draining = in.draining();
+  for (const v1::TaskRef& t : in.other_tasks()) {
+    h.other_tasks.emplace_back(t.task_id(), t.attempt());
+  }
   return h;
 }
 

@@ -195,26 +195,41 @@ Result<HeartbeatReply> Scheduler::heartbeat(const Heartbeat& beat) {
         const int64_t now = now_ms_();
         HKV_RETURN_IF_ERROR(workers_.touch(beat.worker_id, now, beat.tokens_per_second,
                                            beat.busy_fraction, beat.draining));
-        if (beat.task_id == 0) {
-          return Status();
+        if (beat.task_id != 0) {
+          HKV_ASSIGN_OR_RETURN(bool held,
+                               renew_lease(beat.task_id, beat.attempt, beat.worker_id, now));
+          reply.cancel_current_task = !held;
         }
-        HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(beat.task_id));
-        bool holds = task.has_value() && is_leased(task->state) &&
-                     task->worker_id == beat.worker_id && task->attempts == beat.attempt;
-        if (!holds) {
-          reply.cancel_current_task = true;
-          return Status();
+        for (const auto& [task_id, attempt] : beat.other_tasks) {
+          HKV_ASSIGN_OR_RETURN(bool held, renew_lease(task_id, attempt, beat.worker_id, now));
+          if (!held) {
+            reply.cancel_task_ids.push_back(task_id);
+          }
         }
-        // A heartbeat after the deadline but before expiry ran still renews: nobody else holds it.
-        if (task->state == TaskState::kAssigned) {
-          HKV_RETURN_IF_ERROR(transition(task->state, TaskState::kRunning));
-        }
-        return store_.execute(
-            "UPDATE tasks SET state = 'running', lease_deadline_ms = ? WHERE id = ?",
-            now + options_.lease_timeout_ms, task->id);
+        return Status();
       },
       Store::Durability::kRelaxed));
   return reply;
+}
+
+Result<bool> Scheduler::renew_lease(int64_t task_id,
+                                    int32_t attempt,
+                                    const std::string& worker_id,
+                                    int64_t now) {
+  HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(task_id));
+  bool holds = task.has_value() && is_leased(task->state) && task->worker_id == worker_id &&
+               task->attempts == attempt;
+  if (!holds) {
+    return false;
+  }
+  // A heartbeat after the deadline but before expiry ran still renews: nobody else holds it.
+  if (task->state == TaskState::kAssigned) {
+    HKV_RETURN_IF_ERROR(transition(task->state, TaskState::kRunning));
+  }
+  HKV_RETURN_IF_ERROR(
+      store_.execute("UPDATE tasks SET state = 'running', lease_deadline_ms = ? WHERE id = ?",
+                     now + options_.lease_timeout_ms, task->id));
+  return true;
 }
 
 Result<std::optional<int64_t>> Scheduler::next_pending_task() {
@@ -279,8 +294,22 @@ Result<TaskAssignment> Scheduler::lease_task(const TaskRow& task, const std::str
 }
 
 Result<std::optional<TaskAssignment>> Scheduler::pull_task(const std::string& worker_id) {
+  HKV_ASSIGN_OR_RETURN(std::vector<TaskAssignment> tasks, pull_tasks(worker_id, 1));
+  if (tasks.empty()) {
+    return std::optional<TaskAssignment>();
+  }
+  return std::optional<TaskAssignment>(std::move(tasks[0]));
+}
+
+Result<std::vector<TaskAssignment>> Scheduler::pull_tasks(const std::string& worker_id,
+                                                          int32_t max_tasks) {
+  if (max_tasks < 1 || max_tasks > kMaxTasksPerPull) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "pull from worker '%s': max_tasks %d, expected 1..%d", worker_id.c_str(),
+                  max_tasks, kMaxTasksPerPull);
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  std::optional<TaskAssignment> out;
+  std::vector<TaskAssignment> out;
   HKV_RETURN_IF_ERROR(store_.transaction(
       [&]() -> Status {
         HKV_RETURN_IF_ERROR(workers_.require(worker_id));
@@ -293,9 +322,29 @@ Result<std::optional<TaskAssignment>> Scheduler::pull_task(const std::string& wo
         if (!task_id.has_value()) {
           return Status();
         }
-        HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(*task_id));
-        HKV_ASSIGN_OR_RETURN(out, lease_task(*task, worker_id));
-        return Status();
+        std::vector<int64_t> ids{*task_id};
+        if (max_tasks > 1) {
+          // The same sweep's next pending tasks, by the (sweep_id, state, id) index.
+          HKV_ASSIGN_OR_RETURN(Statement more,
+                               store_.query(R"sql(SELECT id FROM tasks WHERE sweep_id =
+                                     (SELECT sweep_id FROM tasks WHERE id = ?1)
+                                   AND state = 'pending' AND id > ?1 ORDER BY id LIMIT ?2)sql",
+                                            *task_id, static_cast<int64_t>(max_tasks - 1)));
+          while (true) {
+            HKV_ASSIGN_OR_RETURN(bool row, more.step());
+            if (!row) {
+              break;
+            }
+            ids.push_back(more.column_int64(0));
+          }
+        }
+        for (int64_t id : ids) {
+          HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(id));
+          HKV_ASSIGN_OR_RETURN(TaskAssignment a, lease_task(*task, worker_id));
+          out.push_back(std::move(a));
+        }
+        // The worker's current task is the batch's first (status shows one task per worker).
+        return workers_.assign(worker_id, ids.front());
       },
       Store::Durability::kRelaxed));
   return out;

@@ -29,6 +29,9 @@ namespace hkv::coordinator {
 
 // Liveness parameters (Ray's health-check shape). A worker heartbeats every heartbeat_period_ms; a
 // task whose lease is not renewed within lease_timeout_ms goes back to pending.
+// The most tasks one pull may lease (PullTaskRequest.max_tasks).
+inline constexpr int32_t kMaxTasksPerPull = 64;
+
 struct SchedulerOptions {
   int64_t heartbeat_period_ms = 10'000;
   int64_t lease_timeout_ms = 60'000;
@@ -56,11 +59,15 @@ struct Heartbeat {
   double tokens_per_second = 0.0;
   bool draining = false;
   double busy_fraction = 0.0;  // [0, 1]: share of the last period spent running tasks
+  // The other tasks of a batch the worker holds: (task id, attempt), renewed like task_id.
+  std::vector<std::pair<int64_t, int32_t>> other_tasks;
 };
 
 struct HeartbeatReply {
   // The named task is no longer this worker's (cancelled, lease expired, reassigned): stop it.
   bool cancel_current_task = false;
+  // Those of other_tasks that are no longer this worker's.
+  std::vector<int64_t> cancel_task_ids;
 };
 
 struct TaskAssignment {
@@ -163,11 +170,14 @@ class Scheduler {
   Result<int64_t> cancel_sweep(int64_t sweep_id);
 
   Result<std::string> register_worker(const WorkerInfo& info);
-  // Records liveness and renews the lease of the named task if the worker still holds it.
+  // Records liveness and renews the lease of each named task the worker still holds.
   Result<HeartbeatReply> heartbeat(const Heartbeat& beat);
   // The next pending task (highest sweep priority, then oldest sweep, then task order) leased to
   // `worker_id`, or nullopt when there is none. Expires overdue leases first.
   Result<std::optional<TaskAssignment>> pull_task(const std::string& worker_id);
+  // Up to `max_tasks` (>= 1) tasks in one lease: the next pending task as pull_task picks it, then
+  // the following pending tasks of the same sweep in task order. Empty when none is pending.
+  Result<std::vector<TaskAssignment>> pull_tasks(const std::string& worker_id, int32_t max_tasks);
   // Idempotent: duplicates and stale reports are accepted and ignored (see ReportOutcome).
   // A success stores every config's result; a retryable failure requeues until max_attempts, a
   // non-retryable one fails the task at once. InvalidArgument for an inconsistent result set.
@@ -237,6 +247,11 @@ class Scheduler {
   Result<int64_t> expire_leases_locked();
   Result<std::optional<int64_t>> next_pending_task();
   Result<TaskAssignment> lease_task(const TaskRow& task, const std::string& worker_id);
+  // Renews one task's lease if `worker_id` holds its `attempt`; false when it does not.
+  Result<bool> renew_lease(int64_t task_id,
+                           int32_t attempt,
+                           const std::string& worker_id,
+                           int64_t now);
   Result<SweepProgress> progress_locked(int64_t sweep_id);
 
   std::mutex mu_;        // serialises all operations on the one connection

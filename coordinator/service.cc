@@ -1,6 +1,8 @@
 // Handlers: authorize -> convert -> one Scheduler call -> Finish.
 #include "coordinator/service.h"
 
+#include <algorithm>
+
 #include "coordinator/proto_convert.h"
 #include "proto/status_convert.h"
 
@@ -111,6 +113,7 @@ grpc::ServerUnaryReactor* CoordinatorService::Heartbeat(grpc::CallbackServerCont
   return handle(ctx, authorize(ctx), [&]() -> Status {
     HKV_ASSIGN_OR_RETURN(HeartbeatReply r, scheduler_->heartbeat(from_proto(*req)));
     resp->set_cancel_current_task(r.cancel_current_task);
+    *resp->mutable_cancel_task_ids() = {r.cancel_task_ids.begin(), r.cancel_task_ids.end()};
     return Status();
   });
 }
@@ -119,10 +122,10 @@ grpc::ServerUnaryReactor* CoordinatorService::PullTask(grpc::CallbackServerConte
                                                        const v1::PullTaskRequest* req,
                                                        v1::PullTaskResponse* resp) {
   return handle(ctx, authorize(ctx), [&]() -> Status {
-    HKV_ASSIGN_OR_RETURN(std::optional<TaskAssignment> task,
-                         scheduler_->pull_task(req->worker_id()));
-    if (task.has_value()) {
-      to_proto(*task, resp->mutable_task());
+    HKV_ASSIGN_OR_RETURN(std::vector<TaskAssignment> tasks,
+                         scheduler_->pull_tasks(req->worker_id(), std::max(1, req->max_tasks())));
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      to_proto(tasks[i], i == 0 ? resp->mutable_task() : resp->add_more_tasks());
     }
     return Status();
   });

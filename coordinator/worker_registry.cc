@@ -96,11 +96,19 @@ Status WorkerRegistry::assign(const std::string& worker_id, int64_t task_id) {
 Status WorkerRegistry::release(const std::string& worker_id, int64_t task_id, bool prefilled) {
   HKV_RETURN_IF_ERROR(store_->execute("UPDATE workers SET prefills = prefills + ?2 WHERE id = ?1",
                                       worker_id, static_cast<int64_t>(prefilled)));
-  return store_->execute(
-      R"sql(UPDATE workers SET current_task_id = NULL,
-                state = CASE WHEN state = 'draining' THEN state ELSE 'idle' END
+  // A worker holding a batch of tasks stays busy with the batch's next one.
+  HKV_RETURN_IF_ERROR(store_->execute(
+      R"sql(UPDATE workers SET current_task_id = (
+                SELECT id FROM tasks WHERE worker_id = ?1 AND id != ?2
+                  AND state IN ('assigned', 'running') ORDER BY id LIMIT 1)
             WHERE id = ?1 AND current_task_id = ?2)sql",
-      worker_id, task_id);
+      worker_id, task_id));
+  return store_->execute(
+      R"sql(UPDATE workers SET state = CASE WHEN state = 'draining' THEN state
+                                            WHEN current_task_id IS NULL THEN 'idle'
+                                            ELSE 'busy' END
+            WHERE id = ?1)sql",
+      worker_id);
 }
 
 Result<std::vector<WorkerStatus>> WorkerRegistry::list(int64_t now_ms) {

@@ -65,6 +65,17 @@ class GpuEngine final : public Engine {
     return generate_multi_gpu(*model_, prompt, configs, head_caps, gen, on_token);
   }
 
+  Result<std::vector<MultiRun>> generate_batch(const std::vector<SampleRequest>& samples) override {
+    std::vector<GpuSampleRequest> requests;
+    requests.reserve(samples.size());
+    for (const SampleRequest& s : samples) {
+      requests.push_back({s.prompt, s.configs, s.head_caps, s.gen});
+    }
+    return generate_samples_gpu(*model_, requests);
+  }
+
+  bool batches_samples() const override { return true; }
+
   std::unique_ptr<ObservedDecoder> observed_decoder() override { return make_gpu_decoder(*model_); }
 
  private:
@@ -74,6 +85,24 @@ class GpuEngine final : public Engine {
 #endif
 
 }  // namespace
+
+Result<std::vector<MultiRun>> Engine::generate_batch(const std::vector<SampleRequest>& samples) {
+  std::vector<MultiRun> out;
+  out.reserve(samples.size());
+  for (size_t k = 0; k < samples.size(); ++k) {
+    const SampleRequest& s = samples[k];
+    if (s.configs == nullptr || s.head_caps == nullptr) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "generate_batch: sample %zu has no configs or head_caps", k);
+    }
+    Result<MultiRun> run = generate(s.prompt, *s.configs, *s.head_caps, s.gen);
+    if (!run.ok()) {
+      return run.status().with_context("sample %zu of %zu", k, samples.size());
+    }
+    out.push_back(*std::move(run));
+  }
+  return out;
+}
 
 int cuda_device_count() {
 #if HKV_HAVE_CUDA

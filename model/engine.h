@@ -24,6 +24,15 @@ struct EngineOptions {
   int64_t prefill_chunk = 4096;
 };
 
+// One sample of a batch: its prompt, configs, capacity tables and generation limits (pointers
+// must outlive the call).
+struct SampleRequest {
+  std::span<const int32_t> prompt;
+  const std::vector<CompressionConfig>* configs = nullptr;
+  const std::vector<std::vector<int32_t>>* head_caps = nullptr;
+  GenerationConfig gen;
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -35,6 +44,14 @@ class Engine {
                                     const std::vector<std::vector<int32_t>>& head_caps,
                                     const GenerationConfig& gen,
                                     const TokenCallback& on_token = {}) = 0;
+
+  // Several samples, one MultiRun each, in order. The GPU engine prefills each sample and decodes
+  // all their configs as one batch (samples must share stop ids and min_new_tokens; each run's
+  // decode_ms is the shared decode's time); the CPU engine runs them one after the other.
+  virtual Result<std::vector<MultiRun>> generate_batch(const std::vector<SampleRequest>& samples);
+
+  // Whether generate_batch decodes samples together (so batching them pays).
+  virtual bool batches_samples() const { return false; }
 
   // The CPU model when this is the CPU engine.
   virtual const CpuModel* cpu_model() const { return nullptr; }

@@ -82,14 +82,28 @@ Result<v1::HeartbeatResponse> CoordinatorClient::heartbeat(const v1::HeartbeatRe
 }
 
 Result<std::optional<v1::Task>> CoordinatorClient::pull_task(const std::string& worker_id) {
-  v1::PullTaskRequest req;
-  req.set_worker_id(worker_id);
-  HKV_ASSIGN_OR_RETURN(v1::PullTaskResponse r, (call<v1::PullTaskRequest, v1::PullTaskResponse>(
-                                                   "PullTask", req, HKV_RPC(PullTask))));
-  if (!r.has_task()) {
+  HKV_ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, pull_tasks(worker_id, 1));
+  if (tasks.empty()) {
     return std::optional<v1::Task>();
   }
-  return std::optional<v1::Task>(r.task());
+  return std::optional<v1::Task>(std::move(tasks[0]));
+}
+
+Result<std::vector<v1::Task>> CoordinatorClient::pull_tasks(const std::string& worker_id,
+                                                            int32_t max_tasks) {
+  v1::PullTaskRequest req;
+  req.set_worker_id(worker_id);
+  req.set_max_tasks(max_tasks);
+  HKV_ASSIGN_OR_RETURN(v1::PullTaskResponse r, (call<v1::PullTaskRequest, v1::PullTaskResponse>(
+                                                   "PullTask", req, HKV_RPC(PullTask))));
+  std::vector<v1::Task> out;
+  if (r.has_task()) {
+    out.push_back(std::move(*r.mutable_task()));
+    for (v1::Task& t : *r.mutable_more_tasks()) {
+      out.push_back(std::move(t));
+    }
+  }
+  return out;
 }
 
 Result<v1::ReportResultResponse> CoordinatorClient::report(const v1::ReportResultRequest& req) {

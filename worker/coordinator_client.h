@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "hkv/v1/coordinator.grpc.pb.h"
@@ -31,6 +32,8 @@ class CoordinatorClient {
   Result<v1::HeartbeatResponse> heartbeat(const v1::HeartbeatRequest& request);
   // nullopt when no task is pending.
   Result<std::optional<v1::Task>> pull_task(const std::string& worker_id);
+  // Up to `max_tasks` tasks in one lease (PullTaskRequest.max_tasks); empty when none is pending.
+  Result<std::vector<v1::Task>> pull_tasks(const std::string& worker_id, int32_t max_tasks);
   Result<v1::ReportResultResponse> report(const v1::ReportResultRequest& request);
 
   Result<v1::SubmitSweepResponse> submit(const std::string& spec_text, const std::string& source);

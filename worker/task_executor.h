@@ -8,6 +8,8 @@ namespace hkv::worker {
 
 // The executor runs tasks on `runner` (which must outlive it).
 TaskExecutor make_task_executor(TaskRunner* runner);
+// The batch form: a lease's tasks go through TaskRunner::run_batch (one decode batch on the GPU).
+BatchExecutor make_batch_executor(TaskRunner* runner);
 
 // The domain request of a proto task.
 // The task's unit and configs; InvalidArgument naming the field for a benchmark or a config name

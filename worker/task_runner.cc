@@ -12,6 +12,7 @@
 #include "tokenizer/model_files.h"
 #include "worker/head_caps.h"
 #include "worker/head_detect.h"
+#include "worker/loaded_model.h"
 #include "worker/tokenizer_adapter.h"
 
 namespace hkv::worker {
@@ -37,24 +38,6 @@ Result<int64_t> to_int(const std::string& s, const char* what) {
 }
 
 }  // namespace
-
-struct TaskRunner::LoadedModel {
-  std::string path;
-  std::unique_ptr<model::Engine> engine;
-  std::unique_ptr<model::Tokenizer> tokenizer;
-  std::unique_ptr<TokenizerAdapter> adapter;
-  model::ChatFamily chat = model::ChatFamily::kNone;
-  std::map<std::string, std::vector<jobs::LongBenchRecord>> longbench;
-  std::map<std::string, std::vector<jobs::BabilongRecord>> babilong;
-  std::shared_ptr<jobs::Haystack> haystack;  // grown to the longest needle length seen
-  int64_t haystack_tokens = 0;
-  std::vector<int32_t> period_ids;
-  // Head detection: the observing decoder, needles per haystack folder, encoded haystacks per
-  // "folder#needle#words".
-  std::unique_ptr<model::ObservedDecoder> observed;
-  std::map<std::string, std::vector<DetectNeedle>> detect_needles;
-  std::map<std::string, std::vector<int32_t>> detect_haystacks;
-};
 
 TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
   if (options_.haystack_dir.empty()) {
@@ -260,28 +243,37 @@ Result<RunOutcome> TaskRunner::run(const RunRequest& r) {
   return out;
 }
 
-Result<RunOutcome> TaskRunner::run_loaded(LoadedModel& loaded, const RunRequest& r) {
-  LoadedModel* m = &loaded;
+Result<RunOutcome> TaskRunner::run_loaded(LoadedModel& m, const RunRequest& r) {
   if (r.unit.benchmark == jobs::Benchmark::kHeads) {
-    return run_heads(*m, r);
+    return run_heads(m, r);
   }
-  const std::vector<compression::CompressionConfig>& configs = r.configs;
-  for (const compression::CompressionConfig& c : configs) {
+  HKV_ASSIGN_OR_RETURN(Prepared p, prepare(m, r));
+  HKV_ASSIGN_OR_RETURN(p.out.run,
+                       m.engine->generate(p.out.sample.prompt_ids, r.configs, p.caps, p.gen));
+  ++prefills_;
+  HKV_RETURN_IF_ERROR(score(m, r, &p.out));
+  return std::move(p.out);
+}
+
+Result<TaskRunner::Prepared> TaskRunner::prepare(LoadedModel& m, const RunRequest& r) {
+  for (const compression::CompressionConfig& c : r.configs) {
     HKV_RETURN_IF_ERROR(c.validate().with_context("config '%s'", c.label().c_str()));
   }
-  HKV_ASSIGN_OR_RETURN(std::vector<std::vector<int32_t>> caps,
-                       resolve_head_caps(m->engine->config(), m->path, configs));
-  RunOutcome out;
-  HKV_ASSIGN_OR_RETURN(out.sample, build_sample(*m, r));
-  model::GenerationConfig gen;
-  gen.max_new_tokens = r.max_new_tokens > 0 ? r.max_new_tokens : out.sample.max_new_tokens;
-  gen.min_new_tokens = out.sample.min_new_tokens;
-  gen.stop_ids = out.sample.stop_ids;
-  gen.fp16_scores = options_.fp16_scores;
-  gen.cancel = r.cancel;
-  gen.trace = r.trace;
-  HKV_ASSIGN_OR_RETURN(out.run, m->engine->generate(out.sample.prompt_ids, configs, caps, gen));
-  ++prefills_;
+  Prepared p;
+  HKV_ASSIGN_OR_RETURN(p.caps, resolve_head_caps(m.engine->config(), m.path, r.configs));
+  HKV_ASSIGN_OR_RETURN(p.out.sample, build_sample(m, r));
+  p.gen.max_new_tokens = r.max_new_tokens > 0 ? r.max_new_tokens : p.out.sample.max_new_tokens;
+  p.gen.min_new_tokens = p.out.sample.min_new_tokens;
+  p.gen.stop_ids = p.out.sample.stop_ids;
+  p.gen.fp16_scores = options_.fp16_scores;
+  p.gen.cancel = r.cancel;
+  p.gen.trace = r.trace;
+  return p;
+}
+
+Status TaskRunner::score(LoadedModel& loaded, const RunRequest& r, RunOutcome* outcome) {
+  LoadedModel* m = &loaded;
+  RunOutcome& out = *outcome;
   const int64_t head_dim = m->engine->config().head_dim;
   for (const model::ConfigRun& run : out.run.runs) {
     ConfigOutcome c;
@@ -327,7 +319,7 @@ Result<RunOutcome> TaskRunner::run_loaded(LoadedModel& loaded, const RunRequest&
     }
     out.configs.push_back(std::move(c));
   }
-  return out;
+  return Status();
 }
 
 }  // namespace hkv::worker

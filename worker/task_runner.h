@@ -30,6 +30,8 @@ struct RunnerOptions {
   std::string haystack_dir;  // needle essays (default: pg_essays/ in the data path)
   bool fp16_scores = true;
   model::EngineOptions engine;  // device (cpu | cuda:N | auto) and GPU dtype
+  // run_batch: the most prompt tokens of one decode batch (one sample always fits, however long).
+  int64_t batch_prompt_tokens = 16384;
 };
 
 struct RunRequest {
@@ -67,12 +69,40 @@ class TaskRunner {
 
   Result<RunOutcome> run(const RunRequest& request);
 
+  // Several tasks, one outcome each, in order. On an engine that decodes samples together (the
+  // GPU), consecutive tasks of one model with the same stop rules and max_new_tokens share one
+  // decode batch of at most options.batch_prompt_tokens prompt tokens; each run's decode_ms is
+  // then its share of the batch's decode (the decode time / the samples in the batch). A batch
+  // that fails (other than by cancellation) is run again one task at a time, so one bad task
+  // fails alone. Heads tasks run as run() runs them; the CPU engine runs a group's samples one
+  // after the other (same results as run()).
+  std::vector<Result<RunOutcome>> run_batch(const std::vector<RunRequest>& requests);
+
   // Prefill count since construction: one per run, whatever the number of configs.
   int64_t prefills() const { return prefills_; }
 
  private:
   struct LoadedModel;
+
+  // A task's prompt and generation settings, built before the engine runs it.
+  struct Prepared {
+    RunOutcome out;  // sample filled; run and configs once generated and scored
+    model::GenerationConfig gen;
+    std::vector<std::vector<int32_t>> caps;  // per config: per-head capacities (or empty)
+  };
+
   Result<LoadedModel*> model(const std::string& path, const std::string& dtype);
+  Result<Prepared> prepare(LoadedModel& m, const RunRequest& request);
+  // Decodes and scores out->run into out->configs.
+  Status score(LoadedModel& m, const RunRequest& request, RunOutcome* out);
+  // prepare() plus the tokenizer's deferred encode error, with the task named.
+  Result<Prepared> prepare_checked(LoadedModel& m, const RunRequest& request);
+  // Runs `group` (indices into `requests`, all prepared, one model) as one engine batch.
+  void run_group(LoadedModel& m,
+                 const std::vector<RunRequest>& requests,
+                 const std::vector<size_t>& group,
+                 std::vector<std::optional<Prepared>>& prepared,
+                 std::vector<Result<RunOutcome>>& results);
   Result<jobs::Sample> build_sample(LoadedModel& m, const RunRequest& request);
   Result<RunOutcome> run_heads(LoadedModel& m, const RunRequest& request);
   // run() once the model is loaded; run() then fails the task if the tokenizer could not encode.

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "common/strings.h"
 #include "worker/busy_meter.h"
 #include "worker/report_spool.h"
 
@@ -18,8 +19,8 @@ namespace {
 struct Current {
   std::mutex mu;
   std::condition_variable cv;
-  int64_t task_id = 0;
-  int32_t attempt = 0;
+  // The tasks this worker holds, (task id, attempt), in lease order; heartbeats renew them all.
+  std::vector<std::pair<int64_t, int32_t>> held;
   // The last finished task's throughput: prompt plus generated tokens (all configs) per second
   // of the task's wall time. 0 until a task finished.
   double tokens_per_second = 0.0;
@@ -118,8 +119,15 @@ void heartbeat_loop(CoordinatorClient& client,
     }
     v1::HeartbeatRequest hb;
     hb.set_worker_id(id);
-    hb.set_task_id(cur.task_id);
-    hb.set_attempt(cur.attempt);
+    if (!cur.held.empty()) {
+      hb.set_task_id(cur.held[0].first);
+      hb.set_attempt(cur.held[0].second);
+    }
+    for (size_t i = 1; i < cur.held.size(); ++i) {
+      v1::TaskRef* ref = hb.add_other_tasks();
+      ref->set_task_id(cur.held[i].first);
+      ref->set_attempt(cur.held[i].second);
+    }
     hb.set_tokens_per_second(cur.tokens_per_second);
     hb.set_busy_fraction(cur.busy.take_fraction(BusyMeter::Clock::now()));
     hb.set_draining(stop.load());
@@ -128,53 +136,73 @@ void heartbeat_loop(CoordinatorClient& client,
     lock.lock();
     if (!reply.ok()) {
       HKV_LOG(kWarning, "worker", "heartbeat: %s", reply.status().to_string().c_str());
-    } else if (reply->cancel_current_task() && cur.task_id != 0) {
+    } else if (!cur.held.empty() &&
+               (reply->cancel_current_task() || reply->cancel_task_ids_size() > 0)) {
+      // Tasks of one lease run as one batch: losing any of them stops the batch (its other tasks
+      // are reported as cancelled and go back to the queue).
       cancelled = true;
     }
   }
 }
 
-// Runs one task and fills its report. The task stays the current one (heartbeats keep renewing
-// its lease) until the caller has handed the report over.
-v1::ReportResultRequest run_task(const v1::Task& t,
-                                 const std::string& id,
-                                 const TaskExecutor& execute,
-                                 Current& cur,
-                                 std::atomic<bool>& cancelled) {
+// Runs one lease's tasks and fills their reports. The tasks stay held (heartbeats keep renewing
+// their leases) until the caller has handed each report over.
+std::vector<v1::ReportResultRequest> run_tasks(const std::vector<v1::Task>& tasks,
+                                               const std::string& id,
+                                               const BatchExecutor& execute,
+                                               Current& cur,
+                                               std::atomic<bool>& cancelled) {
   {
     std::lock_guard<std::mutex> lock(cur.mu);
-    cur.task_id = t.task_id();
-    cur.attempt = t.attempt();
+    cur.held.clear();
+    for (const v1::Task& t : tasks) {
+      cur.held.emplace_back(t.task_id(), t.attempt());
+    }
     cur.busy.task_started(BusyMeter::Clock::now());
   }
   cancelled = false;
-  v1::ReportResultRequest report;
+  std::vector<v1::ReportResultRequest> reports(tasks.size());
   auto start = std::chrono::steady_clock::now();
-  Status st = execute(t, cancelled, &report);
+  std::vector<Status> statuses = execute(tasks, cancelled, &reports);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  report.set_worker_id(id);
-  report.set_task_id(t.task_id());
-  report.set_attempt(t.attempt());
-  report.set_ok(st.ok());
-  if (!st.ok()) {
-    report.clear_results();
-    report.set_error(st.to_string());
-    report.set_retryable(is_retryable(st));
+  if (statuses.size() != tasks.size() || reports.size() != tasks.size()) {
+    Status bad = errorf(StatusCode::kInternal,
+                        "the executor returned %zu statuses and %zu reports for %zu tasks",
+                        statuses.size(), reports.size(), tasks.size());
+    statuses.assign(tasks.size(), bad);
+    reports.assign(tasks.size(), v1::ReportResultRequest());
   }
-  HKV_LOG(kInfo, "worker", "task=%lld attempt=%d %s/%s %s in %.1f s%s%s",
-          static_cast<long long>(t.task_id()), t.attempt(), t.dataset().c_str(),
-          t.sample_key().c_str(), st.ok() ? "done" : "failed", seconds, st.ok() ? "" : ": ",
-          st.ok() ? "" : st.message().c_str());
+  int64_t tokens = 0;
+  const std::string batch = tasks.size() > 1 ? strformat(" (batch of %zu)", tasks.size()) : "";
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const v1::Task& t = tasks[i];
+    const Status& st = statuses[i];
+    v1::ReportResultRequest& report = reports[i];
+    report.set_worker_id(id);
+    report.set_task_id(t.task_id());
+    report.set_attempt(t.attempt());
+    report.set_ok(st.ok());
+    if (!st.ok()) {
+      report.clear_results();
+      report.set_error(st.to_string());
+      report.set_retryable(is_retryable(st));
+    } else {
+      tokens += report.prompt_tokens();
+      for (const v1::ConfigResult& c : report.results()) {
+        tokens += c.new_tokens();
+      }
+    }
+    HKV_LOG(kInfo, "worker", "task=%lld attempt=%d %s/%s %s in %.1f s%s%s%s",
+            static_cast<long long>(t.task_id()), t.attempt(), t.dataset().c_str(),
+            t.sample_key().c_str(), st.ok() ? "done" : "failed", seconds, batch.c_str(),
+            st.ok() ? "" : ": ", st.ok() ? "" : st.message().c_str());
+  }
   std::lock_guard<std::mutex> lock(cur.mu);
   cur.busy.task_ended(BusyMeter::Clock::now());
-  if (st.ok() && seconds > 0) {
-    int64_t tokens = report.prompt_tokens();
-    for (const v1::ConfigResult& c : report.results()) {
-      tokens += c.new_tokens();
-    }
+  if (tokens > 0 && seconds > 0) {
     cur.tokens_per_second = static_cast<double>(tokens) / seconds;
   }
-  return report;
+  return reports;
 }
 
 // On disk before it is sent: an outage or a crash from here on loses nothing.
@@ -198,8 +226,21 @@ void hand_over(CoordinatorClient& client,
 
 }  // namespace
 
+BatchExecutor one_by_one(TaskExecutor execute) {
+  return [execute = std::move(execute)](const std::vector<v1::Task>& tasks,
+                                        const std::atomic<bool>& cancelled,
+                                        std::vector<v1::ReportResultRequest>* reports) {
+    std::vector<Status> out;
+    reports->resize(tasks.size());
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      out.push_back(execute(tasks[i], cancelled, &(*reports)[i]));
+    }
+    return out;
+  };
+}
+
 Status run_worker(const WorkerOptions& o,
-                  const TaskExecutor& execute,
+                  const BatchExecutor& execute,
                   const std::atomic<bool>& stop) {
   HKV_ASSIGN_OR_RETURN(std::unique_ptr<CoordinatorClient> client,
                        CoordinatorClient::connect(o.client));
@@ -223,24 +264,26 @@ Status run_worker(const WorkerOptions& o,
       [&] { heartbeat_loop(*client, id, reg.heartbeat_period_ms(), stop, cur, cancelled); });
   Status result;
   while (!stop.load()) {
-    auto task = patiently(o, stop, "asking for a task", [&] { return client->pull_task(id); });
-    if (!task.ok()) {
-      if (!transient(task.status())) {
-        result = task.status();
+    auto tasks = patiently(o, stop, "asking for a task",
+                           [&] { return client->pull_tasks(id, std::max(1, o.batch_tasks)); });
+    if (!tasks.ok()) {
+      if (!transient(tasks.status())) {
+        result = tasks.status();
       }
       break;
     }
-    if (!task->has_value()) {
+    if (tasks->empty()) {
       if (o.exit_when_idle) {
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(o.idle_poll_ms));
       continue;
     }
-    hand_over(*client, o, stop, spool, run_task(**task, id, execute, cur, cancelled));
-    std::lock_guard<std::mutex> lock(cur.mu);
-    cur.task_id = 0;
-    cur.attempt = 0;
+    for (const v1::ReportResultRequest& report : run_tasks(*tasks, id, execute, cur, cancelled)) {
+      hand_over(*client, o, stop, spool, report);
+      std::lock_guard<std::mutex> lock(cur.mu);
+      std::erase_if(cur.held, [&](const auto& h) { return h.first == report.task_id(); });
+    }
   }
   {
     std::lock_guard<std::mutex> lock(cur.mu);

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "hkv/v1/coordinator.pb.h"
@@ -21,6 +22,17 @@ namespace hkv::worker {
 using TaskExecutor = std::function<Status(
     const v1::Task& task, const std::atomic<bool>& cancelled, v1::ReportResultRequest* report)>;
 
+// Runs the tasks of one lease (several when WorkerOptions.batch_tasks > 1): one status and one
+// report per task, in order; a report's results are read only when its status is ok. `cancelled`
+// turns true when the coordinator says any of them is no longer ours.
+using BatchExecutor =
+    std::function<std::vector<Status>(const std::vector<v1::Task>& tasks,
+                                      const std::atomic<bool>& cancelled,
+                                      std::vector<v1::ReportResultRequest>* reports)>;
+
+// A BatchExecutor that runs each task with `execute`, one after the other.
+BatchExecutor one_by_one(TaskExecutor execute);
+
 struct WorkerOptions {
   ClientOptions client;
   v1::WorkerInfo info;              // device, device name, memory
@@ -28,6 +40,8 @@ struct WorkerOptions {
   bool exit_when_idle = false;      // stop after the first empty pull (tests, `headkv run`)
   std::string spool_dir;            // unacknowledged reports; "" = default_spool_dir()
   int64_t max_backoff_ms = 30'000;  // cap of the wait between tries while the coordinator is away
+  // Tasks leased per pull (1..64): a GPU worker decodes several samples as one batch.
+  int32_t batch_tasks = 1;
 };
 
 // Status of a failed task: deterministic failures (bad input, missing files, unsupported) are not
@@ -35,7 +49,7 @@ struct WorkerOptions {
 bool is_retryable(const Status& status);
 
 Status run_worker(const WorkerOptions& options,
-                  const TaskExecutor& execute,
+                  const BatchExecutor& execute,
                   const std::atomic<bool>& stop);
 
 }  // namespace hkv::worker

@@ -40,8 +40,8 @@ methods:
   std::promise<Clock::time_point> stopped;
   // A task that would run for a minute unless cancelled; it looks at the flag every 10 ms, as
   // the engine does between decode steps.
-  TaskExecutor slow = [&](const v1::Task&, const std::atomic<bool>& cancelled,
-                          v1::ReportResultRequest*) -> Status {
+  TaskExecutor slow_task = [&](const v1::Task&, const std::atomic<bool>& cancelled,
+                               v1::ReportResultRequest*) -> Status {
     started.set_value();
     const auto end = Clock::now() + std::chrono::seconds(60);
     while (!cancelled.load() && Clock::now() < end) {
@@ -60,7 +60,7 @@ methods:
   wo.spool_dir = dir.path() + "/spool";
   std::atomic<bool> stop{false};
   std::future<Status> worker =
-      std::async(std::launch::async, [&] { return run_worker(wo, slow, stop); });
+      std::async(std::launch::async, [&] { return run_worker(wo, one_by_one(slow_task), stop); });
   ASSERT_EQ(started.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
   const Clock::time_point cancel_time = Clock::now();
   auto cancelled = (*server)->scheduler()->cancel_sweep(sweep->sweep_id);

@@ -190,10 +190,12 @@ Status write_tables(const RenderedTables& t, const std::string& dir) {
 Status write_records_jsonl(const std::vector<ResultRecord>& records, const std::string& path) {
   std::ofstream out(path);
   for (const ResultRecord& r : records) {
-    Json line = {{"benchmark", r.benchmark},    {"dataset", r.dataset},
-                 {"sample_key", r.sample_key},  {"config", r.config},
-                 {"prediction", r.prediction},  {"score", r.score},
-                 {"cache_bytes", r.cache_bytes}};
+    Json line = {{"benchmark", r.benchmark},     {"dataset", r.dataset},
+                 {"sample_key", r.sample_key},   {"config", r.config},
+                 {"prediction", r.prediction},   {"score", r.score},
+                 {"cache_bytes", r.cache_bytes}, {"prompt_tokens", r.prompt_tokens},
+                 {"new_tokens", r.new_tokens},   {"prefill_ms", r.prefill_ms},
+                 {"decode_ms", r.decode_ms}};
     if (r.head_scores) {
       line["head_scores"] = r.head_scores->scores;
     }

@@ -24,6 +24,10 @@ struct ResultRecord {
   std::string prediction;
   double score = 0.0;
   int64_t cache_bytes = 0;
+  int64_t prompt_tokens = 0;
+  int32_t new_tokens = 0;
+  double prefill_ms = 0.0;  // the sample's prefill, shared by the task's configs
+  double decode_ms = 0.0;   // the task's decode (all its configs in one batch)
   std::optional<jobs::HeadTestScores> head_scores;  // heads records
 };
 
@@ -36,7 +40,8 @@ struct RenderedTables {
 };
 
 // Every record as one JSON object per line (benchmark, dataset, sample_key, config, prediction,
-// score, cache_bytes; heads records add head_scores) into `path`.
+// score, cache_bytes, prompt_tokens, new_tokens, prefill_ms, decode_ms; heads records add
+// head_scores) into `path`.
 Status write_records_jsonl(const std::vector<ResultRecord>& records, const std::string& path);
 
 // `failed`: the sweep's failed tasks, summarised by cause after the tables (failure_summary.h).

@@ -60,6 +60,10 @@ Result<std::vector<ResultRecord>> to_records(const v1::GetResultsResponse& r) {
     rec.prediction = row.result().prediction();
     rec.score = row.result().score();
     rec.cache_bytes = row.result().cache_bytes();
+    rec.prompt_tokens = row.prompt_tokens();
+    rec.new_tokens = row.result().new_tokens();
+    rec.prefill_ms = row.prefill_ms();
+    rec.decode_ms = row.result().decode_ms();
     if (row.result().has_head_scores()) {
       rec.head_scores = proto::from_proto(row.result().head_scores());
     }

@@ -72,6 +72,8 @@ void to_proto(const ResultRow& in, v1::ResultRow* out) {
   out->set_sample_key(in.unit.sample_key);
   out->set_attempt(in.attempt);
   to_proto(in.config, out->mutable_config());
+  out->set_prompt_tokens(in.prompt_tokens);
+  out->set_prefill_ms(in.prefill_ms);
   v1::ConfigResult* r = out->mutable_result();
   r->set_config_index(in.result.config_index);
   r->set_prediction(in.result.prediction);

@@ -132,6 +132,8 @@ struct ResultRow {
   int32_t attempt = 0;
   jobs::CompressionConfig config;
   ConfigResult result;
+  int64_t prompt_tokens = 0;  // the attempt's report: the sample's prompt
+  double prefill_ms = 0.0;    // and its prefill, shared by the task's configs
 };
 
 struct TaskSummary {

@@ -185,9 +185,11 @@ Result<std::vector<ResultRow>> Scheduler::results_page(int64_t sweep_id,
       store_.query(
           R"sql(SELECT t.id, t.benchmark, t.dataset, t.sample_key, r.attempt, r.config_index,
                        c.config_json, r.prediction, r.score, r.cache_bytes, r.cache_entries,
-                       r.decode_ms, r.new_tokens, r.head_scores
+                       r.decode_ms, r.new_tokens, r.head_scores,
+                       COALESCE(a.prompt_tokens, 0), COALESCE(a.prefill_ms, 0)
                 FROM results r JOIN tasks t ON t.id = r.task_id
                 JOIN task_configs c ON c.task_id = r.task_id AND c.config_index = r.config_index
+                LEFT JOIN attempts a ON a.task_id = r.task_id AND a.attempt = r.attempt
                 WHERE t.sweep_id = ? AND t.id > ? ORDER BY t.id, r.config_index)sql",
           sweep_id, after_task_id));
   std::vector<ResultRow> out;
@@ -217,6 +219,8 @@ Result<std::vector<ResultRow>> Scheduler::results_page(int64_t sweep_id,
     r.result.cache_entries = stmt.column_int64(10);
     r.result.decode_ms = stmt.column_double(11);
     r.result.new_tokens = static_cast<int32_t>(stmt.column_int64(12));
+    r.prompt_tokens = stmt.column_int64(14);
+    r.prefill_ms = stmt.column_double(15);
     if (!stmt.column_is_null(13)) {
       std::string heads_source =
           strformat("task %lld head scores", static_cast<long long>(r.task_id));

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -20,7 +21,9 @@ struct Current {
   std::mutex mu;
   std::condition_variable cv;
   // The tasks this worker holds, (task id, attempt), in lease order; heartbeats renew them all.
+  // A task is held from its lease until the coordinator has answered its report.
   std::vector<std::pair<int64_t, int32_t>> held;
+  std::vector<int64_t> running;  // the batch the executor is running now
   // The last finished task's throughput: prompt plus generated tokens (all configs) per second
   // of the task's wall time. 0 until a task finished.
   double tokens_per_second = 0.0;
@@ -136,11 +139,18 @@ void heartbeat_loop(CoordinatorClient& client,
     lock.lock();
     if (!reply.ok()) {
       HKV_LOG(kWarning, "worker", "heartbeat: %s", reply.status().to_string().c_str());
-    } else if (!cur.held.empty() &&
-               (reply->cancel_current_task() || reply->cancel_task_ids_size() > 0)) {
+    } else {
+      std::vector<int64_t> lost(reply->cancel_task_ids().begin(), reply->cancel_task_ids().end());
+      if (reply->cancel_current_task() && hb.task_id() != 0) {
+        lost.push_back(hb.task_id());
+      }
       // Tasks of one lease run as one batch: losing any of them stops the batch (its other tasks
       // are reported as cancelled and go back to the queue).
-      cancelled = true;
+      for (int64_t t : lost) {
+        if (std::find(cur.running.begin(), cur.running.end(), t) != cur.running.end()) {
+          cancelled = true;
+        }
+      }
     }
   }
 }
@@ -154,9 +164,10 @@ std::vector<v1::ReportResultRequest> run_tasks(const std::vector<v1::Task>& task
                                                std::atomic<bool>& cancelled) {
   {
     std::lock_guard<std::mutex> lock(cur.mu);
-    cur.held.clear();
+    cur.running.clear();
     for (const v1::Task& t : tasks) {
       cur.held.emplace_back(t.task_id(), t.attempt());
+      cur.running.push_back(t.task_id());
     }
     cur.busy.task_started(BusyMeter::Clock::now());
   }
@@ -198,6 +209,7 @@ std::vector<v1::ReportResultRequest> run_tasks(const std::vector<v1::Task>& task
             st.ok() ? "" : ": ", st.ok() ? "" : st.message().c_str());
   }
   std::lock_guard<std::mutex> lock(cur.mu);
+  cur.running.clear();
   cur.busy.task_ended(BusyMeter::Clock::now());
   if (tokens > 0 && seconds > 0) {
     cur.tokens_per_second = static_cast<double>(tokens) / seconds;
@@ -205,24 +217,98 @@ std::vector<v1::ReportResultRequest> run_tasks(const std::vector<v1::Task>& task
   return reports;
 }
 
-// On disk before it is sent: an outage or a crash from here on loses nothing.
-void hand_over(CoordinatorClient& client,
-               const WorkerOptions& o,
-               const std::atomic<bool>& stop,
-               ReportSpool& spool,
-               const v1::ReportResultRequest& report) {
-  Result<std::string> spooled = spool.put(report);
-  if (spooled.ok()) {
-    deliver(client, o, stop, *spooled, report);
-    return;
+// Hands reports to the coordinator on its own thread, in order, so the next lease's tasks start
+// while the coordinator records the previous ones. Each report is on disk (the spool) before it is
+// queued: an outage or a crash from then on loses nothing. A task stays held (heartbeats renew
+// its lease) until its report is answered.
+class Deliverer {
+ public:
+  Deliverer(CoordinatorClient& client,
+            const WorkerOptions& o,
+            const std::atomic<bool>& stop,
+            ReportSpool& spool,
+            Current& cur)
+      : client_(client), o_(o), stop_(stop), spool_(spool), cur_(cur) {
+    thread_ = std::thread([this] { loop(); });
   }
-  HKV_LOG(kError, "worker", "%s; sending without a spool copy",
-          spooled.status().to_string().c_str());
-  auto reply = patiently(o, stop, "reporting a result", [&] { return client.report(report); });
-  if (!reply.ok()) {
-    HKV_LOG(kError, "worker", "result lost: %s", reply.status().to_string().c_str());
+
+  ~Deliverer() { finish(); }
+
+  void push(v1::ReportResultRequest report) {
+    Result<std::string> spooled = spool_.put(report);
+    if (!spooled.ok()) {
+      HKV_LOG(kError, "worker", "%s; sending without a spool copy",
+              spooled.status().to_string().c_str());
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.emplace_back(spooled.ok() ? *spooled : std::string(), std::move(report));
+    cv_.notify_all();
   }
-}
+
+  // Waits until every queued report has been answered (or given up on while stopping).
+  void wait_idle() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return queue_.empty() && !sending_; });
+  }
+
+  void finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (done_) {
+        return;
+      }
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return done_ || !queue_.empty(); });
+      if (queue_.empty()) {
+        return;  // done, and nothing left to send
+      }
+      auto [path, report] = std::move(queue_.front());
+      queue_.pop_front();
+      sending_ = true;
+      lock.unlock();
+      send(path, report);
+      {
+        std::lock_guard<std::mutex> held(cur_.mu);
+        std::erase_if(cur_.held, [&](const auto& h) { return h.first == report.task_id(); });
+      }
+      lock.lock();
+      sending_ = false;
+      cv_.notify_all();
+    }
+  }
+
+  void send(const std::string& path, const v1::ReportResultRequest& report) {
+    if (!path.empty()) {
+      deliver(client_, o_, stop_, path, report);
+      return;
+    }
+    auto reply = patiently(o_, stop_, "reporting a result", [&] { return client_.report(report); });
+    if (!reply.ok()) {
+      HKV_LOG(kError, "worker", "result lost: %s", reply.status().to_string().c_str());
+    }
+  }
+
+  CoordinatorClient& client_;
+  const WorkerOptions& o_;
+  const std::atomic<bool>& stop_;
+  ReportSpool& spool_;
+  Current& cur_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<std::string, v1::ReportResultRequest>> queue_;
+  bool sending_ = false;
+  bool done_ = false;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -263,6 +349,7 @@ Status run_worker(const WorkerOptions& o,
   std::thread beat(
       [&] { heartbeat_loop(*client, id, reg.heartbeat_period_ms(), stop, cur, cancelled); });
   Status result;
+  Deliverer deliverer(*client, o, stop, spool, cur);
   while (!stop.load()) {
     auto tasks = patiently(o, stop, "asking for a task",
                            [&] { return client->pull_tasks(id, std::max(1, o.batch_tasks)); });
@@ -273,18 +360,28 @@ Status run_worker(const WorkerOptions& o,
       break;
     }
     if (tasks->empty()) {
+      bool reporting = false;
+      {
+        std::lock_guard<std::mutex> lock(cur.mu);
+        reporting = !cur.held.empty();
+      }
+      if (reporting) {
+        // A report still on its way may send its task back to the queue (a retryable failure):
+        // ask again once it is answered.
+        deliverer.wait_idle();
+        continue;
+      }
       if (o.exit_when_idle) {
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(o.idle_poll_ms));
       continue;
     }
-    for (const v1::ReportResultRequest& report : run_tasks(*tasks, id, execute, cur, cancelled)) {
-      hand_over(*client, o, stop, spool, report);
-      std::lock_guard<std::mutex> lock(cur.mu);
-      std::erase_if(cur.held, [&](const auto& h) { return h.first == report.task_id(); });
+    for (v1::ReportResultRequest& report : run_tasks(*tasks, id, execute, cur, cancelled)) {
+      deliverer.push(std::move(report));
     }
   }
+  deliverer.finish();  // every finished report is handed over (or spooled) before we leave
   {
     std::lock_guard<std::mutex> lock(cur.mu);
     cur.done = true;

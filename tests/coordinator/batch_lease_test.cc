@@ -132,6 +132,15 @@ TEST_F(SchedulerTest, WorkerStaysBusyUntilItsLastBatchTaskIsReported) {
   ASSERT_TRUE(workers.ok());
   EXPECT_EQ(workers->at(0).state, "idle");
   EXPECT_EQ(workers->at(0).prefills, 2);
+  // Result rows carry their attempt's prompt size and prefill time.
+  auto rows = scheduler_->results(sweep);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 6u);
+  for (const ResultRow& r : *rows) {
+    EXPECT_EQ(r.prompt_tokens, 1000);
+    EXPECT_EQ(r.prefill_ms, 12.5);
+    EXPECT_EQ(r.result.new_tokens, 7);
+  }
 }
 
 }  // namespace

@@ -21,6 +21,19 @@ import numpy as np
 import torch
 
 
+def add_llama3_tokenizer(out_dir):
+    """The Llama-3 tokenizer shipped in data/tokenizers/llama3, so the folder is a whole model
+    (`headkv run` needs a tokenizer; the random weights make its choice irrelevant to timing)."""
+    import gzip
+    import shutil
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data",
+                       "tokenizers", "llama3")
+    with gzip.open(os.path.join(src, "tokenizer.json.gz"), "rb") as f, \
+            open(os.path.join(out_dir, "tokenizer.json"), "wb") as g:
+        shutil.copyfileobj(f, g)
+    shutil.copy(os.path.join(src, "tokenizer_config.json"), out_dir)
+
+
 def make_random8b(out_dir, seed=0):
     from transformers import LlamaConfig, LlamaForCausalLM
     cfg = LlamaConfig(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
@@ -32,6 +45,7 @@ def make_random8b(out_dir, seed=0):
     with torch.device("cuda"):
         model = LlamaForCausalLM(cfg).to(torch.bfloat16)
     model.save_pretrained(out_dir, safe_serialization=True, max_shard_size="20GB")
+    add_llama3_tokenizer(out_dir)
     print(f"random 8B-shaped model ({sum(p.numel() for p in model.parameters())/1e9:.2f}B params)"
           f" -> {out_dir}")
 
@@ -112,6 +126,8 @@ def compare(model_path, dump_dir):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "make-random8b":
         make_random8b(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "add-llama3-tokenizer":
+        add_llama3_tokenizer(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "make-random-smollm2":
         make_random_smollm2(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Reproduces bench/RESULTS.md's M10 page on one GPU host from an unpacked bundle
+# (scripts/bundle.sh --with-tests), one section per call or all of them:
+#   tests    the GPU tests (kernels against their CPU references, the GPU engine against the CPU's)
+#   bench    `headkv bench` on a random Llama-3-8B shape (ceilings, 8k prefill, decode at 8k, the
+#            12-config sweep; medians of RUNS) and HF transformers (bench/hf_baseline.py) in the
+#            same call
+#   smollm2  bench/sweeps/smollm2_200.yaml through `headkv run`: one task per lease, then batches
+#            of 8; SM busy share from nvidia-smi dmon; the two runs' predictions compared
+#   r8b      bench/sweeps/r8b_200.yaml (218 tasks x 12 configs on the random 8B shape) the same
+#            way, then HF generate()'s time for the same sweep (bench/hf_sweep_estimate.py)
+#   cpu      the CPU engine against HF on PyTorch's CPU backend, 2 pinned threads
+# Usage: scripts/gpu-m10-page.sh BUNDLE OUT [tests|bench|smollm2|r8b|cpu|all] [RUNS]
+# Needs: python3 with torch + transformers (the GPU hosts have them); the SmolLM2 GGUF at
+# ~/.cache/headkv/models for smollm2. /tmp/r8b is built once and reused.
+set -uo pipefail
+B="$(cd "$1" && pwd)"; OUT="$2"; WHAT="${3:-all}"; RUNS="${4:-5}"
+mkdir -p "$OUT"
+export NCCL_NVLS_ENABLE=0
+export HEADKV_DATA_DIR="${HEADKV_DATA_DIR:-$PWD/data}"
+LOG="$OUT/page.log"
+log() { echo "$@" | tee -a "$LOG"; }
+want() { [[ "$WHAT" == all || "$WHAT" == "$1" ]]; }
+r8b() {
+  [[ -f /tmp/r8b/config.json ]] || python3 tools/gpu/compare_transformers.py make-random8b /tmp/r8b \
+    > "$OUT/make8b.log" 2>&1
+  [[ -f /tmp/r8b/tokenizer.json ]] || python3 tools/gpu/compare_transformers.py \
+    add-llama3-tokenizer /tmp/r8b
+}
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee -a "$LOG"
+
+if want tests; then
+  for t in hkv_gpu_engine_tests hkv_kernels_gpu_tests; do
+    "$B/bin/$t" --gtest_brief=1 > "$OUT/$t.log" 2>&1
+    log "$t rc=$? $(grep -E '^\[  (PASSED|FAILED)' "$OUT/$t.log" | tr '\n' ' ')"
+  done
+fi
+
+if want bench; then
+  r8b
+  R2="$HEADKV_DATA_DIR/head_scores/Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json"
+  "$B/bin/headkv" bench --model /tmp/r8b --head-scores "$R2" --runs "$RUNS" \
+    --out "$OUT/headkv_bench.json" > "$OUT/bench.log" 2>&1
+  log "headkv bench rc=$?"
+  grep -vE '^\s*$' "$OUT/bench.log" | tail -n 25 | tee -a "$LOG"
+  python3 bench/hf_baseline.py /tmp/r8b "$OUT/hf_baseline.json" --runs "$RUNS" 2>&1 \
+    | grep -v Loading | tee -a "$LOG"
+fi
+
+sweep_pair() {  # NAME SWEEP: one task per lease, then batches of 8, then the comparison
+  local name="$1" sweep="$2"
+  for b in 1 8; do
+    scripts/gpu-sweep-busy.sh "$B" "$OUT/${name}_b$b" "$sweep" --batch-tasks "$b" | tee -a "$LOG"
+  done
+  python3 scripts/compare-results.py "$OUT/${name}_b1/results.jsonl" \
+    "$OUT/${name}_b8/results.jsonl" | tee -a "$LOG"
+}
+
+if want smollm2; then
+  sweep_pair smollm2 bench/sweeps/smollm2_200.yaml
+fi
+
+if want r8b; then
+  r8b
+  sweep_pair r8b bench/sweeps/r8b_200.yaml
+  python3 bench/hf_sweep_estimate.py /tmp/r8b "$OUT/r8b_b8/results.jsonl" "$OUT/hf_sweep.json" \
+    2>&1 | grep '^HF' | tee -a "$LOG"
+fi
+
+if want cpu; then
+  [[ -f /tmp/rsm/config.json ]] || python3 tools/gpu/compare_transformers.py make-random-smollm2 \
+    /tmp/rsm > "$OUT/makesm.log" 2>&1
+  cores=$(nproc)
+  pin="$((cores - 2)),$((cores - 1))"
+  for n in 2518 8192; do
+    taskset -c "$pin" env HEADKV_THREADS=2 "$B/bin/headkv" bench --device cpu --model /tmp/rsm \
+      --tokens "$n" --runs "$RUNS" --out "$OUT/cpu_$n.json" > "$OUT/cpu_$n.log" 2>&1
+    log "headkv cpu rc=$?: $(grep -E '^(SGEMM|prefill)' "$OUT/cpu_$n.log" | tr '\n' ' ')"
+  done
+  taskset -c "$pin" python3 bench/hf_cpu_baseline.py /tmp/rsm "$OUT/hf_cpu.json" \
+    --tokens 2518,8192 --runs "$RUNS" --threads 2 2>&1 | grep '^HF' | tee -a "$LOG"
+  lscpu | grep -E 'Model name|^CPU\(s\)' | tee -a "$LOG"
+fi

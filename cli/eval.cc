@@ -106,9 +106,25 @@ std::vector<ResultRecord> read_records(const std::string& path) {
     if (trim(line).empty() || !j.ok()) {
       continue;
     }
-    out.push_back({j->value("benchmark", ""), j->value("dataset", ""), j->value("sample_key", ""),
-                   j->value("config", ""), j->value("prediction", ""), j->value("score", 0.0),
-                   j->value("cache_bytes", int64_t{0})});
+    ResultRecord r;
+    r.benchmark = j->value("benchmark", "");
+    r.dataset = j->value("dataset", "");
+    r.sample_key = j->value("sample_key", "");
+    r.config = j->value("config", "");
+    if (j->contains("config_params")) {
+      if (auto c = jobs::config_from_json((*j)["config_params"]); c.ok()) {
+        r.cfg = *std::move(c);
+      }
+    }
+    r.prediction = j->value("prediction", "");
+    r.references = j->value("references", std::vector<std::string>());
+    r.score = j->value("score", 0.0);
+    r.cache_bytes = j->value("cache_bytes", int64_t{0});
+    r.prompt_tokens = j->value("prompt_tokens", int64_t{0});
+    r.new_tokens = j->value("new_tokens", 0);
+    r.prefill_ms = j->value("prefill_ms", 0.0);
+    r.decode_ms = j->value("decode_ms", 0.0);
+    out.push_back(std::move(r));
   }
   return out;
 }

@@ -2,11 +2,13 @@
 // 2 decimals); BABILong cells are 100 x accuracy; needle cells are the heatmap word-set recall.
 #include "cli/result_tables.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 
+#include "cli/tidy_results.h"
 #include "common/json.h"
 #include "common/strings.h"
 #include "metrics/metrics.h"
@@ -16,6 +18,38 @@ namespace {
 
 using Grid =
     std::map<std::string, std::map<std::string, std::vector<double>>>;  // row -> col -> scores
+
+// A table row's cost beside its accuracy: cache memory per sample and decode speed.
+struct RowCost {
+  int64_t cache_bytes = 0;
+  int64_t samples = 0;
+  double decode_ms = 0.0;
+  int64_t new_tokens = 0;
+
+  void add(const ResultRecord& r) {
+    cache_bytes += r.cache_bytes;
+    ++samples;
+    decode_ms += r.decode_ms;
+    new_tokens += r.new_tokens;
+  }
+};
+
+// Rows of a table: the paper's config order (tidy_results.h), not the labels' alphabet.
+struct TableRows {
+  std::map<std::string, ConfigOrder> order;  // label -> order
+  std::map<std::string, RowCost> cost;       // label -> cost
+
+  std::vector<std::string> sorted(const Grid& grid) const {
+    std::vector<std::string> rows;
+    for (const auto& [row, c] : grid) {
+      rows.push_back(row);
+    }
+    std::sort(rows.begin(), rows.end(), [&](const std::string& a, const std::string& b) {
+      return order.at(a) < order.at(b);
+    });
+    return rows;
+  }
+};
 
 std::string cell(const std::vector<double>& v, bool longbench) {
   if (v.empty()) {
@@ -32,8 +66,12 @@ std::string cell(const std::vector<double>& v, bool longbench) {
   return strformat("%.2f", 100.0 * sum / static_cast<double>(v.size()));
 }
 
-void table(
-    const std::string& title, const Grid& grid, bool longbench, RenderedTables* out, Json* json) {
+void table(const std::string& title,
+           const Grid& grid,
+           const TableRows& rows,
+           bool longbench,
+           RenderedTables* out,
+           Json* json) {
   std::set<std::string> cols;
   for (const auto& [row, c] : grid) {
     for (const auto& [col, v] : c) {
@@ -44,12 +82,13 @@ void table(
   for (const auto& c : cols) {
     out->markdown += " " + c + " |";
   }
-  out->markdown += " Avg. |\n|---|";
-  for (size_t i = 0; i <= cols.size(); ++i) {
+  out->markdown += " Avg. | cache MiB/sample | decode ms/token |\n|---|";
+  for (size_t i = 0; i <= cols.size() + 2; ++i) {
     out->markdown += "---|";
   }
   out->markdown += "\n";
-  for (const auto& [row, c] : grid) {
+  for (const std::string& row : rows.sorted(grid)) {
+    const auto& c = grid.at(row);
     out->markdown += "| " + row + " |";
     double avg = 0;
     int n = 0;
@@ -66,7 +105,18 @@ void table(
       }
     }
     std::string a = n ? jobs::format_score_cell(jobs::python_round(avg / n, 2)) : "-";
-    out->markdown += " " + a + " |\n";
+    const RowCost& cost = rows.cost.at(row);
+    const double mib = static_cast<double>(cost.cache_bytes) /
+                       static_cast<double>(std::max<int64_t>(1, cost.samples)) / (1 << 20);
+    std::string speed =
+        cost.new_tokens > 0
+            ? strformat("%.2f", cost.decode_ms / static_cast<double>(cost.new_tokens))
+            : "-";
+    out->markdown += " " + a + " | " + strformat("%.2f", mib) + " | " + speed + " |\n";
+    jrow["cache_mib_per_sample"] = mib;
+    if (cost.new_tokens > 0) {
+      jrow["decode_ms_per_token"] = cost.decode_ms / static_cast<double>(cost.new_tokens);
+    }
     (*json)[title][row] = jrow;
   }
 }
@@ -130,9 +180,15 @@ RenderedTables render_tables(const std::vector<ResultRecord>& records,
   RenderedTables out;
   Json json = Json::object();
   Grid longbench, babilong, needle_summary;
+  std::map<std::string, TableRows> rows;  // table -> its rows' order and cost
   std::map<std::string, std::map<std::string, std::vector<double>>>
       needle_cells;  // config -> "len:depth"
   for (const ResultRecord& r : records) {
+    if (r.benchmark != "heads") {
+      TableRows& t = rows[r.benchmark];
+      t.order.emplace(r.config, config_order(r));
+      t.cost[r.config].add(r);
+    }
     if (r.benchmark == "longbench") {
       longbench[r.config][r.dataset].push_back(r.score);
     } else if (r.benchmark == "babilong") {
@@ -147,13 +203,13 @@ RenderedTables render_tables(const std::vector<ResultRecord>& records,
   }
   out.markdown = "# headkv results\n";
   if (!longbench.empty()) {
-    table("LongBench", longbench, true, &out, &json);
+    table("LongBench", longbench, rows["longbench"], true, &out, &json);
   }
   if (!babilong.empty()) {
-    table("BABILong", babilong, false, &out, &json);
+    table("BABILong", babilong, rows["babilong"], false, &out, &json);
   }
   if (!needle_summary.empty()) {
-    table("Needle-in-a-haystack", needle_summary, false, &out, &json);
+    table("Needle-in-a-haystack", needle_summary, rows["needle"], false, &out, &json);
   }
   int i = 0;
   for (const auto& [config, cells] : needle_cells) {
@@ -175,14 +231,20 @@ Status write_tables(const RenderedTables& t, const std::string& dir) {
   }
   for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
            {"tables.md", t.markdown}, {"tables.csv", t.csv}, {"tables.json", t.json}}) {
-    std::ofstream(dir + "/" + name) << text;
+    HKV_RETURN_IF_ERROR(write_text_file(dir + "/" + name, text));
   }
   for (const auto& [name, text] : t.files) {
-    std::ofstream out(dir + "/" + name);
-    out << text;
-    if (!out) {
-      return errorf(StatusCode::kDataLoss, "cannot write %s/%s", dir.c_str(), name.c_str());
-    }
+    HKV_RETURN_IF_ERROR(write_text_file(dir + "/" + name, text));
+  }
+  return Status();
+}
+
+Status write_text_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.flush();
+  if (!out) {
+    return errorf(StatusCode::kDataLoss, "cannot write %s", path.c_str());
   }
   return Status();
 }
@@ -190,11 +252,17 @@ Status write_tables(const RenderedTables& t, const std::string& dir) {
 Status write_records_jsonl(const std::vector<ResultRecord>& records, const std::string& path) {
   std::ofstream out(path);
   for (const ResultRecord& r : records) {
-    Json line = {{"benchmark", r.benchmark},     {"dataset", r.dataset},
-                 {"sample_key", r.sample_key},   {"config", r.config},
-                 {"prediction", r.prediction},   {"score", r.score},
-                 {"cache_bytes", r.cache_bytes}, {"prompt_tokens", r.prompt_tokens},
-                 {"new_tokens", r.new_tokens},   {"prefill_ms", r.prefill_ms},
+    Json line = {{"benchmark", r.benchmark},
+                 {"dataset", r.dataset},
+                 {"sample_key", r.sample_key},
+                 {"config", r.config},
+                 {"prediction", r.prediction},
+                 {"references", r.references},
+                 {"score", r.score},
+                 {"cache_bytes", r.cache_bytes},
+                 {"prompt_tokens", r.prompt_tokens},
+                 {"new_tokens", r.new_tokens},
+                 {"prefill_ms", r.prefill_ms},
                  {"decode_ms", r.decode_ms}};
     if (r.head_scores) {
       line["head_scores"] = r.head_scores->scores;

@@ -12,6 +12,7 @@
 #include "cli/failure_summary.h"
 #include "common/json.h"
 #include "common/status.h"
+#include "compression/config.h"
 #include "jobs/heads_spec.h"
 
 namespace hkv::cli {
@@ -21,6 +22,9 @@ struct ResultRecord {
   std::string dataset;
   std::string sample_key;
   std::string config;  // label with every run parameter
+  // The config itself (unset when this build cannot read it: the label then says why).
+  std::optional<compression::CompressionConfig> cfg;
+  std::vector<std::string> references;  // the sample's reference answers
   std::string prediction;
   double score = 0.0;
   int64_t cache_bytes = 0;
@@ -40,8 +44,8 @@ struct RenderedTables {
 };
 
 // Every record as one JSON object per line (benchmark, dataset, sample_key, config, prediction,
-// score, cache_bytes, prompt_tokens, new_tokens, prefill_ms, decode_ms; heads records add
-// head_scores) into `path`.
+// references, score, cache_bytes, prompt_tokens, new_tokens, prefill_ms, decode_ms; heads records
+// add head_scores) into `path`: the per-sample predictions, for error analysis.
 Status write_records_jsonl(const std::vector<ResultRecord>& records, const std::string& path);
 
 // `failed`: the sweep's failed tasks, summarised by cause after the tables (failure_summary.h).
@@ -53,6 +57,9 @@ RenderedTables render_tables(const std::vector<ResultRecord>& records,
 // `out->markdown`/`csv`, files heads_<kind>.json and heads_<kind>.svg, and `json["Head
 // detection"]`.
 void render_head_scores(const std::vector<ResultRecord>& records, RenderedTables* out, Json* json);
+
+// Writes `text` to `path` (DataLoss naming the path when it cannot).
+Status write_text_file(const std::string& path, const std::string& text);
 
 // Writes tables.md, tables.csv, tables.json and the heatmaps into `dir` (created).
 Status write_tables(const RenderedTables& tables, const std::string& dir);

@@ -11,6 +11,7 @@
 
 #include "cli/result_tables.h"
 #include "cli/sweep_check.h"
+#include "cli/tidy_results.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
 #include "coordinator/proto_convert.h"
@@ -57,6 +58,10 @@ Result<std::vector<ResultRecord>> to_records(const v1::GetResultsResponse& r) {
     rec.dataset = row.dataset();
     rec.sample_key = row.sample_key();
     rec.config = config_label(row.config());
+    if (Result<compression::CompressionConfig> c = proto::from_proto(row.config()); c.ok()) {
+      rec.cfg = *std::move(c);
+    }
+    rec.references = {row.references().begin(), row.references().end()};
     rec.prediction = row.result().prediction();
     rec.score = row.result().score();
     rec.cache_bytes = row.result().cache_bytes();
@@ -127,6 +132,7 @@ Status print_results(const ResultsOptions& o, std::vector<FailedTask>* failed) {
   HKV_ASSIGN_OR_RETURN(v1::ListTasksResponse tasks, client->list_tasks(o.sweep));
   HKV_ASSIGN_OR_RETURN(*failed, failed_tasks(tasks));
   HKV_ASSIGN_OR_RETURN(const std::vector<ResultRecord> records, to_records(rows));
+  HKV_ASSIGN_OR_RETURN(v1::SweepProgress progress, client->get_sweep(o.sweep));
   std::fprintf(stderr, "sweep %lld: %zu result rows of %d tasks\n", static_cast<long long>(o.sweep),
                records.size(), tasks.tasks_size());
   RenderedTables t = render_tables(records, *failed);
@@ -136,6 +142,9 @@ Status print_results(const ResultsOptions& o, std::vector<FailedTask>* failed) {
   if (!o.out_dir.empty()) {
     HKV_RETURN_IF_ERROR(write_tables(t, o.out_dir));
     HKV_RETURN_IF_ERROR(write_records_jsonl(records, o.out_dir + "/results.jsonl"));
+    TidyResults tidy = render_tidy(records, {o.sweep, progress.name(), progress.model()});
+    HKV_RETURN_IF_ERROR(write_text_file(o.out_dir + "/tidy.csv", tidy.csv));
+    HKV_RETURN_IF_ERROR(write_text_file(o.out_dir + "/tidy.jsonl", tidy.jsonl));
   }
   return Status();
 }

@@ -23,6 +23,7 @@ void to_proto(const TaskAssignment& in, v1::Task* out) {
 void to_proto(const SweepProgress& in, v1::SweepProgress* out) {
   out->set_sweep_id(in.sweep_id);
   out->set_name(in.name);
+  out->set_model(in.model);
   switch (in.state) {
     case SweepState::kRunning:
       out->set_state(v1::SWEEP_STATE_RUNNING);
@@ -74,6 +75,7 @@ void to_proto(const ResultRow& in, v1::ResultRow* out) {
   to_proto(in.config, out->mutable_config());
   out->set_prompt_tokens(in.prompt_tokens);
   out->set_prefill_ms(in.prefill_ms);
+  *out->mutable_references() = {in.references.begin(), in.references.end()};
   v1::ConfigResult* r = out->mutable_result();
   r->set_config_index(in.result.config_index);
   r->set_prediction(in.result.prediction);
@@ -133,6 +135,7 @@ TaskReport from_proto(const v1::ReportResultRequest& in) {
   r.retryable = in.retryable();
   r.prompt_tokens = in.prompt_tokens();
   r.prefill_ms = in.prefill_ms();
+  r.references = {in.references().begin(), in.references().end()};
   for (const v1::ConfigResult& c : in.results()) {
     ConfigResult x;
     x.config_index = c.config_index();

@@ -324,12 +324,20 @@ Result<std::vector<TaskAssignment>> Scheduler::pull_tasks(const std::string& wor
         }
         std::vector<int64_t> ids{*task_id};
         if (max_tasks > 1) {
-          // The same sweep's next pending tasks, by the (sweep_id, state, id) index.
-          HKV_ASSIGN_OR_RETURN(Statement more,
-                               store_.query(R"sql(SELECT id FROM tasks WHERE sweep_id =
-                                     (SELECT sweep_id FROM tasks WHERE id = ?1)
-                                   AND state = 'pending' AND id > ?1 ORDER BY id LIMIT ?2)sql",
-                                            *task_id, static_cast<int64_t>(max_tasks - 1)));
+          // The other pending tasks of the first one's block: the sweep's tasks cut into runs of
+          // max_tasks by task id. Fixed blocks make the batches (and so the batched decode's
+          // rounding) the same whatever the number of workers and the order they pull in.
+          HKV_ASSIGN_OR_RETURN(
+              Statement more,
+              store_.query(R"sql(WITH s AS (SELECT sweep_id FROM tasks WHERE id = ?1),
+                                      f AS (SELECT MIN(id) AS id FROM tasks
+                                            WHERE sweep_id = (SELECT sweep_id FROM s))
+                                 SELECT t.id FROM tasks t, f
+                                 WHERE t.sweep_id = (SELECT sweep_id FROM s)
+                                   AND t.state = 'pending' AND t.id > ?1
+                                   AND t.id < f.id + ((?1 - f.id) / ?2 + 1) * ?2
+                                 ORDER BY t.id)sql",
+                           *task_id, static_cast<int64_t>(max_tasks)));
           while (true) {
             HKV_ASSIGN_OR_RETURN(bool row, more.step());
             if (!row) {

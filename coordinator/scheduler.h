@@ -102,7 +102,8 @@ struct TaskReport {
   bool retryable = false;  // false: deterministic failure, fail the task now
   int64_t prompt_tokens = 0;
   double prefill_ms = 0.0;
-  std::vector<ConfigResult> results;  // when ok: one per config of the task
+  std::vector<ConfigResult> results;    // when ok: one per config of the task
+  std::vector<std::string> references;  // the sample's reference answers (when ok)
 };
 
 enum class ReportOutcome {
@@ -114,6 +115,7 @@ enum class ReportOutcome {
 struct SweepProgress {
   int64_t sweep_id = 0;
   std::string name;
+  std::string model;  // as submitted
   SweepState state = SweepState::kRunning;
   int32_t priority = 0;
   int64_t total = 0;
@@ -132,8 +134,9 @@ struct ResultRow {
   int32_t attempt = 0;
   jobs::CompressionConfig config;
   ConfigResult result;
-  int64_t prompt_tokens = 0;  // the attempt's report: the sample's prompt
-  double prefill_ms = 0.0;    // and its prefill, shared by the task's configs
+  int64_t prompt_tokens = 0;            // the attempt's report: the sample's prompt
+  double prefill_ms = 0.0;              // and its prefill, shared by the task's configs
+  std::vector<std::string> references;  // the sample's reference answers
 };
 
 struct TaskSummary {
@@ -178,7 +181,8 @@ class Scheduler {
   // `worker_id`, or nullopt when there is none. Expires overdue leases first.
   Result<std::optional<TaskAssignment>> pull_task(const std::string& worker_id);
   // Up to `max_tasks` (>= 1) tasks in one lease: the next pending task as pull_task picks it, then
-  // the following pending tasks of the same sweep in task order. Empty when none is pending.
+  // the other pending tasks of its block (the sweep's tasks cut into runs of max_tasks by id), in
+  // task order. Empty when none is pending.
   Result<std::vector<TaskAssignment>> pull_tasks(const std::string& worker_id, int32_t max_tasks);
   // Idempotent: duplicates and stale reports are accepted and ignored (see ReportOutcome).
   // A success stores every config's result; a retryable failure requeues until max_attempts, a

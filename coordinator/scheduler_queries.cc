@@ -47,7 +47,7 @@ const char* sweep_state_name(SweepState state) {
 Result<SweepProgress> Scheduler::progress_locked(int64_t sweep_id) {
   HKV_ASSIGN_OR_RETURN(
       Statement sweep,
-      store_.query("SELECT name, state, priority FROM sweeps WHERE id = ?", sweep_id));
+      store_.query("SELECT name, state, priority, model FROM sweeps WHERE id = ?", sweep_id));
   HKV_ASSIGN_OR_RETURN(bool found, sweep.step());
   if (!found) {
     return errorf(StatusCode::kNotFound, "sweep %lld does not exist",
@@ -58,6 +58,7 @@ Result<SweepProgress> Scheduler::progress_locked(int64_t sweep_id) {
   p.name = sweep.column_text(0);
   HKV_ASSIGN_OR_RETURN(p.state, parse_sweep_state(sweep.column_text(1)));
   p.priority = static_cast<int32_t>(sweep.column_int64(2));
+  p.model = sweep.column_text(3);
   HKV_ASSIGN_OR_RETURN(
       Statement counts,
       store_.query("SELECT state, COUNT(*) FROM tasks WHERE sweep_id = ? GROUP BY state",
@@ -186,7 +187,8 @@ Result<std::vector<ResultRow>> Scheduler::results_page(int64_t sweep_id,
           R"sql(SELECT t.id, t.benchmark, t.dataset, t.sample_key, r.attempt, r.config_index,
                        c.config_json, r.prediction, r.score, r.cache_bytes, r.cache_entries,
                        r.decode_ms, r.new_tokens, r.head_scores,
-                       COALESCE(a.prompt_tokens, 0), COALESCE(a.prefill_ms, 0)
+                       COALESCE(a.prompt_tokens, 0), COALESCE(a.prefill_ms, 0),
+                       COALESCE(a.references_json, '[]')
                 FROM results r JOIN tasks t ON t.id = r.task_id
                 JOIN task_configs c ON c.task_id = r.task_id AND c.config_index = r.config_index
                 LEFT JOIN attempts a ON a.task_id = r.task_id AND a.attempt = r.attempt
@@ -221,6 +223,18 @@ Result<std::vector<ResultRow>> Scheduler::results_page(int64_t sweep_id,
     r.result.new_tokens = static_cast<int32_t>(stmt.column_int64(12));
     r.prompt_tokens = stmt.column_int64(14);
     r.prefill_ms = stmt.column_double(15);
+    std::string refs_source = strformat("task %lld references", static_cast<long long>(r.task_id));
+    HKV_ASSIGN_OR_RETURN(Json refs, parse_json(stmt.column_text(16), refs_source));
+    if (!refs.is_array()) {
+      return errorf(StatusCode::kDataLoss, "%s: expected a JSON array, got %s", refs_source.c_str(),
+                    stmt.column_text(16).c_str());
+    }
+    for (const Json& ref : refs) {
+      if (ref.is_string()) {
+        r.references.push_back(ref.get<std::string>());
+        bytes += static_cast<int64_t>(r.references.back().size());
+      }
+    }
     if (!stmt.column_is_null(13)) {
       std::string heads_source =
           strformat("task %lld head scores", static_cast<long long>(r.task_id));

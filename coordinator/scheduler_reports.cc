@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/json.h"
 #include "common/logging.h"
 #include "common/strings.h"
 #include "coordinator/scheduler.h"
@@ -143,8 +144,10 @@ Status Scheduler::record_success(const TaskRow& task, const TaskReport& report, 
   }
   HKV_RETURN_IF_ERROR(store_.execute(
       R"sql(UPDATE attempts SET ended_ms = ?, outcome = 'succeeded', error = NULL,
-                prompt_tokens = ?, prefill_ms = ? WHERE task_id = ? AND attempt = ?)sql",
-      now_ms_(), report.prompt_tokens, report.prefill_ms, task.id, report.attempt));
+                prompt_tokens = ?, prefill_ms = ?, references_json = ?
+            WHERE task_id = ? AND attempt = ?)sql",
+      now_ms_(), report.prompt_tokens, report.prefill_ms, dump_json(Json(report.references)),
+      task.id, report.attempt));
   // OR IGNORE with the (task_id, config_index) key: a replayed success never duplicates rows.
   HKV_ASSIGN_OR_RETURN(Statement insert, store_.prepare(R"sql(INSERT OR IGNORE INTO results
       (task_id, attempt, config_index, prediction, score, cache_bytes, cache_entries, decode_ms,

@@ -114,6 +114,11 @@ ALTER TABLE workers ADD COLUMN instance_id TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE workers ADD COLUMN busy_fraction REAL NOT NULL DEFAULT 0;
 )sql",
+    // 5: the sample's reference answers, kept with the attempt that succeeded (error analysis:
+    // `headkv results --out` writes them beside each prediction).
+    R"sql(
+ALTER TABLE attempts ADD COLUMN references_json TEXT;
+)sql",
 };
 
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,

@@ -29,6 +29,7 @@ namespace {
 void fill_report(const RunOutcome& out, v1::ReportResultRequest* report) {
   report->set_prompt_tokens(out.run.prompt_tokens);
   report->set_prefill_ms(out.run.prefill_ms);
+  *report->mutable_references() = {out.sample.references.begin(), out.sample.references.end()};
   for (size_t i = 0; i < out.configs.size(); ++i) {
     const ConfigOutcome& c = out.configs[i];
     v1::ConfigResult* r = report->add_results();

@@ -60,6 +60,26 @@ TEST_F(SchedulerTest, OnePullLeasesTheSweepsNextTasksInOrder) {
   EXPECT_EQ(progress(sweep).running, 5);
 }
 
+TEST_F(SchedulerTest, BatchesAreFixedBlocksWhoeverPullsThem) {
+  int64_t sweep = submit("s", 0, 10);
+  std::string a = add_worker("a"), b = add_worker("b");
+  auto ids = [](const std::vector<TaskAssignment>& batch) {
+    std::vector<int64_t> out;
+    for (const TaskAssignment& t : batch) {
+      out.push_back(t.task_id);
+    }
+    return out;
+  };
+  auto first = pull(a);  // one task alone: task 1
+  ASSERT_TRUE(first.has_value());
+  int64_t t1 = first->task_id;
+  // The next pull starts at task 2 but stops at its block's end (tasks 1-4), whoever pulls.
+  EXPECT_EQ(ids(pull_n(*scheduler_, b, 4)), (std::vector<int64_t>{t1 + 1, t1 + 2, t1 + 3}));
+  EXPECT_EQ(ids(pull_n(*scheduler_, a, 4)), (std::vector<int64_t>{t1 + 4, t1 + 5, t1 + 6, t1 + 7}));
+  EXPECT_EQ(ids(pull_n(*scheduler_, b, 4)), (std::vector<int64_t>{t1 + 8, t1 + 9}));
+  EXPECT_EQ(progress(sweep).pending, 0);
+}
+
 TEST_F(SchedulerTest, MaxTasksOutOfRangeIsRejected) {
   submit("s", 0, 2);
   std::string w = add_worker("a");

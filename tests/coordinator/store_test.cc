@@ -85,6 +85,7 @@ TEST(StoreTest, MigratesAVersionOneDatabaseKeepingItsRows) {
         ALTER TABLE sweeps DROP COLUMN request_id;
         ALTER TABLE workers DROP COLUMN instance_id;
         ALTER TABLE workers DROP COLUMN busy_fraction;
+        ALTER TABLE attempts DROP COLUMN references_json;
         PRAGMA user_version = 1;)sql")
                     .ok());
     ASSERT_TRUE(insert_sweep(store, "old").ok());

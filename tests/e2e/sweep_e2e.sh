@@ -97,6 +97,9 @@ echo "$line"
 echo "$line" | grep -q "4/4 done" || fail "sweep did not complete"
 echo "$line" | grep -q "0 failed" || fail "tasks failed"
 "$HKV" results 1 --coordinator "$CO" --format json --out "$W/sweep_tables" > "$W/results.json" || fail "results"
+# The tidy export re-derives the paper table exactly (csv module only, no pandas).
+python3 "$(dirname "$0")/../../scripts/check-tidy.py" "$W/sweep_tables/tidy.csv" \
+  "$W/sweep_tables/tables.csv" || fail "tidy.csv does not re-derive tables.csv"
 rows=$(sqlite3 "$W/state.db" "select count(*) from results r join tasks t on t.id = r.task_id where t.sweep_id = 1" 2>/dev/null || echo "?")
 echo "result rows: $rows (expected 4 tasks x 6 configs = 24)"
 [[ "$rows" == "24" || "$rows" == "?" ]] || fail "expected 24 result rows, got $rows"

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "cli/needle_heatmap.h"
 #include "cli/tidy_results.h"
 #include "common/json.h"
 #include "common/strings.h"
@@ -121,58 +122,6 @@ void table(const std::string& title,
   }
 }
 
-std::string needle_svg(const std::string& config,
-                       const std::map<std::string, std::vector<double>>& cells) {
-  std::set<int> lengths, depths;
-  for (const auto& [key, v] : cells) {
-    size_t c = key.find(':');
-    lengths.insert(std::stoi(key.substr(0, c)));
-    depths.insert(std::stoi(key.substr(c + 1)));
-  }
-  const int cw = 60, ch = 24, left = 70, top = 40;
-  std::string svg = strformat(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-      "font-family=\"sans-serif\" font-size=\"10\">\n<text x=\"%d\" y=\"16\">%s</text>\n",
-      left + cw * static_cast<int>(lengths.size()) + 20,
-      top + ch * static_cast<int>(depths.size()) + 30, left, config.c_str());
-  int x = 0;
-  for (int len : lengths) {
-    int y = 0;
-    for (int d : depths) {
-      auto it = cells.find(std::to_string(len) + ":" + std::to_string(d));
-      double s = 0;
-      if (it != cells.end() && !it->second.empty()) {
-        for (double v : it->second) {
-          s += v;
-        }
-        s /= static_cast<double>(it->second.size());
-      }
-      // The reference's colormap runs #F0496E (0) -> #EBB839 -> #0CD79F (1); two linear segments.
-      auto mix = [](int a, int b, double t) { return static_cast<int>(a + (b - a) * t); };
-      int r, g, b;
-      if (s < 0.5) {
-        r = mix(0xF0, 0xEB, s * 2), g = mix(0x49, 0xB8, s * 2), b = mix(0x6E, 0x39, s * 2);
-      } else {
-        r = mix(0xEB, 0x0C, s * 2 - 1), g = mix(0xB8, 0xD7, s * 2 - 1),
-        b = mix(0x39, 0x9F, s * 2 - 1);
-      }
-      svg += strformat(
-          "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#%02x%02x%02x\"><title>length "
-          "%d, "
-          "depth %d: %.3f</title></rect>\n",
-          left + x * cw, top + y * ch, cw - 1, ch - 1, r, g, b, len, d, s);
-      if (x == 0) {
-        svg += strformat("<text x=\"4\" y=\"%d\">depth %d%%</text>\n", top + y * ch + 15, d);
-      }
-      ++y;
-    }
-    svg += strformat("<text x=\"%d\" y=\"%d\">%d</text>\n", left + x * cw + 10, top + y * ch + 14,
-                     len);
-    ++x;
-  }
-  return svg + "</svg>\n";
-}
-
 }  // namespace
 
 RenderedTables render_tables(const std::vector<ResultRecord>& records,
@@ -211,9 +160,15 @@ RenderedTables render_tables(const std::vector<ResultRecord>& records,
   if (!needle_summary.empty()) {
     table("Needle-in-a-haystack", needle_summary, rows["needle"], false, &out, &json);
   }
-  int i = 0;
-  for (const auto& [config, cells] : needle_cells) {
-    out.files.emplace_back(strformat("needle_%d.svg", i++), needle_svg(config, cells));
+  // Heatmaps in the tables' row order: one figure per config, and all of them side by side.
+  std::vector<HeatmapPanel> panels;
+  for (const std::string& config : rows["needle"].sorted(needle_summary)) {
+    panels.push_back({config, needle_cells[config]});
+    out.files.emplace_back(strformat("needle_%zu.svg", panels.size()),
+                           needle_heatmap_svg(panels.back()));
+  }
+  if (!panels.empty()) {
+    out.files.emplace_back("needle_all.svg", needle_heatmaps_svg(panels));
   }
   render_head_scores(records, &out, &json);
   render_failures(failed, &out.markdown, &out.csv, &json);

@@ -1,9 +1,10 @@
 // Tidy results and the paper's row order: every table cell is one tidy row with the same value,
 // every run parameter in its own column, and tables list configs as the paper does (FullKV,
 // SnapKV, PyramidKV, Ada-SnapKV, HeadKV-R, HeadKV-R2, then budget and beta), not alphabetically.
+#include "cli/tidy_results.h"
+
 #include <gtest/gtest.h>
 
-#include "cli/tidy_results.h"
 #include "common/json.h"
 #include "common/strings.h"
 
@@ -49,9 +50,9 @@ ResultRecord record(const CompressionConfig& c,
 std::vector<ResultRecord> sweep() {
   std::vector<ResultRecord> out;
   const std::vector<CompressionConfig> configs = {
-      config(Method::kHeadKvR2, 128, 1.2), config(Method::kSnapKv, 128),
-      config(Method::kHeadKvR2, 128, 1.01), config(Method::kFullKv), config(Method::kSnapKv, 64),
-      config(Method::kAdaSnapKv, 128)};
+      config(Method::kHeadKvR2, 128, 1.2),  config(Method::kSnapKv, 128),
+      config(Method::kHeadKvR2, 128, 1.01), config(Method::kFullKv),
+      config(Method::kSnapKv, 64),          config(Method::kAdaSnapKv, 128)};
   for (size_t i = 0; i < configs.size(); ++i) {
     const double s = 0.1 * static_cast<double>(i);
     out.push_back(record(configs[i], "longbench", "qasper", "0", s));
@@ -77,8 +78,10 @@ std::vector<std::string> table_rows(const std::string& markdown, const std::stri
 
 TEST(TidyResultsTest, TablesListConfigsInThePapersOrderWithCostColumns) {
   RenderedTables t = render_tables(sweep());
-  const std::vector<std::string> want = {"FullKV", "SnapKV B=64 reference",
-                                         "SnapKV B=128 reference", "Ada-SnapKV B=128 reference",
+  const std::vector<std::string> want = {"FullKV",
+                                         "SnapKV B=64 reference",
+                                         "SnapKV B=128 reference",
+                                         "Ada-SnapKV B=128 reference",
                                          "HeadKV-R2 B=128 beta=1.01 reference",
                                          "HeadKV-R2 B=128 beta=1.2 reference"};
   EXPECT_EQ(table_rows(t.markdown, "LongBench"), want);

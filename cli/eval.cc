@@ -9,16 +9,22 @@
 #include <set>
 
 #include "cli/generate.h"
-#include "cli/result_tables.h"
 #include "cli/sweep_check.h"
 #include "common/json.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
 #include "jobs/sweep_spec.h"
+#include "results/result_tables.h"
 #include "tokenizer/model_files.h"
 #include "worker/task_runner.h"
 
 namespace hkv::cli {
+
+using results::render_tables;
+using results::RenderedTables;
+using results::ResultRecord;
+using results::write_tables;
+
 namespace {
 
 std::string fnv1a64_hex(std::string_view s) {

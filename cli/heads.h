@@ -56,9 +56,4 @@ struct HeadsDetectOptions {
 // Runs the needle tests on the CPU or GPU engine and writes the score file. Exit code 0 / 1.
 int run_heads_detect(const HeadsDetectOptions& options);
 
-// A layers x heads heatmap of `p` (the normalised distribution, [layers * heads]) as SVG.
-std::string head_heatmap_svg(const head_scores::HeadScoreTable& table,
-                             const std::vector<double>& p,
-                             const std::string& title);
-
 }  // namespace hkv::cli

@@ -9,20 +9,32 @@
 #include <thread>
 #include <unistd.h>
 
-#include "cli/result_tables.h"
 #include "cli/sweep_check.h"
-#include "cli/tidy_results.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
 #include "coordinator/proto_convert.h"
 #include "coordinator/server.h"
 #include "model/engine.h"
 #include "proto/compression_convert.h"
+#include "results/result_tables.h"
+#include "results/tidy_results.h"
 #include "worker/coordinator_client.h"
 #include "worker/task_executor.h"
 #include "worker/task_runner.h"
 
 namespace hkv::cli {
+
+using results::FailedTask;
+using results::failure_summary_text;
+using results::render_tables;
+using results::render_tidy;
+using results::RenderedTables;
+using results::ResultRecord;
+using results::TidyResults;
+using results::write_records_jsonl;
+using results::write_tables;
+using results::write_text_file;
+
 namespace {
 
 std::atomic<bool> g_stop{false};

@@ -20,15 +20,16 @@ declare -A allow=(
   [benchmarks]="common metrics benchmarks"
   [jobs]="common compression benchmarks jobs"
   [fetch]="common fetch"
+  [results]="common compression metrics benchmarks jobs head_scores results"
   [proto]="common compression jobs proto hkv"
-  [coordinator]="common compression jobs proto hkv coordinator"
+  [coordinator]="common compression metrics benchmarks jobs head_scores results proto hkv coordinator"
   [worker]="common compression kernels formats tokenizer cpu_engine gpu_engine model head_scores metrics benchmarks jobs proto hkv worker"
-  [cli]="common compression kernels formats tokenizer cpu_engine gpu_engine model head_scores metrics benchmarks jobs proto hkv coordinator worker fetch cli"
+  [cli]="common compression kernels formats tokenizer cpu_engine gpu_engine model head_scores metrics benchmarks jobs proto hkv coordinator worker fetch results cli"
   [fuzz]="common compression formats tokenizer model head_scores benchmarks jobs proto hkv coordinator fuzz"
 )
 # "hkv/v1/*.pb.h" is the generated proto code (target hkv_proto_gen).
 # Layers that must build on a machine without CUDA.
-no_cuda="common compression formats tokenizer cpu_engine head_scores metrics benchmarks jobs fetch proto coordinator"
+no_cuda="common compression formats tokenizer cpu_engine head_scores metrics benchmarks jobs results fetch proto coordinator"
 
 violations=0
 report() { echo "layering: $*" >&2; violations=$((violations + 1)); }

@@ -1,6 +1,6 @@
 // Table aggregation. LongBench cells are eval.py's dataset scores (100 x mean, round-half-even to
 // 2 decimals); BABILong cells are 100 x accuracy; needle cells are the heatmap word-set recall.
-#include "cli/result_tables.h"
+#include "results/result_tables.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -8,13 +8,13 @@
 #include <map>
 #include <set>
 
-#include "cli/needle_heatmap.h"
-#include "cli/tidy_results.h"
 #include "common/json.h"
 #include "common/strings.h"
 #include "metrics/metrics.h"
+#include "results/needle_heatmap.h"
+#include "results/tidy_results.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 namespace {
 
 using Grid =
@@ -231,4 +231,4 @@ Status write_records_jsonl(const std::vector<ResultRecord>& records, const std::
   return Status();
 }
 
-}  // namespace hkv::cli
+}  // namespace hkv::results

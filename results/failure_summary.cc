@@ -1,5 +1,5 @@
 // Grouping is textual: the coordinator stores each task's last error as the worker reported it.
-#include "cli/failure_summary.h"
+#include "results/failure_summary.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 
 #include "common/strings.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 namespace {
 
 std::string task_name(const FailedTask& t) {
@@ -116,4 +116,4 @@ void render_failures(const std::vector<FailedTask>& failed,
   (*json)["failed_tasks"] = {{"total", failed.size()}, {"causes", std::move(list)}};
 }
 
-}  // namespace hkv::cli
+}  // namespace hkv::results

@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/result_tables.h"
+#include "results/result_tables.h"
 #include "head_scores/score_file.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 namespace {
 
 ResultRecord test_row(const std::string& kind,
@@ -99,4 +99,4 @@ TEST(HeadResultsTest, SweepsWithoutHeadsHaveNoHeadTable) {
 }
 
 }  // namespace
-}  // namespace hkv::cli
+}  // namespace hkv::results

@@ -1,12 +1,12 @@
 // Needle heatmaps: one figure with every config on a shared colour scale, values in the cells,
 // labelled axes, a legend, and titles that fit their panel.
-#include "cli/needle_heatmap.h"
+#include "results/needle_heatmap.h"
 
 #include <gtest/gtest.h>
 
 #include "common/strings.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 namespace {
 
 int count(const std::string& text, const std::string& what) {
@@ -49,4 +49,4 @@ TEST(NeedleHeatmapTest, AllConfigsSideBySideWithValuesAxesAndOneLegend) {
 }
 
 }  // namespace
-}  // namespace hkv::cli
+}  // namespace hkv::results

@@ -1,14 +1,14 @@
 // Tidy results and the paper's row order: every table cell is one tidy row with the same value,
 // every run parameter in its own column, and tables list configs as the paper does (FullKV,
 // SnapKV, PyramidKV, Ada-SnapKV, HeadKV-R, HeadKV-R2, then budget and beta), not alphabetically.
-#include "cli/tidy_results.h"
+#include "results/tidy_results.h"
 
 #include <gtest/gtest.h>
 
 #include "common/json.h"
 #include "common/strings.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 namespace {
 
 using compression::CompressionConfig;
@@ -151,4 +151,4 @@ TEST(TidyResultsTest, EveryTableCellIsOneTidyRowWithTheSameValue) {
 }
 
 }  // namespace
-}  // namespace hkv::cli
+}  // namespace hkv::results

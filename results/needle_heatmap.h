@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace hkv::cli {
+namespace hkv::results {
 
 // One config's panel: its title and per-cell scores keyed by "length:depth".
 struct HeatmapPanel {
@@ -27,4 +27,4 @@ std::string needle_heatmap_svg(const HeatmapPanel& panel);
 // Every panel side by side (wrapping after `per_row` panels) sharing one colour scale and legend.
 std::string needle_heatmaps_svg(const std::vector<HeatmapPanel>& panels, int per_row = 4);
 
-}  // namespace hkv::cli
+}  // namespace hkv::results

@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "cli/failure_summary.h"
 #include "common/json.h"
 #include "common/status.h"
 #include "compression/config.h"
 #include "jobs/heads_spec.h"
+#include "results/failure_summary.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 
 struct ResultRecord {
   std::string benchmark;  // "longbench" | "needle" | "babilong" | "heads"
@@ -64,4 +64,4 @@ Status write_text_file(const std::string& path, const std::string& text);
 // Writes tables.md, tables.csv, tables.json and the heatmaps into `dir` (created).
 Status write_tables(const RenderedTables& tables, const std::string& dir);
 
-}  // namespace hkv::cli
+}  // namespace hkv::results

@@ -8,9 +8,9 @@
 #include <tuple>
 #include <vector>
 
-#include "cli/result_tables.h"
+#include "results/result_tables.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 
 struct SweepInfo {
   int64_t id = 0;
@@ -40,4 +40,4 @@ struct TidyResults {
 // config order, then benchmark, dataset, cell, metric.
 TidyResults render_tidy(const std::vector<ResultRecord>& records, const SweepInfo& sweep);
 
-}  // namespace hkv::cli
+}  // namespace hkv::results

@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <map>
 
-#include "cli/heads.h"
-#include "cli/result_tables.h"
 #include "common/strings.h"
 #include "head_scores/budget.h"
 #include "head_scores/score_file.h"
+#include "results/head_heatmap.h"
+#include "results/result_tables.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 namespace {
 
 struct KeyedTest {
@@ -117,4 +117,4 @@ void render_head_scores(const std::vector<ResultRecord>& records, RenderedTables
   }
 }
 
-}  // namespace hkv::cli
+}  // namespace hkv::results

@@ -9,7 +9,7 @@
 
 #include "common/json.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 
 struct FailedTask {
   std::string benchmark;
@@ -41,4 +41,4 @@ void render_failures(const std::vector<FailedTask>& failed,
                      std::string* csv,
                      Json* json);
 
-}  // namespace hkv::cli
+}  // namespace hkv::results

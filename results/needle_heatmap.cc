@@ -1,12 +1,12 @@
 // SVG needle heatmaps: panels of length x depth cells, a shared colour bar, values in the cells.
-#include "cli/needle_heatmap.h"
+#include "results/needle_heatmap.h"
 
 #include <algorithm>
 #include <set>
 
 #include "common/strings.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 namespace {
 
 constexpr int kCellW = 46;    // a cell's width (px)
@@ -175,4 +175,4 @@ std::string needle_heatmaps_svg(const std::vector<HeatmapPanel>& panels, int per
   return figure(panels, per_row);
 }
 
-}  // namespace hkv::cli
+}  // namespace hkv::results

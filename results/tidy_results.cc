@@ -1,5 +1,5 @@
 // Tidy long-format results: the tables' cells, one row each, with every run parameter split out.
-#include "cli/tidy_results.h"
+#include "results/tidy_results.h"
 
 #include <map>
 
@@ -8,7 +8,7 @@
 #include "common/strings.h"
 #include "metrics/metrics.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 namespace {
 
 using compression::CompressionConfig;
@@ -192,4 +192,4 @@ TidyResults render_tidy(const std::vector<ResultRecord>& records, const SweepInf
   return out;
 }
 
-}  // namespace hkv::cli
+}  // namespace hkv::results

@@ -1,14 +1,14 @@
 // Failed tasks grouped by cause: masking of names and numbers, ordering, and the tables' sections.
-#include "cli/failure_summary.h"
+#include "results/failure_summary.h"
 
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "cli/result_tables.h"
+#include "results/result_tables.h"
 
-namespace hkv::cli {
+namespace hkv::results {
 namespace {
 
 std::vector<FailedTask> sample_failures() {
@@ -57,4 +57,4 @@ TEST(FailureSummaryTest, TablesCarryTheSummary) {
 }
 
 }  // namespace
-}  // namespace hkv::cli
+}  // namespace hkv::results

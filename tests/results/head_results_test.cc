@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "results/result_tables.h"
 #include "head_scores/score_file.h"
+#include "results/result_tables.h"
 
 namespace hkv::results {
 namespace {

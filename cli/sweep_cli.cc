@@ -37,6 +37,12 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
   c->add_option("--heartbeat-ms", s->coordinator.heartbeat_ms, "Worker heartbeat period");
   c->add_option("--lease-timeout-ms", s->coordinator.lease_timeout_ms, "Lease timeout");
   c->add_option("--max-attempts", s->coordinator.max_attempts, "Attempts per task");
+  c->add_option("--http-port", s->coordinator.http_port,
+                "Also serve the dashboard, /api and /metrics over HTTP on this port (0: any free "
+                "port; default: off)")
+      ->check(CLI::Range(0, 65535));
+  c->add_flag("--metrics-public", s->coordinator.metrics_public,
+              "Serve /metrics without the token (everything else still needs it)");
 
   s->worker_cmd = app.add_subcommand("worker", "Run one worker per device against a coordinator");
   add_connection(s->worker_cmd, &s->worker.conn);
@@ -117,6 +123,11 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
                          "Data root searched before $HEADKV_DATA_DIR, the fetched and the "
                          "shipped data");
   add_batch_options(s->run_cmd, &s->run.batch);
+  s->run_cmd
+      ->add_option("--http-port", s->run.http_port,
+                   "Serve the live dashboard on 127.0.0.1:PORT while the sweep runs (0: any "
+                   "free port)")
+      ->check(CLI::Range(0, 65535));
 }
 
 std::optional<int> dispatch_sweep_commands(const SweepCli& s) {

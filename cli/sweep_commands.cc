@@ -175,12 +175,19 @@ int run_coordinator(const CoordinatorOptions& o) {
   so.tls_cert_file = o.tls_cert;
   so.tls_key_file = o.tls_key;
   so.scheduler = {o.heartbeat_ms, o.lease_timeout_ms, o.max_attempts};
+  if (o.http_port >= 0) {
+    so.http = coordinator::HttpOptions{o.host, o.http_port, "", o.metrics_public};
+  }
   auto server = coordinator::CoordinatorServer::start(so);
   if (!server.ok()) {
     return fail("coordinator", server.status());
   }
   std::printf("coordinator listening on %s:%d (db %s)\n", o.host.c_str(), (*server)->port(),
               o.db.c_str());
+  if ((*server)->http_port() > 0) {
+    std::printf("dashboard: http://%s:%d/ (sign in with the token), /api, /metrics\n",
+                o.host.c_str(), (*server)->http_port());
+  }
   std::fflush(stdout);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -347,9 +354,23 @@ int run_local_sweep(const RunOptions& o) {
   so.token =
       strformat("local-%d-%lld", getpid(), static_cast<long long>(coordinator::system_now_ms()));
   so.scheduler = {1000, 600000, 2};
+  if (o.http_port >= 0) {
+    so.http = coordinator::HttpOptions{"127.0.0.1", o.http_port, "", false};
+  }
   auto server = coordinator::CoordinatorServer::start(so);
   if (!server.ok()) {
     return fail("run", server.status());
+  }
+  if ((*server)->http_port() > 0) {
+    // The run's random token, readable by this user only, to sign in to the dashboard.
+    const std::string token_file = o.out_dir + "/dashboard-token";
+    Status st = results::write_text_file(token_file, so.token + "\n");
+    if (st.ok()) {
+      std::filesystem::permissions(
+          token_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+    std::printf("dashboard: http://127.0.0.1:%d/ (token in %s)\n", (*server)->http_port(),
+                token_file.c_str());
   }
   ConnectionOptions conn{"127.0.0.1:" + std::to_string((*server)->port()), so.token, "", ""};
   auto client = connect(conn);

@@ -24,6 +24,8 @@ struct CoordinatorOptions {
   std::string tls_cert, tls_key;
   int64_t heartbeat_ms = 2000, lease_timeout_ms = 30000;
   int32_t max_attempts = 3;
+  int http_port = -1;           // -1: no HTTP; 0: any free port
+  bool metrics_public = false;  // /metrics without the token
 };
 
 // Several tasks per lease, decoded as one batch on a GPU.
@@ -65,6 +67,7 @@ struct RunOptions {
   std::string dtype = "f16";
   std::string data_dir;  // explicit data root (common/paths.h); "" = the default search path
   BatchOptions batch;
+  int http_port = -1;  // -1: no dashboard; else the embedded coordinator serves it there
 };
 
 int run_coordinator(const CoordinatorOptions& o);

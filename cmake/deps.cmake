@@ -4,6 +4,10 @@ find_package(Threads REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
+# cpp-httplib (the coordinator's dashboard and /metrics): Debian ships a pkg-config file with the
+# compiled library's feature macros (OpenSSL, zlib, brotli), which every includer must share.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
 # Protobuf through FindProtobuf (Debian ships no protobuf CMake config); gRPC through its config,
 # which needs protobuf-compiler-grpc installed.

@@ -22,4 +22,7 @@ std::string_view trim(std::string_view text);
 
 bool starts_with(std::string_view text, std::string_view prefix);
 
+// Equality in time independent of where the strings differ (secrets: tokens, cookies).
+bool constant_time_equal(std::string_view a, std::string_view b);
+
 }  // namespace hkv

@@ -139,6 +139,12 @@ struct ResultRow {
   std::vector<std::string> references;  // the sample's reference answers
 };
 
+struct AttemptOutcomeCount {
+  std::string outcome;  // attempts.outcome
+  std::string error;    // "" when none was recorded
+  int64_t count = 0;
+};
+
 struct TaskSummary {
   int64_t task_id = 0;
   jobs::WorkUnit unit;
@@ -203,6 +209,11 @@ class Scheduler {
   Result<SweepProgress> sweep_progress(int64_t sweep_id);
   Result<std::vector<SweepProgress>> list_sweeps();
   Result<std::vector<WorkerStatus>> list_workers();
+  // Attempts that ended other than in success (failed, lease_expired, cancelled, superseded), per
+  // (outcome, error text), over every sweep: retries and failures by cause for /metrics.
+  Result<std::vector<AttemptOutcomeCount>> attempt_outcomes();
+  // The sweep's failed tasks (unit, last error, attempts), in task order.
+  Result<std::vector<TaskSummary>> failed_tasks(int64_t sweep_id);
   Result<std::vector<TaskSummary>> list_tasks(int64_t sweep_id);
   // One page of tasks with id > after_task_id, about `page_bytes` of messages at most (whole
   // tasks, at least one); `next` is the last task id of the page, 0 when no task follows.

@@ -250,4 +250,44 @@ Result<std::vector<ResultRow>> Scheduler::results_page(int64_t sweep_id,
   }
 }
 
+Result<std::vector<AttemptOutcomeCount>> Scheduler::attempt_outcomes() {
+  std::lock_guard<std::mutex> lock(mu_);
+  HKV_ASSIGN_OR_RETURN(
+      Statement stmt, store_.query(R"sql(SELECT outcome, COALESCE(error, ''), COUNT(*) FROM attempts
+                         WHERE outcome NOT IN ('succeeded', 'running')
+                         GROUP BY outcome, COALESCE(error, '') ORDER BY outcome)sql"));
+  std::vector<AttemptOutcomeCount> out;
+  while (true) {
+    HKV_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) {
+      return out;
+    }
+    out.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_int64(2)});
+  }
+}
+
+Result<std::vector<TaskSummary>> Scheduler::failed_tasks(int64_t sweep_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  HKV_ASSIGN_OR_RETURN(Statement stmt,
+                       store_.query(R"sql(SELECT id, benchmark, dataset, sample_key, attempts,
+                                COALESCE(last_error, ''), COALESCE(worker_id, '')
+                         FROM tasks WHERE sweep_id = ? AND state = 'failed' ORDER BY id)sql",
+                                    sweep_id));
+  std::vector<TaskSummary> out;
+  while (true) {
+    HKV_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) {
+      return out;
+    }
+    TaskSummary t;
+    t.task_id = stmt.column_int64(0);
+    HKV_ASSIGN_OR_RETURN(t.unit, unit_from_columns(stmt, 1));
+    t.state = TaskState::kFailed;
+    t.attempts = static_cast<int32_t>(stmt.column_int64(4));
+    t.last_error = stmt.column_text(5);
+    t.worker_id = stmt.column_text(6);
+    out.push_back(std::move(t));
+  }
+}
+
 }  // namespace hkv::coordinator

@@ -69,7 +69,8 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::start(const Server
   std::unique_ptr<CoordinatorServer> s(new CoordinatorServer());
   HKV_ASSIGN_OR_RETURN(s->db_lock_, DbLock::acquire(o.db_path));
   HKV_ASSIGN_OR_RETURN(s->scheduler_, Scheduler::open(o.db_path, o.scheduler));
-  s->service_ = std::make_unique<CoordinatorService>(s->scheduler_.get(), o.token);
+  s->service_ =
+      std::make_unique<CoordinatorService>(s->scheduler_.get(), o.token, &s->rpc_metrics_);
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
   if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
     HKV_ASSIGN_OR_RETURN(std::string cert, read_file_to_string(o.tls_cert_file));
@@ -90,6 +91,11 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::start(const Server
                   "cannot listen on %s (in use by another process, or not an address of this "
                   "host)",
                   o.listen_address.c_str());
+  }
+  if (o.http) {
+    HttpOptions http = *o.http;
+    http.token = o.token;
+    HKV_ASSIGN_OR_RETURN(s->http_, HttpServer::start(s->scheduler_.get(), &s->rpc_metrics_, http));
   }
   s->expiry_ = std::thread([p = s.get()] { p->expiry_loop(); });
   HKV_LOG(kInfo, "coordinator", "listening on port %d, db %s", s->port_, o.db_path.c_str());
@@ -129,6 +135,9 @@ void CoordinatorServer::shutdown() {
     stopping_ = true;
   }
   cv_.notify_all();
+  if (http_) {
+    http_->stop();
+  }
   if (server_) {  // null when start() failed before the server was built
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   }

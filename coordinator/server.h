@@ -6,10 +6,13 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "common/status.h"
+#include "coordinator/http_server.h"
+#include "coordinator/rpc_metrics.h"
 #include "coordinator/scheduler.h"
 
 namespace grpc {
@@ -42,6 +45,8 @@ struct ServerOptions {
   std::string tls_cert_file;                   // both set: TLS; both empty: plaintext
   std::string tls_key_file;
   SchedulerOptions scheduler;
+  // Set: the dashboard, /api and /metrics over HTTP as well (its token is `token`).
+  std::optional<HttpOptions> http;
 };
 
 class CoordinatorServer {
@@ -50,6 +55,9 @@ class CoordinatorServer {
   ~CoordinatorServer();
 
   int port() const { return port_; }
+
+  // The HTTP port; 0 when HTTP is off.
+  int http_port() const { return http_ ? http_->port() : 0; }
 
   Scheduler* scheduler() { return scheduler_.get(); }
 
@@ -63,7 +71,9 @@ class CoordinatorServer {
 
   std::unique_ptr<DbLock> db_lock_;  // declared first: released last
   std::unique_ptr<Scheduler> scheduler_;
+  RpcMetrics rpc_metrics_;
   std::unique_ptr<CoordinatorService> service_;
+  std::unique_ptr<HttpServer> http_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::mutex mu_;

@@ -2,7 +2,9 @@
 #include "coordinator/service.h"
 
 #include <algorithm>
+#include <chrono>
 
+#include "common/strings.h"
 #include "coordinator/proto_convert.h"
 #include "proto/status_convert.h"
 
@@ -23,14 +25,25 @@ grpc::ServerUnaryReactor* handle(grpc::CallbackServerContext* ctx,
   return reactor;
 }
 
-// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
-bool same_secret(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+// Records a worker RPC's latency when it ends (the scope of the handler, or a copy that lives
+// until an asynchronous finish).
+class RpcTimer {
+ public:
+  RpcTimer(RpcMetrics* metrics, Rpc rpc)
+      : metrics_(metrics), rpc_(rpc), start_(std::chrono::steady_clock::now()) {}
+
+  void finish() const {
+    if (metrics_ != nullptr) {
+      metrics_->observe(
+          rpc_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+    }
   }
-  return diff == 0;
-}
+
+ private:
+  RpcMetrics* metrics_;
+  Rpc rpc_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 }  // namespace
 
@@ -43,7 +56,7 @@ Status CoordinatorService::authorize(grpc::CallbackServerContext* ctx) const {
   std::string_view value(it->second.data(), it->second.size());
   constexpr std::string_view kPrefix = "Bearer ";
   if (value.substr(0, kPrefix.size()) != kPrefix ||
-      !same_secret(value.substr(kPrefix.size()), token_)) {
+      !constant_time_equal(value.substr(kPrefix.size()), token_)) {
     return errorf(StatusCode::kUnauthenticated, "wrong token");
   }
   return Status();
@@ -110,10 +123,12 @@ grpc::ServerUnaryReactor* CoordinatorService::RegisterWorker(grpc::CallbackServe
 grpc::ServerUnaryReactor* CoordinatorService::Heartbeat(grpc::CallbackServerContext* ctx,
                                                         const v1::HeartbeatRequest* req,
                                                         v1::HeartbeatResponse* resp) {
+  RpcTimer timer(metrics_, Rpc::kHeartbeat);
   return handle(ctx, authorize(ctx), [&]() -> Status {
     HKV_ASSIGN_OR_RETURN(HeartbeatReply r, scheduler_->heartbeat(from_proto(*req)));
     resp->set_cancel_current_task(r.cancel_current_task);
     *resp->mutable_cancel_task_ids() = {r.cancel_task_ids.begin(), r.cancel_task_ids.end()};
+    timer.finish();
     return Status();
   });
 }
@@ -121,12 +136,14 @@ grpc::ServerUnaryReactor* CoordinatorService::Heartbeat(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* CoordinatorService::PullTask(grpc::CallbackServerContext* ctx,
                                                        const v1::PullTaskRequest* req,
                                                        v1::PullTaskResponse* resp) {
+  RpcTimer timer(metrics_, Rpc::kPullTask);
   return handle(ctx, authorize(ctx), [&]() -> Status {
     HKV_ASSIGN_OR_RETURN(std::vector<TaskAssignment> tasks,
                          scheduler_->pull_tasks(req->worker_id(), std::max(1, req->max_tasks())));
     for (size_t i = 0; i < tasks.size(); ++i) {
       to_proto(tasks[i], i == 0 ? resp->mutable_task() : resp->add_more_tasks());
     }
+    timer.finish();
     return Status();
   });
 }
@@ -142,14 +159,17 @@ grpc::ServerUnaryReactor* CoordinatorService::ReportResult(grpc::CallbackServerC
     reactor->Finish(proto::to_grpc_status(auth));
     return reactor;
   }
-  scheduler_->report_result_async(from_proto(*req), [reactor, resp](Result<ReportOutcome> r) {
-    if (r.ok()) {
-      resp->set_outcome(*r == ReportOutcome::kRecorded    ? "recorded"
-                        : *r == ReportOutcome::kDuplicate ? "duplicate"
-                                                          : "stale");
-    }
-    reactor->Finish(proto::to_grpc_status(r.status()));
-  });
+  RpcTimer timer(metrics_, Rpc::kReportResult);
+  scheduler_->report_result_async(
+      from_proto(*req), [reactor, resp, timer](Result<ReportOutcome> r) {
+        timer.finish();
+        if (r.ok()) {
+          resp->set_outcome(*r == ReportOutcome::kRecorded    ? "recorded"
+                            : *r == ReportOutcome::kDuplicate ? "duplicate"
+                                                              : "stale");
+        }
+        reactor->Finish(proto::to_grpc_status(r.status()));
+      });
   return reactor;
 }
 

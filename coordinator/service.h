@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "coordinator/rpc_metrics.h"
 #include "coordinator/scheduler.h"
 #include "hkv/v1/coordinator.grpc.pb.h"
 
@@ -11,9 +12,10 @@ namespace hkv::coordinator {
 
 class CoordinatorService final : public v1::Coordinator::CallbackService {
  public:
-  // `token`: the shared secret every call must carry as "authorization: Bearer <token>".
-  CoordinatorService(Scheduler* scheduler, std::string token)
-      : scheduler_(scheduler), token_(std::move(token)) {}
+  // `token`: the shared secret every call must carry as "authorization: Bearer <token>";
+  // `metrics`: where the worker RPCs' latencies go (may be null).
+  CoordinatorService(Scheduler* scheduler, std::string token, RpcMetrics* metrics = nullptr)
+      : scheduler_(scheduler), token_(std::move(token)), metrics_(metrics) {}
 
   grpc::ServerUnaryReactor* SubmitSweep(grpc::CallbackServerContext* ctx,
                                         const v1::SubmitSweepRequest* req,
@@ -54,6 +56,7 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
 
   Scheduler* scheduler_;
   std::string token_;
+  RpcMetrics* metrics_;
 };
 
 }  // namespace hkv::coordinator

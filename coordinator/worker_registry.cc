@@ -114,10 +114,12 @@ Status WorkerRegistry::release(const std::string& worker_id, int64_t task_id, bo
 Result<std::vector<WorkerStatus>> WorkerRegistry::list(int64_t now_ms) {
   HKV_ASSIGN_OR_RETURN(
       Statement stmt,
-      store_->query(R"sql(SELECT id, hostname, device, device_name, memory_bytes, state,
-                                 current_task_id, tokens_per_second, last_heartbeat_ms, prefills,
-                                 busy_fraction
-                          FROM workers ORDER BY id)sql"));
+      store_->query(R"sql(SELECT w.id, w.hostname, w.device, w.device_name, w.memory_bytes,
+                                 w.state, w.current_task_id, w.tokens_per_second,
+                                 w.last_heartbeat_ms, w.prefills, w.busy_fraction,
+                                 COALESCE(s.model, '')
+                          FROM workers w LEFT JOIN tasks t ON t.id = w.current_task_id
+                          LEFT JOIN sweeps s ON s.id = t.sweep_id ORDER BY w.id)sql"));
   std::vector<WorkerStatus> out;
   while (true) {
     HKV_ASSIGN_OR_RETURN(bool row, stmt.step());
@@ -133,6 +135,7 @@ Result<std::vector<WorkerStatus>> WorkerRegistry::list(int64_t now_ms) {
     w.last_heartbeat_ms = stmt.column_int64(8);
     w.prefills = stmt.column_int64(9);
     w.busy_fraction = stmt.column_double(10);
+    w.model = stmt.column_text(11);
     if (now_ms - w.last_heartbeat_ms > lease_timeout_ms_) {
       w.state = "lost";
     }

@@ -29,6 +29,7 @@ struct WorkerStatus {
   int64_t last_heartbeat_ms = 0;
   int64_t prefills = 0;        // tasks completed: each is one prefill shared by all configs
   double busy_fraction = 0.0;  // as of the last heartbeat
+  std::string model;           // the current task's sweep model ("" when idle)
 };
 
 // Table access for `workers`. Every call runs inside the caller's transaction and lock.

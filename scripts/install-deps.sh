@@ -9,8 +9,9 @@ PACKAGES=(
   nlohmann-json3-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev libpcre2-dev
-  libcurl4-openssl-dev libssl-dev zlib1g-dev libzip-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libzip-dev libcpp-httplib-dev
   clang-format python3 python3-pip python3-jieba unzip ca-certificates patchelf sqlite3
+  curl chromium python3-prometheus-client
 )
 
 missing=()

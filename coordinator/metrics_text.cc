@@ -9,6 +9,14 @@
 namespace hkv::coordinator {
 namespace {
 
+// Whole numbers (bytes, counts) in full, the rest with 6 significant digits.
+std::string number(double v) {
+  if (v == static_cast<double>(static_cast<long long>(v)) && v > -1e15 && v < 1e15) {
+    return strformat("%lld", static_cast<long long>(v));
+  }
+  return strformat("%.6g", v);
+}
+
 void header(std::string* out, const char* name, const char* type, const char* help) {
   *out += strformat("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -86,8 +94,8 @@ Result<std::string> prometheus_text(Scheduler& scheduler, const RpcMetrics& rpcs
   for (const Gauge& g : gauges) {
     header(&out, g.name, "gauge", g.help);
     for (const WorkerStatus& w : workers) {
-      out += strformat("%s{worker=\"%s\"} %.6g\n", g.name,
-                       prometheus_label(w.info.worker_id).c_str(), g.value(w, now));
+      out += strformat("%s{worker=\"%s\"} %s\n", g.name, prometheus_label(w.info.worker_id).c_str(),
+                       number(g.value(w, now)).c_str());
     }
   }
   HKV_ASSIGN_OR_RETURN(std::vector<AttemptOutcomeCount> ended, scheduler.attempt_outcomes());

@@ -11,7 +11,7 @@ PACKAGES=(
   libopenblas-dev libpcre2-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libzip-dev libcpp-httplib-dev
   clang-format python3 python3-pip python3-jieba unzip ca-certificates patchelf sqlite3
-  curl chromium python3-prometheus-client
+  curl chromium python3-prometheus-client slurm-wlm munge
 )
 
 missing=()

@@ -225,6 +225,7 @@ int run_worker_cli(const WorkerCliOptions& o) {
       wo.exit_when_idle = o.exit_when_idle;
       wo.spool_dir = o.spool_dir;
       wo.batch_tasks = tasks_per_lease(o.batch, (*devices)[i]);
+      wo.memory_used = [device = (*devices)[i]] { return model::device_memory_used(device); };
       results[i] = worker::run_worker(wo, worker::make_batch_executor(&runner), g_stop);
     });
   }
@@ -287,11 +288,13 @@ int run_status(const ConnectionOptions& c, std::optional<int64_t> sweep, bool wa
     }
     for (const auto& w : workers->workers()) {
       std::printf(
-          "  worker %-28s %-8s %-8s task %-6lld %.1f tok/s (last task), busy %3.0f%%, %lld "
-          "prefills\n",
+          "  worker %-28s %-8s %-8s task %-6lld %.1f tok/s (last task), busy %3.0f%%, memory %s, "
+          "%lld prefills\n",
           w.worker().worker_id().c_str(), w.worker().device().c_str(), w.state().c_str(),
           static_cast<long long>(w.current_task_id()), w.tokens_per_second(),
-          100.0 * w.busy_fraction(), static_cast<long long>(w.prefills()));
+          100.0 * w.busy_fraction(),
+          format_bytes(static_cast<uint64_t>(std::max<int64_t>(0, w.memory_used_bytes()))).c_str(),
+          static_cast<long long>(w.prefills()));
     }
     if (watch) {
       std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -402,6 +405,7 @@ int run_local_sweep(const RunOptions& o) {
       wo.exit_when_idle = true;
       wo.spool_dir = o.out_dir + "/spool";
       wo.batch_tasks = tasks_per_lease(o.batch, devices[i]);
+      wo.memory_used = [device = devices[i]] { return model::device_memory_used(device); };
       Status st = worker::run_worker(wo, worker::make_batch_executor(runners[i].get()), g_stop);
       if (!st.ok()) {
         std::fprintf(stderr, "worker %zu: %s\n", i, st.to_string().c_str());

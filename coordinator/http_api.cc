@@ -80,6 +80,7 @@ Result<Json> workers_json(Scheduler& scheduler) {
                    {"device", w.info.device},
                    {"device_name", w.info.device_name},
                    {"device_memory_bytes", w.info.memory_bytes},
+                   {"memory_used_bytes", w.memory_used_bytes},
                    {"state", w.state},
                    {"model", w.model},
                    {"current_task_id", w.current_task_id},

@@ -84,6 +84,10 @@ Result<std::string> prometheus_text(Scheduler& scheduler, const RpcMetrics& rpcs
        [](const WorkerStatus& w, int64_t) { return w.busy_fraction; }},
       {"hkv_worker_device_memory_bytes", "The worker's device memory (GPU or host).",
        [](const WorkerStatus& w, int64_t) { return static_cast<double>(w.info.memory_bytes); }},
+      {"hkv_worker_memory_used_bytes",
+       "Device memory in use on the worker's device (GPU: all processes; CPU: the worker's "
+       "resident set), as of its last heartbeat.",
+       [](const WorkerStatus& w, int64_t) { return static_cast<double>(w.memory_used_bytes); }},
       {"hkv_worker_heartbeat_age_seconds", "Seconds since the worker's last heartbeat.",
        [](const WorkerStatus& w, int64_t t) {
          return static_cast<double>(t - w.last_heartbeat_ms) / 1000.0;

@@ -64,6 +64,7 @@ void to_proto(const WorkerStatus& in, v1::WorkerStatus* out) {
   out->set_last_heartbeat_unix_ms(in.last_heartbeat_ms);
   out->set_prefills(in.prefills);
   out->set_busy_fraction(in.busy_fraction);
+  out->set_memory_used_bytes(in.memory_used_bytes);
 }
 
 void to_proto(const ResultRow& in, v1::ResultRow* out) {
@@ -118,6 +119,7 @@ Heartbeat from_proto(const v1::HeartbeatRequest& in) {
   h.attempt = in.attempt();
   h.tokens_per_second = in.tokens_per_second();
   h.busy_fraction = in.busy_fraction();
+  h.memory_used_bytes = in.memory_used_bytes();
   h.draining = in.draining();
   for (const v1::TaskRef& t : in.other_tasks()) {
     h.other_tasks.emplace_back(t.task_id(), t.attempt());

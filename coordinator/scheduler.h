@@ -58,7 +58,8 @@ struct Heartbeat {
   int32_t attempt = 0;
   double tokens_per_second = 0.0;
   bool draining = false;
-  double busy_fraction = 0.0;  // [0, 1]: share of the last period spent running tasks
+  double busy_fraction = 0.0;     // [0, 1]: share of the last period spent running tasks
+  int64_t memory_used_bytes = 0;  // the worker's device memory in use (>= 0)
   // The other tasks of a batch the worker holds: (task id, attempt), renewed like task_id.
   std::vector<std::pair<int64_t, int32_t>> other_tasks;
 };

@@ -119,6 +119,10 @@ ALTER TABLE workers ADD COLUMN busy_fraction REAL NOT NULL DEFAULT 0;
     R"sql(
 ALTER TABLE attempts ADD COLUMN references_json TEXT;
 )sql",
+    // 6: each worker's device memory in use as of its last heartbeat.
+    R"sql(
+ALTER TABLE workers ADD COLUMN memory_used_bytes INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,

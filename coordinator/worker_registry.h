@@ -27,9 +27,10 @@ struct WorkerStatus {
   int64_t current_task_id = 0;  // 0 when none
   double tokens_per_second = 0.0;
   int64_t last_heartbeat_ms = 0;
-  int64_t prefills = 0;        // tasks completed: each is one prefill shared by all configs
-  double busy_fraction = 0.0;  // as of the last heartbeat
-  std::string model;           // the current task's sweep model ("" when idle)
+  int64_t prefills = 0;           // tasks completed: each is one prefill shared by all configs
+  double busy_fraction = 0.0;     // as of the last heartbeat
+  std::string model;              // the current task's sweep model ("" when idle)
+  int64_t memory_used_bytes = 0;  // device memory in use, as of the last heartbeat
 };
 
 // Table access for `workers`. Every call runs inside the caller's transaction and lock.
@@ -50,6 +51,7 @@ class WorkerRegistry {
                int64_t now_ms,
                double tokens_per_second,
                double busy_fraction,
+               int64_t memory_used_bytes,
                bool draining);
   Result<bool> is_draining(const std::string& worker_id);
   // The worker now holds `task_id`.

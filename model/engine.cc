@@ -2,7 +2,9 @@
 // builds only).
 #include "model/engine.h"
 
+#include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 
 #include "common/strings.h"
 
@@ -115,6 +117,32 @@ int cuda_device_count() {
 #else
   return 0;
 #endif
+}
+
+int64_t device_memory_used(const std::string& device) {
+  if (device.rfind("cuda", 0) == 0) {
+#if HKV_HAVE_CUDA
+    const int index = device.size() > 5 ? std::atoi(device.c_str() + 5) : 0;
+    size_t free_bytes = 0, total_bytes = 0;
+    if (cudaSetDevice(index) != cudaSuccess ||
+        cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+      cudaGetLastError();
+      return 0;
+    }
+    return static_cast<int64_t>(total_bytes - free_bytes);
+#else
+    return 0;
+#endif
+  }
+  // /proc/self/statm: size resident ... in pages.
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) {
+    return 0;
+  }
+  long long size = 0, resident = 0;
+  const int n = std::fscanf(f, "%lld %lld", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * static_cast<int64_t>(sysconf(_SC_PAGESIZE)) : 0;
 }
 
 bool gpu_available() {

@@ -64,6 +64,9 @@ class Engine {
 bool gpu_available();
 // CUDA devices visible (0 without CUDA).
 int cuda_device_count();
+// Memory in use on `device`: cuda:N, the GPU's used memory (every process: total - free); cpu,
+// this process's resident set. 0 when it cannot be read.
+int64_t device_memory_used(const std::string& device);
 // The worker devices of a spec: "cpu" -> {cpu}; "cuda" / "cuda:N" -> itself; "all" -> every
 // visible GPU (FailedPrecondition when there is none); "auto" -> every visible GPU, else {cpu}.
 Result<std::vector<std::string>> expand_devices(const std::string& spec);

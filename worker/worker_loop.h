@@ -42,6 +42,8 @@ struct WorkerOptions {
   int64_t max_backoff_ms = 30'000;  // cap of the wait between tries while the coordinator is away
   // Tasks leased per pull (1..64): a GPU worker decodes several samples as one batch.
   int32_t batch_tasks = 1;
+  // Device memory in use, sent with every heartbeat (unset: 0).
+  std::function<int64_t()> memory_used;
 };
 
 // Status of a failed task: deterministic failures (bad input, missing files, unsupported) are not

@@ -29,7 +29,11 @@ class HttpServerTest : public ::testing::Test {
     ASSERT_TRUE(sweep.ok()) << sweep.status().to_string();
     auto w = server_->scheduler()->register_worker({"", "host", "cuda:0", "H100", 80LL << 30});
     ASSERT_TRUE(w.ok());
-    ASSERT_TRUE(server_->scheduler()->pull_task(*w).ok());  // one task running
+    auto task = server_->scheduler()->pull_task(*w);  // one task running
+    ASSERT_TRUE(task.ok() && task->has_value());
+    Heartbeat hb{*w, (*task)->task_id, (*task)->attempt, 12.5, false, 0.75};
+    hb.memory_used_bytes = 12345;
+    ASSERT_TRUE(server_->scheduler()->heartbeat(hb).ok());
   }
 
   int status(const std::string& path, const httplib::Headers& headers = {}) {
@@ -86,6 +90,8 @@ TEST_F(HttpServerTest, ApiAndMetricsReportTheSchedulersCounts) {
   ASSERT_EQ(workers["workers"].size(), 1u);
   EXPECT_EQ(workers["workers"][0]["state"], "busy");
   EXPECT_EQ(workers["workers"][0]["model"], "/models/tiny.gguf");
+  EXPECT_EQ(workers["workers"][0]["memory_used_bytes"], 12345);
+  EXPECT_EQ(workers["workers"][0]["busy_fraction"], 0.75);
   auto m = client_->Get("/metrics", {{"Authorization", "Bearer tok"}});
   ASSERT_TRUE(m);
   EXPECT_NE(m->body.find("hkv_sweep_tasks{sweep=\"1\",name=\"web\",state=\"pending\"} 2\n"),
@@ -96,6 +102,12 @@ TEST_F(HttpServerTest, ApiAndMetricsReportTheSchedulersCounts) {
   EXPECT_NE(m->body.find("# TYPE hkv_rpc_duration_seconds histogram"), std::string::npos);
   EXPECT_NE(m->body.find("hkv_worker_device_memory_bytes{worker=\"host/cuda:0\"} 85899345920"),
             std::string::npos);
+  EXPECT_NE(m->body.find("hkv_worker_memory_used_bytes{worker=\"host/cuda:0\"} 12345\n"),
+            std::string::npos);
+  EXPECT_NE(m->body.find("hkv_worker_tokens_per_second{worker=\"host/cuda:0\"} 12.5\n"),
+            std::string::npos);
+  EXPECT_NE(m->body.find("hkv_rpc_duration_seconds_count{rpc=\"PullTask\"} 0\n"),
+            std::string::npos);  // in process: the pull did not go through gRPC
 }
 
 TEST_F(HttpServerTest, MetricsPublicOpensMetricsOnly) {

@@ -86,6 +86,7 @@ TEST(StoreTest, MigratesAVersionOneDatabaseKeepingItsRows) {
         ALTER TABLE workers DROP COLUMN instance_id;
         ALTER TABLE workers DROP COLUMN busy_fraction;
         ALTER TABLE attempts DROP COLUMN references_json;
+        ALTER TABLE workers DROP COLUMN memory_used_bytes;
         PRAGMA user_version = 1;)sql")
                     .ok());
     ASSERT_TRUE(insert_sweep(store, "old").ok());

@@ -91,6 +91,7 @@ workers = json.load(open(f"{w}/api_workers.json"))["workers"]
 listing = open(f"{w}/workers.txt").read()
 assert workers and all(x["id"] in listing for x in workers), (workers, listing)
 assert all(x["device"] == "cpu" and x["prefills"] == done for x in workers), workers
+assert all(x["memory_used_bytes"] > 0 for x in workers), workers  # the worker's resident set
 one = json.load(open(f"{w}/api_sweep1.json"))
 assert one["tables"]["json"]["BABILong"] == json.load(open(f"{w}/results.json"))["BABILong"]
 assert one["needle_svg"].startswith("<svg"), "no needle figure"

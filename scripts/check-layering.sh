@@ -8,6 +8,7 @@ cd "$root"
 
 declare -A allow=(
   [common]="common"
+  [comm]="common comm"
   [compression]="common compression"
   [kernels]="common kernels"
   [formats]="common formats"
@@ -29,7 +30,7 @@ declare -A allow=(
 )
 # "hkv/v1/*.pb.h" is the generated proto code (target hkv_proto_gen).
 # Layers that must build on a machine without CUDA.
-no_cuda="common compression formats tokenizer cpu_engine head_scores metrics benchmarks jobs results fetch proto coordinator"
+no_cuda="common comm compression formats tokenizer cpu_engine head_scores metrics benchmarks jobs results fetch proto coordinator"
 
 violations=0
 report() { echo "layering: $*" >&2; violations=$((violations + 1)); }

@@ -5,6 +5,7 @@
 // its heatmap, and a table of tests run and kept.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,13 @@ RenderedTables render_tables(const std::vector<ResultRecord>& records,
 // `out->markdown`/`csv`, files heads_<kind>.json and heads_<kind>.svg, and `json["Head
 // detection"]`.
 void render_head_scores(const std::vector<ResultRecord>& records, RenderedTables* out, Json* json);
+
+// "benchmark/dataset/sample_key": the task a record belongs to.
+std::string task_key(const ResultRecord& record);
+// Each task's decode steps: the most tokens any of its configs generated. A task's configs decode
+// together in one batch, so its decode time is shared: per-config decode speed is not separable,
+// and the tables report the shared batch's ms per step.
+std::map<std::string, int32_t> task_decode_steps(const std::vector<ResultRecord>& records);
 
 // Writes `text` to `path` (DataLoss naming the path when it cannot).
 Status write_text_file(const std::string& path, const std::string& text);

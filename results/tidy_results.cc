@@ -24,7 +24,7 @@ struct Cell {
   int64_t cache_bytes = 0;
   double prefill_ms = 0.0;
   double decode_ms = 0.0;
-  int64_t new_tokens = 0;
+  int64_t steps = 0;                    // the tasks' decode steps
   const ResultRecord* first = nullptr;  // the config's fields
 };
 
@@ -43,13 +43,17 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-void add(std::map<CellKey, Cell>& cells, const CellKey& key, const ResultRecord& r, double score) {
+void add(std::map<CellKey, Cell>& cells,
+         const CellKey& key,
+         const ResultRecord& r,
+         int32_t task_steps,
+         double score) {
   Cell& c = cells[key];
   c.scores.push_back(score);
   c.cache_bytes += r.cache_bytes;
   c.prefill_ms += r.prefill_ms;
   c.decode_ms += r.decode_ms;
-  c.new_tokens += r.new_tokens;
+  c.steps += task_steps;
   if (c.first == nullptr) {
     c.first = &r;
   }
@@ -98,28 +102,30 @@ const std::vector<std::string>& tidy_columns() {
                                                     "samples",
                                                     "mean_cache_bytes",
                                                     "mean_prefill_ms",
-                                                    "decode_ms_per_token"};
+                                                    "batch_decode_ms_per_step"};
   return kColumns;
 }
 
 TidyResults render_tidy(const std::vector<ResultRecord>& records, const SweepInfo& sweep) {
   std::map<CellKey, Cell> cells;
+  const std::map<std::string, int32_t> steps = task_decode_steps(records);
   for (const ResultRecord& r : records) {
     const ConfigOrder order = config_order(r);
+    const int32_t n = steps.at(task_key(r));
     if (r.benchmark == "longbench") {
       Result<jobs::LongBenchMetric> metric = jobs::longbench_dataset_metric(r.dataset);
       std::string name = metric.ok() ? jobs::longbench_metric_name(*metric) : "score";
-      add(cells, {order, r.benchmark, r.dataset, "", -1, -1, name}, r, r.score);
+      add(cells, {order, r.benchmark, r.dataset, "", -1, -1, name}, r, n, r.score);
     } else if (r.benchmark == "babilong") {
       std::string split = r.sample_key.substr(0, r.sample_key.find(':'));
-      add(cells, {order, r.benchmark, r.dataset, split, -1, -1, "accuracy"}, r, r.score);
+      add(cells, {order, r.benchmark, r.dataset, split, -1, -1, "accuracy"}, r, n, r.score);
     } else if (r.benchmark == "needle") {
       size_t colon = r.sample_key.find(':');
       int64_t length = std::stoll(r.sample_key.substr(0, colon));
       int64_t depth = std::stoll(r.sample_key.substr(colon + 1));
-      add(cells, {order, r.benchmark, r.dataset, "", length, depth, "heatmap"}, r,
+      add(cells, {order, r.benchmark, r.dataset, "", length, depth, "heatmap"}, r, n,
           jobs::needle_heatmap_score(r.prediction));
-      add(cells, {order, r.benchmark, r.dataset, "", length, depth, "rouge1_f_x10"}, r,
+      add(cells, {order, r.benchmark, r.dataset, "", length, depth, "rouge1_f_x10"}, r, n,
           r.score / 10.0);
     }
   }
@@ -173,8 +179,8 @@ TidyResults render_tidy(const std::vector<ResultRecord>& records, const SweepInf
     row["samples"] = static_cast<int64_t>(c.scores.size());
     row["mean_cache_bytes"] = static_cast<double>(c.cache_bytes) / n;
     row["mean_prefill_ms"] = c.prefill_ms / n;
-    row["decode_ms_per_token"] =
-        c.new_tokens > 0 ? Json(c.decode_ms / static_cast<double>(c.new_tokens)) : Json();
+    row["batch_decode_ms_per_step"] =
+        c.steps > 0 ? Json(c.decode_ms / static_cast<double>(c.steps)) : Json();
     out.jsonl += dump_json(row) + "\n";
     std::string line;
     for (size_t i = 0; i < tidy_columns().size(); ++i) {

@@ -86,8 +86,9 @@ TEST(TidyResultsTest, TablesListConfigsInThePapersOrderWithCostColumns) {
                                          "HeadKV-R2 B=128 beta=1.2 reference"};
   EXPECT_EQ(table_rows(t.markdown, "LongBench"), want);
   EXPECT_EQ(table_rows(t.markdown, "BABILong"), want);
-  EXPECT_NE(t.markdown.find("| Avg. | cache MiB/sample | decode ms/token |"), std::string::npos);
-  // 1 MiB per sample, 50 ms of decode per 10 tokens.
+  EXPECT_NE(t.markdown.find("| Avg. | cache MiB/sample | batch decode ms/step |"),
+            std::string::npos);
+  // 1 MiB per sample, 50 ms of decode over 10 steps.
   EXPECT_NE(t.markdown.find("| 1.00 | 5.00 |"), std::string::npos) << t.markdown;
 }
 
@@ -121,7 +122,7 @@ TEST(TidyResultsTest, EveryTableCellIsOneTidyRowWithTheSameValue) {
     EXPECT_EQ(r["sweep"], 7);
     EXPECT_EQ(r["model"], "/models/m.gguf");
     EXPECT_EQ(r["mean_cache_bytes"], 1 << 20);
-    EXPECT_EQ(r["decode_ms_per_token"], 5.0);
+    EXPECT_EQ(r["batch_decode_ms_per_step"], 5.0);
     std::vector<std::string> csv = split(lines[i + 1], ',');
     ASSERT_EQ(csv.size(), tidy_columns().size());
     const std::string score = csv[19];

@@ -55,8 +55,10 @@ Grid grid_of(const std::vector<HeatmapPanel>& panels) {
   return {{lengths.begin(), lengths.end()}, {depths.begin(), depths.end()}};
 }
 
+// At least wide enough for a title of ~32 characters at 11 px.
 int panel_width(const Grid& g) {
-  return kAxisW + kCellW * static_cast<int>(std::max<size_t>(1, g.lengths.size())) + 16;
+  return std::max(kAxisW + kCellW * static_cast<int>(std::max<size_t>(1, g.lengths.size())) + 16,
+                  240);
 }
 
 int panel_height(const Grid& g) {

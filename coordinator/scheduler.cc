@@ -330,20 +330,17 @@ Result<std::vector<TaskAssignment>> Scheduler::pull_tasks(const std::string& wor
         }
         std::vector<int64_t> ids{*task_id};
         if (max_tasks > 1) {
-          // The other pending tasks of the first one's block: the sweep's tasks cut into runs of
-          // max_tasks by task id. Fixed blocks make the batches (and so the batched decode's
-          // rounding) the same whatever the number of workers and the order they pull in.
-          HKV_ASSIGN_OR_RETURN(
-              Statement more,
-              store_.query(R"sql(WITH s AS (SELECT sweep_id FROM tasks WHERE id = ?1),
-                                      f AS (SELECT MIN(id) AS id FROM tasks
-                                            WHERE sweep_id = (SELECT sweep_id FROM s))
-                                 SELECT t.id FROM tasks t, f
-                                 WHERE t.sweep_id = (SELECT sweep_id FROM s)
-                                   AND t.state = 'pending' AND t.id > ?1
-                                   AND t.id < f.id + ((?1 - f.id) / ?2 + 1) * ?2
-                                 ORDER BY t.id)sql",
-                           *task_id, static_cast<int64_t>(max_tasks)));
+          // The other pending tasks of the first one's block: task ids cut into runs of
+          // max_tasks (block k holds ids k*max_tasks+1 .. (k+1)*max_tasks), of the same sweep.
+          // Fixed blocks make the batches (and so the batched decode's rounding) the same
+          // whatever the number of workers and the order they pull in; two indexed look-ups.
+          HKV_ASSIGN_OR_RETURN(Statement more, store_.query(R"sql(SELECT id FROM tasks
+                                 WHERE sweep_id = (SELECT sweep_id FROM tasks WHERE id = ?1)
+                                   AND state = 'pending' AND id > ?1 AND id <= ?2
+                                 ORDER BY id)sql",
+                                                            *task_id,
+                                                            ((*task_id - 1) / max_tasks + 1) *
+                                                                static_cast<int64_t>(max_tasks)));
           while (true) {
             HKV_ASSIGN_OR_RETURN(bool row, more.step());
             if (!row) {

@@ -188,8 +188,8 @@ class Scheduler {
   // `worker_id`, or nullopt when there is none. Expires overdue leases first.
   Result<std::optional<TaskAssignment>> pull_task(const std::string& worker_id);
   // Up to `max_tasks` (>= 1) tasks in one lease: the next pending task as pull_task picks it, then
-  // the other pending tasks of its block (the sweep's tasks cut into runs of max_tasks by id), in
-  // task order. Empty when none is pending.
+  // the other pending tasks of the same sweep in its block (task ids cut into runs of max_tasks),
+  // in task order. Empty when none is pending.
   Result<std::vector<TaskAssignment>> pull_tasks(const std::string& worker_id, int32_t max_tasks);
   // Idempotent: duplicates and stale reports are accepted and ignored (see ReportOutcome).
   // A success stores every config's result; a retryable failure requeues until max_attempts, a

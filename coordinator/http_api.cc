@@ -1,6 +1,8 @@
 // JSON for the dashboard and /api.
 #include "coordinator/http_api.h"
 
+#include <algorithm>
+
 #include "results/failure_summary.h"
 #include "results/result_tables.h"
 
@@ -99,7 +101,9 @@ Result<Json> SweepPages::sweep_json(Scheduler& scheduler, int64_t sweep_id) {
   const int64_t ended = p.succeeded + p.failed + p.cancelled;
   std::lock_guard<std::mutex> lock(mu_);
   Cached& c = cache_[sweep_id];
-  if (c.ended != ended) {
+  const auto now = std::chrono::steady_clock::now();
+  const double since = std::chrono::duration<double>(now - c.rendered_at).count();
+  if (c.ended < 0 || (c.ended != ended && since >= std::max(2.0, 10.0 * c.render_seconds))) {
     HKV_ASSIGN_OR_RETURN(std::vector<ResultRow> rows, scheduler.results(sweep_id));
     std::vector<results::ResultRecord> records;
     records.reserve(rows.size());
@@ -116,6 +120,9 @@ Result<Json> SweepPages::sweep_json(Scheduler& scheduler, int64_t sweep_id) {
       }
     }
     c.ended = ended;
+    c.rendered_at = now;
+    c.render_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - now).count();
   }
   s["tables"] = c.tables;
   s["needle_svg"] = c.needle_svg;

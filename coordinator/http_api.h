@@ -2,6 +2,7 @@
 // failures by cause; one sweep with its live result tables and needle heatmaps; workers.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -23,8 +24,9 @@ Result<Json> sweeps_json(Scheduler& scheduler);
 Result<Json> workers_json(Scheduler& scheduler);
 
 // One sweep's summary plus its tables ("tables": {"markdown", "json"}) and "needle_svg" (every
-// config's needle heatmap in one figure, or null). Renders are cached per sweep until more of its
-// tasks end.
+// config's needle heatmap in one figure, or null). Renders are cached per sweep and redone when
+// more of its tasks ended, at most once per 10x the last render's time (at least 2 s apart), so
+// a dashboard open on a huge sweep cannot keep the coordinator busy reading its results.
 class SweepPages {
  public:
   Result<Json> sweep_json(Scheduler& scheduler, int64_t sweep_id);
@@ -32,6 +34,8 @@ class SweepPages {
  private:
   struct Cached {
     int64_t ended = -1;
+    std::chrono::steady_clock::time_point rendered_at;
+    double render_seconds = 0.0;
     Json tables;
     Json needle_svg;
   };

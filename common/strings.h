@@ -22,6 +22,9 @@ std::string_view trim(std::string_view text);
 
 bool starts_with(std::string_view text, std::string_view prefix);
 
+// &, <, > and " as XML/HTML entities (text and attribute values of SVG and HTML pages).
+std::string xml_escape(std::string_view text);
+
 // Equality in time independent of where the strings differ (secrets: tokens, cookies).
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -1,6 +1,8 @@
 // The dashboard page and the login form (static HTML, CSS and a small script; no external files).
 #include "coordinator/dashboard_page.h"
 
+#include "common/strings.h"
+
 namespace hkv::coordinator {
 namespace {
 
@@ -98,14 +100,6 @@ setInterval(refresh, 2000);
 </script>
 )html";
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    out += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : std::string(1, c);
-  }
-  return out;
-}
-
 }  // namespace
 
 const std::string& dashboard_html() {
@@ -121,7 +115,7 @@ std::string login_html(const std::string& message) {
              "<!doctype html><html><head><meta charset=\"utf-8\"><title>headkv: sign "
              "in</title><style>") +
          kStyle + "</style></head><body><h1>headkv</h1>" +
-         (message.empty() ? "" : "<p class=\"failed\">" + escape(message) + "</p>") +
+         (message.empty() ? "" : "<p class=\"failed\">" + xml_escape(message) + "</p>") +
          "<form method=\"post\" action=\"/login\"><label>Coordinator token <input "
          "type=\"password\" name=\"token\" autofocus></label> <button type=\"submit\">Sign "
          "in</button></form></body></html>\n";

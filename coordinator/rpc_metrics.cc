@@ -28,10 +28,6 @@ void RpcMetrics::observe(Rpc rpc, double seconds) {
   h.count.fetch_add(1, std::memory_order_relaxed);
 }
 
-int64_t RpcMetrics::count(Rpc rpc) const {
-  return hist_[static_cast<int>(rpc)].count.load(std::memory_order_relaxed);
-}
-
 void RpcMetrics::render(const std::string& name, std::string* out) const {
   *out += "# HELP " + name + " Time from a worker RPC's arrival to its answer, by RPC.\n";
   *out += "# TYPE " + name + " histogram\n";

@@ -22,8 +22,6 @@ class RpcMetrics {
   void observe(Rpc rpc, double seconds);
   // `name`_bucket{rpc=...,le=...}, _sum and _count for every RPC, with HELP and TYPE lines.
   void render(const std::string& name, std::string* out) const;
-  // Observations of `rpc` so far.
-  int64_t count(Rpc rpc) const;
 
  private:
   struct Histogram {

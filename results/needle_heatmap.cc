@@ -16,29 +16,6 @@ constexpr int kTitleH = 34;   // room for the panel title
 constexpr int kBottomH = 40;  // room for the length labels and the x-axis title
 constexpr int kLegendW = 90;  // the colour bar and its ticks
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 struct Grid {
   std::vector<int> lengths, depths;
 };
@@ -74,7 +51,7 @@ std::string panel_svg(const HeatmapPanel& p, const Grid& g, int x0, int y0) {
   const double font = std::clamp(room / (0.68 * static_cast<double>(p.title.size())), 8.0, 13.0);
   std::string svg =
       strformat("<text x=\"%d\" y=\"%d\" font-size=\"%.1f\" font-weight=\"bold\">%s</text>\n",
-                x0 + 4, y0 + 18, font, escape(p.title).c_str());
+                x0 + 4, y0 + 18, font, xml_escape(p.title).c_str());
   const int top = y0 + kTitleH, left = x0 + kAxisW;
   for (size_t yi = 0; yi < g.depths.size(); ++yi) {
     const int y = top + static_cast<int>(yi) * kCellH;
@@ -99,7 +76,7 @@ std::string panel_svg(const HeatmapPanel& p, const Grid& g, int x0, int y0) {
           "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>%s: length %d, "
           "depth %d%%: %.3f (%zu samples)</title></rect>"
           "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%.2f</text>\n",
-          x, y, kCellW - 1, kCellH - 1, heatmap_colour(s).c_str(), escape(p.title).c_str(),
+          x, y, kCellW - 1, kCellH - 1, heatmap_colour(s).c_str(), xml_escape(p.title).c_str(),
           g.lengths[xi], g.depths[yi], s, it->second.size(), x + kCellW / 2, y + 15, s);
     }
   }

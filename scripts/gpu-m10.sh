@@ -30,14 +30,4 @@ for b in old new; do
     --out "$OUT/prefill_$b.json" > "$OUT/prefill_$b.log" 2>&1
   log "prefill $b rc=$?: $(grep -E '^prefill' "$OUT/prefill_$b.log")"
 done
-python3 tools/gpu/compare_transformers.py make-random-smollm2 /tmp/rsm > "$OUT/makesm.log" 2>&1
-cores=$(nproc)
-pin="$((cores - 2)),$((cores - 1))"
-for n in 2518 8192; do
-  taskset -c "$pin" env HEADKV_THREADS=2 "$NEW/bin/headkv" bench --device cpu --model /tmp/rsm \
-    --tokens "$n" --runs "$RUNS" --out "$OUT/cpu_$n.json" > "$OUT/cpu_$n.log" 2>&1
-  log "headkv cpu rc=$?: $(grep -E '^(SGEMM|prefill)' "$OUT/cpu_$n.log" | tr '\n' ' ')"
-done
-taskset -c "$pin" python3 bench/hf_cpu_baseline.py /tmp/rsm "$OUT/hf_cpu.json" --tokens 2518,8192 \
-  --runs "$RUNS" --threads 2 2>&1 | grep '^HF' | tee -a "$OUT/m10.log"
-lscpu | grep -E 'Model name|^CPU\(s\)' | tee -a "$OUT/m10.log"
+scripts/gpu-m10-page.sh "$NEW" "$OUT" cpu "$RUNS"

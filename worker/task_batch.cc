@@ -104,10 +104,7 @@ void TaskRunner::run_group(LoadedModel& m,
         results[k] = run.status();
         continue;
       }
-      ++prefills_;
-      p.out.run = *std::move(run);
-      Status st = score(m, requests[k], &p.out);
-      results[k] = st.ok() ? Result<RunOutcome>(std::move(p.out)) : Result<RunOutcome>(st);
+      finish(m, requests[k], *std::move(run), p, results[k]);
     }
     return;
   }
@@ -117,15 +114,23 @@ void TaskRunner::run_group(LoadedModel& m,
       results[k] = runs.status();
       continue;
     }
-    ++prefills_;
-    Prepared& p = *prepared[k];
-    p.out.run = std::move((*runs)[g]);
+    model::MultiRun run = std::move((*runs)[g]);
     if (m.engine->batches_samples()) {
-      p.out.run.decode_ms /= static_cast<double>(group.size());  // this task's share
+      run.decode_ms /= static_cast<double>(group.size());  // this task's share
     }
-    Status st = score(m, requests[k], &p.out);
-    results[k] = st.ok() ? Result<RunOutcome>(std::move(p.out)) : Result<RunOutcome>(st);
+    finish(m, requests[k], std::move(run), *prepared[k], results[k]);
   }
+}
+
+void TaskRunner::finish(LoadedModel& m,
+                        const RunRequest& request,
+                        model::MultiRun run,
+                        Prepared& p,
+                        Result<RunOutcome>& result) {
+  ++prefills_;
+  p.out.run = std::move(run);
+  Status st = score(m, request, &p.out);
+  result = st.ok() ? Result<RunOutcome>(std::move(p.out)) : Result<RunOutcome>(st);
 }
 
 }  // namespace hkv::worker

@@ -97,6 +97,12 @@ class TaskRunner {
   Status score(LoadedModel& m, const RunRequest& request, RunOutcome* out);
   // prepare() plus the tokenizer's deferred encode error, with the task named.
   Result<Prepared> prepare_checked(LoadedModel& m, const RunRequest& request);
+  // Counts the prefill, scores `run` into `p.out` and stores the outcome (or the scoring error).
+  void finish(LoadedModel& m,
+              const RunRequest& request,
+              model::MultiRun run,
+              Prepared& p,
+              Result<RunOutcome>& result);
   // Runs `group` (indices into `requests`, all prepared, one model) as one engine batch.
   void run_group(LoadedModel& m,
                  const std::vector<RunRequest>& requests,

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
@@ -24,12 +25,15 @@ class Communicator {
   // `out` [size * in.size()]: every rank's `in`, in rank order. All ranks pass the same length.
   virtual Status all_gather(std::span<const float> in, std::span<float> out) = 0;
   virtual Status barrier() = 0;
+  // Breaks the group: every collective of every rank that waits now or starts later fails with
+  // Aborted naming `why`. For a rank that failed on its own, so the others do not wait for it.
+  virtual void abort(const std::string& why) = 0;
 };
 
 // `size` communicators of one group, rank i = element i, each for its own thread. A collective
 // waits at most `timeout` for the other ranks (DeadlineExceeded naming the missing ranks), and a
 // length mismatch fails on every rank (InvalidArgument naming both lengths). A group whose
-// collective timed out is broken: make a new one.
+// collective timed out or that was aborted is broken: make a new one.
 std::vector<std::unique_ptr<Communicator>> make_in_process_group(
     int size, std::chrono::milliseconds timeout = std::chrono::minutes(5));
 

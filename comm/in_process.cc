@@ -26,6 +26,7 @@ struct Shared {
   // next one, so a fast rank's next call never changes what a slow rank still reads.
   std::vector<const float*> published;
   std::vector<size_t> published_len;
+  std::string aborted;  // why the group was aborted; empty while it works
 };
 
 class InProcess final : public Communicator {
@@ -69,11 +70,22 @@ class InProcess final : public Communicator {
 
   Status barrier() override { return meet(nullptr, 0, "barrier", nullptr); }
 
+  void abort(const std::string& why) override {
+    std::lock_guard<std::mutex> lock(s_->mu);
+    if (s_->aborted.empty()) {
+      s_->aborted = strformat("rank %d aborted the group: %s", rank_, why.c_str());
+    }
+    s_->cv.notify_all();
+  }
+
  private:
   // Posts (ptr, len) and waits for every rank of this generation. A length that differs from
   // another rank's fails on every rank.
   Status meet(const float* ptr, size_t len, const char* what, std::vector<const float*>* inputs) {
     std::unique_lock<std::mutex> lock(s_->mu);
+    if (!s_->aborted.empty()) {
+      return errorf(StatusCode::kAborted, "%s on rank %d: %s", what, rank_, s_->aborted.c_str());
+    }
     const int64_t gen = s_->generation;
     s_->in[rank_] = ptr;
     s_->len[rank_] = len;
@@ -85,7 +97,8 @@ class InProcess final : public Communicator {
       std::fill(s_->here.begin(), s_->here.end(), false);
       ++s_->generation;
       s_->cv.notify_all();
-    } else if (!s_->cv.wait_for(lock, s_->timeout, [&] { return s_->generation != gen; })) {
+    } else if (!s_->cv.wait_for(lock, s_->timeout,
+                                [&] { return s_->generation != gen || !s_->aborted.empty(); })) {
       std::string missing;
       for (int r = 0; r < s_->size; ++r) {
         if (!s_->here[r]) {
@@ -95,6 +108,8 @@ class InProcess final : public Communicator {
       return errorf(StatusCode::kDeadlineExceeded,
                     "%s on rank %d: ranks %s did not arrive within %lld ms", what, rank_,
                     missing.c_str(), static_cast<long long>(s_->timeout.count()));
+    } else if (s_->generation == gen) {
+      return errorf(StatusCode::kAborted, "%s on rank %d: %s", what, rank_, s_->aborted.c_str());
     }
     for (int r = 0; r < s_->size; ++r) {
       if (s_->published_len[r] != len) {

@@ -33,6 +33,8 @@ const char* status_code_name(StatusCode code) {
       return "UNAVAILABLE";
     case StatusCode::kDataLoss:
       return "DATA_LOSS";
+    case StatusCode::kAborted:
+      return "ABORTED";
     case StatusCode::kUnauthenticated:
       return "UNAUTHENTICATED";
   }

@@ -18,6 +18,7 @@ enum class StatusCode {
   kDeadlineExceeded = 4,
   kNotFound = 5,
   kFailedPrecondition = 9,
+  kAborted = 10,
   kResourceExhausted = 8,
   kOutOfRange = 11,
   kUnimplemented = 12,

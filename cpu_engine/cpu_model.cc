@@ -11,6 +11,7 @@
 #include "common/parallel.h"
 #include "cpu_engine/cpu_blas.h"
 #include "cpu_engine/softmax.h"
+#include "cpu_engine/tensor_parallel.h"
 
 namespace hkv::model {
 namespace {
@@ -74,7 +75,23 @@ void CpuModel::rms_norm(const float* x, const HostTensor& w, float* out, int64_t
   }
 }
 
-void CpuModel::mlp_residual(const LayerWeights& L, float* x, int64_t rows) const {
+Status CpuModel::add_row_parallel(
+    const float* in, const HostTensor& w, float* x, int64_t rows, int64_t k) const {
+  const int64_t h = config_.hidden_size;
+  if (tp_ == nullptr) {
+    gemm_f32_nt(in, w.data.data(), x, rows, h, k, /*accumulate=*/true);
+    return Status();
+  }
+  std::vector<float> partial(rows * h);  // [rows, H]: this rank's share of the product
+  gemm_f32_nt(in, w.data.data(), partial.data(), rows, h, k, /*accumulate=*/false);
+  HKV_RETURN_IF_ERROR(tp_->comm->all_reduce_sum(partial));
+  for (int64_t i = 0; i < rows * h; ++i) {
+    x[i] += partial[i];
+  }
+  return Status();
+}
+
+Status CpuModel::mlp_residual(const LayerWeights& L, float* x, int64_t rows) const {
   int64_t h = config_.hidden_size, f = config_.intermediate_size;
   std::vector<float> xn(rows * h), gate(rows * f), up(rows * f);
   rms_norm(x, L.ffn_norm, xn.data(), rows);
@@ -83,15 +100,19 @@ void CpuModel::mlp_residual(const LayerWeights& L, float* x, int64_t rows) const
   parallel_for(rows * f, 16384, [&](int64_t begin, int64_t end) {
     silu_mul_inplace(&gate[begin], &up[begin], end - begin);
   });
-  gemm_f32_nt(gate.data(), L.w_down.data.data(), x, rows, h, f, /*accumulate=*/true);
+  return add_row_parallel(gate.data(), L.w_down, x, rows, f);
 }
 
-void CpuModel::logits_for(const float* x, int64_t rows, float* out) const {
+Status CpuModel::logits_for(const float* x, int64_t rows, float* out) const {
   int64_t h = config_.hidden_size;
   std::vector<float> xn(rows * h);
   rms_norm(x, weights_.output_norm, xn.data(), rows);
   const HostTensor& head = config_.tie_word_embeddings ? weights_.token_embd : weights_.lm_head;
-  gemm_f32_nt(xn.data(), head.data.data(), out, rows, config_.vocab_size, h, false);
+  if (tp_ == nullptr) {
+    gemm_f32_nt(xn.data(), head.data.data(), out, rows, config_.vocab_size, h, false);
+    return Status();
+  }
+  return tp_->gather_logits(xn.data(), head, rows, out);
 }
 
 Result<PrefillOutput> CpuModel::prefill(std::span<const int32_t> ids,
@@ -162,14 +183,14 @@ Result<PrefillOutput> CpuModel::prefill(std::span<const int32_t> ids,
                                &scratch);
       }
     });
-    gemm_f32_nt(attn.data(), L.wo.data.data(), x.data(), n, h, qw, /*accumulate=*/true);
-    mlp_residual(L, x.data(), n);
+    HKV_RETURN_IF_ERROR(add_row_parallel(attn.data(), L.wo, x.data(), n, qw));
+    HKV_RETURN_IF_ERROR(mlp_residual(L, x.data(), n));
   }
   out.last_logits.resize(c.vocab_size);
-  logits_for(&x[(n - 1) * h], 1, out.last_logits.data());
+  HKV_RETURN_IF_ERROR(logits_for(&x[(n - 1) * h], 1, out.last_logits.data()));
   if (all_logits) {
     out.all_logits.resize(n * c.vocab_size);
-    logits_for(x.data(), n, out.all_logits.data());
+    HKV_RETURN_IF_ERROR(logits_for(x.data(), n, out.all_logits.data()));
   }
   return out;
 }
@@ -234,12 +255,11 @@ Status CpuModel::decode(std::span<const int32_t> tokens,
                          D, len, 1.0f, false);
       }
     });
-    gemm_f32_nt(attn.data(), L.wo.data.data(), x.data(), b, h, qw, /*accumulate=*/true);
-    mlp_residual(L, x.data(), b);
+    HKV_RETURN_IF_ERROR(add_row_parallel(attn.data(), L.wo, x.data(), b, qw));
+    HKV_RETURN_IF_ERROR(mlp_residual(L, x.data(), b));
   }
   logits->resize(b * c.vocab_size);
-  logits_for(x.data(), b, logits->data());
-  return Status();
+  return logits_for(x.data(), b, logits->data());
 }
 
 }  // namespace hkv::model

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -15,6 +16,8 @@
 #include "formats/weights.h"
 
 namespace hkv::model {
+
+struct TpShard;  // cpu_engine/tensor_parallel.h
 
 struct PrefillLayer {
   std::vector<float> k;         // [num_kv_heads, num_tokens, head_dim], post-RoPE
@@ -39,7 +42,17 @@ class CpuModel {
  public:
   static Result<CpuModel> load(const ModelSource& source);
 
+  // One rank's shard of `full` for tensor parallelism (cpu_engine/tensor_parallel.h): the rank's
+  // KV-head groups of every layer (Q/K/V rows and O columns gathered in `shard`'s order), its
+  // slice of the MLP (gate/up rows, down columns) and of the LM head's vocabulary. config() is then
+  // the shard's shape (its heads and FFN width; the whole vocabulary), and the forward passes
+  // all-reduce after attention and after the MLP and gather the logits through shard->comm.
+  static Result<CpuModel> make_shard(const CpuModel& full, std::shared_ptr<const TpShard> shard);
+
   const LlamaConfig& config() const { return config_; }
+
+  // The tensor-parallel rank this model is, or null for a whole model.
+  const TpShard* tp() const { return tp_.get(); }
 
   // Runs the prompt through the model. `window` query rows per layer are kept for scoring.
   Result<PrefillOutput> prefill(std::span<const int32_t> ids,
@@ -58,12 +71,17 @@ class CpuModel {
   CpuModel(LlamaConfig config, LlamaWeights weights);
 
   void rms_norm(const float* x, const HostTensor& w, float* out, int64_t rows) const;
-  void mlp_residual(const LayerWeights& L, float* x, int64_t rows) const;
-  void logits_for(const float* x, int64_t rows, float* out) const;  // final norm + lm head
+  // x [rows, H] += in [rows, k] W^T for a row-parallel W [H, k] (O and down projections): the
+  // shards' partial products are all-reduced first under tensor parallelism.
+  Status add_row_parallel(
+      const float* in, const HostTensor& w, float* x, int64_t rows, int64_t k) const;
+  Status mlp_residual(const LayerWeights& L, float* x, int64_t rows) const;
+  Status logits_for(const float* x, int64_t rows, float* out) const;  // final norm + lm head
 
   LlamaConfig config_;
   LlamaWeights weights_;
   Rope rope_;
+  std::shared_ptr<const TpShard> tp_;
 };
 
 }  // namespace hkv::model

@@ -81,17 +81,26 @@ Result<MultiRun> generate_multi(const CpuModel& model,
   }
   // Every config's cache from the shared prefill, the configs on the pool's threads (each build
   // reads the prefill and writes only its own cache, record and trace).
+  // A tensor-parallel shard builds them one after the other: Ada-SnapKV's gathers must come in
+  // the same order on every rank.
   std::vector<Result<HeadKvCache>> built(configs.size(), Result<HeadKvCache>(HeadKvCache{}));
   std::vector<double> compress_ms(configs.size(), 0.0);
-  parallel_for(static_cast<int64_t>(configs.size()), 1, [&](int64_t c0, int64_t c1) {
+  auto build = [&](int64_t c0, int64_t c1) {
     for (int64_t i = c0; i < c1; ++i) {
       auto tc = std::chrono::steady_clock::now();
-      CompressionOptions options{gen.fp16_scores, gen.max_new_tokens};
+      CompressionOptions options{
+          .fp16_scores = gen.fp16_scores, .tp = model.tp(), .reserve_rows = gen.max_new_tokens};
       options.kept = gen.trace != nullptr ? &(*gen.trace)[i].kept : nullptr;
       built[i] = build_cache(prefill, model.config(), configs[i], head_caps[i], options);
       compress_ms[i] = ms_since(tc);
     }
-  });
+  };
+  const auto count = static_cast<int64_t>(configs.size());
+  if (model.tp() != nullptr) {
+    build(0, count);
+  } else {
+    parallel_for(count, 1, build);
+  }
   std::vector<HeadKvCache> caches;
   for (size_t i = 0; i < configs.size(); ++i) {
     HKV_ASSIGN_OR_RETURN(HeadKvCache cache, std::move(built[i]));

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "common/half.h"
+#include "cpu_engine/tensor_parallel.h"
 #include "cpu_engine/window_score.h"
 
 namespace hkv::model {
@@ -29,6 +30,20 @@ std::vector<std::vector<int32_t>> select_positions(const PrefillLayer& layer,
                                                    int32_t window_rows,
                                                    std::span<const int32_t> head_caps,
                                                    bool fp16_scores) {
+  // Without a shard nothing is gathered, so nothing can fail.
+  return *select_positions_tp(layer, config, cc, layer_index, num_tokens, window_rows, head_caps,
+                              fp16_scores, nullptr);
+}
+
+Result<std::vector<std::vector<int32_t>>> select_positions_tp(const PrefillLayer& layer,
+                                                              const LlamaConfig& config,
+                                                              const CompressionConfig& cc,
+                                                              int32_t layer_index,
+                                                              int64_t num_tokens,
+                                                              int32_t window_rows,
+                                                              std::span<const int32_t> head_caps,
+                                                              bool fp16_scores,
+                                                              const TpShard* tp) {
   const bool gqa = cc.storage_layout() == CacheLayout::kGqa;
   const int32_t segments = gqa ? config.num_kv_heads : config.num_q_heads;
   const int64_t L = num_tokens, n = L - cc.window;
@@ -54,9 +69,21 @@ std::vector<std::vector<int32_t>> select_positions(const PrefillLayer& layer,
     scores =
         pool_scores_to_kv_heads(scores, config.num_q_heads, config.num_kv_heads, n, fp16_scores);
   }
-  const std::vector<int32_t> counts = compression::keep_counts(
-      cc, threshold, segments, num_tokens, head_caps,
-      [&] { return ada_snapkv_counts(scores, segments, n, cc.budget, cc.window, fp16_scores); });
+  Status gathered;
+  const std::vector<int32_t> counts =
+      compression::keep_counts(cc, threshold, segments, num_tokens, head_caps, [&] {
+        if (tp == nullptr) {
+          return ada_snapkv_counts(scores, segments, n, cc.budget, cc.window, fp16_scores);
+        }
+        Result<std::vector<int32_t>> mine = tp->ada_counts(layer_index, cc.storage_layout(), scores,
+                                                           n, cc.budget, cc.window, fp16_scores);
+        if (!mine.ok()) {
+          gathered = mine.status();
+          return std::vector<int32_t>(segments, 0);
+        }
+        return *std::move(mine);
+      });
+  HKV_RETURN_IF_ERROR(gathered);
   std::vector<std::vector<int32_t>> kept(segments);
   for (int32_t s = 0; s < segments; ++s) {
     std::vector<int32_t> order = order_by_score(&scores[static_cast<int64_t>(s) * n], n);
@@ -102,8 +129,10 @@ Result<HeadKvCache> build_cache(const PrefillOutput& prefill,
     if (uses_head_scores(cc.method)) {
       caps = head_caps.subspan(static_cast<size_t>(l) * segments, segments);
     }
-    std::vector<std::vector<int32_t>> kept = select_positions(
-        prefill.layers[l], config, cc, l, L, prefill.window_rows, caps, options.fp16_scores);
+    HKV_ASSIGN_OR_RETURN(
+        std::vector<std::vector<int32_t>> kept,
+        select_positions_tp(prefill.layers[l], config, cc, l, L, prefill.window_rows, caps,
+                            options.fp16_scores, options.tp));
     std::vector<int32_t> rows(segments);
     for (int32_t s = 0; s < segments; ++s) {
       rows[s] = static_cast<int32_t>(kept[s].size());

@@ -15,8 +15,9 @@ class CpuDecoder final : public ObservedDecoder {
 
   Status begin(std::span<const int32_t> prefix, int32_t steps) override {
     HKV_ASSIGN_OR_RETURN(PrefillOutput pre, model_.prefill(prefix, 1, false));
-    HKV_ASSIGN_OR_RETURN(cache_, build_cache(pre, model_.config(), CompressionConfig{}, {},
-                                             CompressionOptions{true, steps + 1}));
+    HKV_ASSIGN_OR_RETURN(
+        cache_, build_cache(pre, model_.config(), CompressionConfig{}, {},
+                            CompressionOptions{.fp16_scores = true, .reserve_rows = steps + 1}));
     return Status();
   }
 

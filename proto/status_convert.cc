@@ -30,6 +30,8 @@ grpc::StatusCode to_grpc_code(StatusCode code) {
       return grpc::StatusCode::UNAVAILABLE;
     case StatusCode::kDataLoss:
       return grpc::StatusCode::DATA_LOSS;
+    case StatusCode::kAborted:
+      return grpc::StatusCode::ABORTED;
     case StatusCode::kUnauthenticated:
       return grpc::StatusCode::UNAUTHENTICATED;
   }

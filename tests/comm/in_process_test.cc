@@ -86,5 +86,26 @@ TEST(InProcessCommTest, AnAbsentRankIsADeadlineNamingIt) {
   }
 }
 
+TEST(InProcessCommTest, AnAbortedGroupFailsWaitingAndLaterCollectivesAtOnce) {
+  auto group = make_in_process_group(3, std::chrono::minutes(5));
+  const auto start = std::chrono::steady_clock::now();
+  auto st = on_every_rank(3, [&](int r) -> Status {
+    if (r == 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the others are waiting
+      group[2]->abort("prefill failed");
+      return Status();
+    }
+    std::vector<float> data(8, 1.0f);
+    return group[r]->all_reduce_sum(data);
+  });
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  for (int r = 0; r < 2; ++r) {
+    EXPECT_EQ(st[r].code(), StatusCode::kAborted) << st[r].to_string();
+    EXPECT_NE(st[r].message().find("rank 2 aborted the group: prefill failed"), std::string::npos)
+        << st[r].to_string();
+  }
+  EXPECT_EQ(group[0]->barrier().code(), StatusCode::kAborted);
+}
+
 }  // namespace
 }  // namespace hkv::comm

@@ -104,6 +104,10 @@ void add_generate_command(CLI::App& app, EngineCli* c) {
   c->generate_cmd->add_option("--stop", c->generate.stop_ids, "Stop token ids (default: EOS)")
       ->delimiter(',');
   c->generate_cmd->add_flag("--per-layer", c->generate.per_layer, "Print per-layer cache entries");
+  c->generate_cmd
+      ->add_option("--tp", c->generate.tp,
+                   "Tensor-parallel ranks (threads), heads placed to balance the HeadKV caches")
+      ->check(CLI::Range(1, 64));
   c->generate_cmd->add_option("--trace", c->generate.trace,
                               "Write per config the kept positions per (layer, head) in score "
                               "order, each head's capacity and the first decode step's top-10 "
@@ -134,6 +138,10 @@ void add_eval_command(CLI::App& app, EngineCli* c) {
                           "shipped data");
   c->eval_cmd->add_option("--device", c->eval.device, "cpu | cuda:N | auto");
   c->eval_cmd->add_option("--dtype", c->eval.dtype, "GPU compute dtype: f16 | bf16 | f32");
+  c->eval_cmd
+      ->add_option("--tp", c->eval.tp,
+                   "Tensor-parallel ranks, heads placed to balance the HeadKV caches (CPU engine)")
+      ->check(CLI::Range(1, 64));
   c->eval_cmd->add_option("--trace", c->eval.trace,
                           "Write the first sample's kept positions, capacities and first-step "
                           "top-10 logits per config to FILE (JSON; --device cpu)");

@@ -215,6 +215,7 @@ int run_eval(const EvalOptions& o) {
   // The trace is the CPU engine's record: --device auto means the CPU when tracing.
   ro.engine.device = !o.trace.empty() && o.device == "auto" ? "cpu" : o.device;
   ro.engine.dtype = o.dtype;
+  ro.engine.tp = o.tp;
   ro.data_dir = o.data_dir;
   worker::TaskRunner runner(ro);
   std::ofstream out(pred_path, std::ios::app);

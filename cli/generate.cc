@@ -8,9 +8,11 @@
 #include "common/strings.h"
 #include "cpu_engine/cpu_model.h"
 #include "cpu_engine/generate.h"
+#include "cpu_engine/tensor_parallel.h"
 #include "jobs/sweep_spec.h"
 #include "tokenizer/model_files.h"
 #include "worker/head_caps.h"
+#include "worker/tp_placement.h"
 
 namespace hkv::cli {
 namespace {
@@ -150,7 +152,16 @@ int run_generate(const GenerateOptions& o) {
     };
     std::printf("[streaming %s]\n", (*configs)[0].label().c_str());
   }
-  auto run = model::generate_multi(*model, ids, *configs, *caps, gen, stream);
+  auto run = [&]() -> Result<model::MultiRun> {
+    if (o.tp == 1) {
+      return model::generate_multi(*model, ids, *configs, *caps, gen, stream);
+    }
+    HKV_ASSIGN_OR_RETURN(worker::TpPlan plan,
+                         worker::plan_tensor_parallel(source->config(), o.tp, *caps));
+    std::printf("%s\n", plan.summary().c_str());
+    HKV_ASSIGN_OR_RETURN(auto tp, model::TpCpuModel::split(*model, plan.order, o.tp));
+    return tp->generate(ids, *configs, *caps, gen, stream);
+  }();
   if (!run.ok()) {
     return fail(run.status());
   }

@@ -29,6 +29,7 @@ struct GenerateOptions {
   int32_t min_new_tokens = 0;
   std::vector<int32_t> stop_ids;  // default: the model's EOS ids
   bool per_layer = false;         // print the per-layer cache table for every config
+  int32_t tp = 1;                 // tensor-parallel ranks (threads; cpu_engine/tensor_parallel.h)
   std::string trace;              // "": none; else write the per-config trace JSON here
 };
 

@@ -21,6 +21,13 @@ void add_batch_options(CLI::App* cmd, BatchOptions* b) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
 }
 
+void add_tp_option(CLI::App* cmd, int32_t* tp) {
+  cmd->add_option("--tp", *tp,
+                  "Tensor-parallel ranks per worker, heads placed to balance the HeadKV caches "
+                  "(CPU engine: threads; the GPU engine does not split yet)")
+      ->check(CLI::Range(1, 64));
+}
+
 }  // namespace
 
 void add_sweep_commands(CLI::App& app, SweepCli* s) {
@@ -50,6 +57,7 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
                             "auto (GPUs if any, else cpu) | cpu | cuda:N | all");
   s->worker_cmd->add_option("--dtype", s->worker.dtype,
                             "GPU compute dtype for sweeps that name none: f16 | bf16 | f32");
+  add_tp_option(s->worker_cmd, &s->worker.tp);
   s->worker_cmd->add_flag("--exit-when-idle", s->worker.exit_when_idle,
                           "Exit when no task is pending");
   s->worker_cmd->add_option("--spool-dir", s->worker.spool_dir,
@@ -119,6 +127,7 @@ void add_sweep_commands(CLI::App& app, SweepCli* s) {
                          "auto | cpu | cuda:N | all (one worker per GPU)");
   s->run_cmd->add_option("--dtype", s->run.dtype,
                          "GPU compute dtype when the sweep names none: f16 | bf16 | f32");
+  add_tp_option(s->run_cmd, &s->run.tp);
   s->run_cmd->add_option("--data-dir", s->run.data_dir,
                          "Data root searched before $HEADKV_DATA_DIR, the fetched and the "
                          "shipped data");

@@ -216,6 +216,7 @@ int run_worker_cli(const WorkerCliOptions& o) {
       worker::RunnerOptions ro;
       ro.engine.device = (*devices)[i];
       ro.engine.dtype = o.dtype;
+      ro.engine.tp = o.tp;
       ro.data_dir = o.data_dir;
       ro.batch_prompt_tokens = o.batch.prompt_tokens;
       worker::TaskRunner runner(ro);
@@ -395,6 +396,7 @@ int run_local_sweep(const RunOptions& o) {
     worker::RunnerOptions ro;
     ro.engine.device = devices[i];
     ro.engine.dtype = o.dtype;
+    ro.engine.tp = o.tp;
     ro.data_dir = o.data_dir;
     ro.batch_prompt_tokens = o.batch.prompt_tokens;
     runners.push_back(std::make_unique<worker::TaskRunner>(ro));

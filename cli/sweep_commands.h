@@ -39,6 +39,7 @@ struct WorkerCliOptions {
   // auto: every visible GPU (one worker thread each), else the CPU; cpu | cuda:N | all.
   std::string device = "auto";
   std::string dtype = "f16";  // GPU compute dtype
+  int32_t tp = 1;             // tensor-parallel ranks per worker (CPU engine; model::EngineOptions)
   bool exit_when_idle = false;
   std::string data_dir;   // explicit data root (common/paths.h); "" = the default search path
   std::string spool_dir;  // unacknowledged results; "" = <cache>/spool
@@ -65,6 +66,7 @@ struct RunOptions {
   int workers = 1;              // local CPU workers (--device cpu)
   std::string device = "auto";  // auto | cpu | cuda:N | all: one worker per GPU (auto: CPU without)
   std::string dtype = "f16";
+  int32_t tp = 1;        // tensor-parallel ranks per worker (CPU engine; model::EngineOptions)
   std::string data_dir;  // explicit data root (common/paths.h); "" = the default search path
   BatchOptions batch;
   int http_port = -1;  // -1: no dashboard; else the embedded coordinator serves it there

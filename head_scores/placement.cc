@@ -217,4 +217,41 @@ Result<std::vector<int64_t>> kv_head_loads(const HeadCapacities& caps, int32_t n
   return out;
 }
 
+Result<std::vector<int64_t>> sum_kv_head_loads(const std::vector<std::vector<int32_t>>& tables,
+                                               int32_t num_layers,
+                                               int32_t num_q_heads,
+                                               int32_t num_kv_heads) {
+  if (num_layers < 1 || num_kv_heads < 1 || num_q_heads % num_kv_heads != 0) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "sum_kv_head_loads: %d layers, %d query heads over %d KV heads", num_layers,
+                  num_q_heads, num_kv_heads);
+  }
+  std::vector<int64_t> out(static_cast<size_t>(num_layers) * num_kv_heads, 0);
+  for (size_t t = 0; t < tables.size(); ++t) {
+    const std::vector<int32_t>& caps = tables[t];
+    if (caps.empty()) {
+      continue;
+    }
+    int32_t segments = 0;
+    if (caps.size() == static_cast<size_t>(num_layers) * num_q_heads) {
+      segments = num_q_heads;
+    } else if (caps.size() == static_cast<size_t>(num_layers) * num_kv_heads) {
+      segments = num_kv_heads;
+    } else {
+      return errorf(StatusCode::kInvalidArgument,
+                    "capacity table %zu has %zu entries, expected %d layers x %d query heads or "
+                    "x %d KV heads",
+                    t, caps.size(), num_layers, num_q_heads, num_kv_heads);
+    }
+    const int32_t per_kv = segments / num_kv_heads;
+    for (int32_t l = 0; l < num_layers; ++l) {
+      for (int32_t s = 0; s < segments; ++s) {
+        out[static_cast<size_t>(l) * num_kv_heads + s / per_kv] +=
+            caps[static_cast<size_t>(l) * segments + s];
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace hkv::head_scores

@@ -49,4 +49,13 @@ double placement_imbalance(const HeadPlacement& placement, std::span<const int64
 // (G = num_heads / num_kv_heads consecutive heads), [num_layers * num_kv_heads].
 Result<std::vector<int64_t>> kv_head_loads(const HeadCapacities& caps, int32_t num_kv_heads);
 
+// The KV-head loads of a batch's capacity tables, summed ([num_layers * num_kv_heads]): each table
+// is [num_layers * num_q_heads] (reference layout: a KV head carries its G query heads) or
+// [num_layers * num_kv_heads] (gqa); empty tables (methods without head scores, whose heads are
+// all alike) are skipped. InvalidArgument names a table of any other size.
+Result<std::vector<int64_t>> sum_kv_head_loads(const std::vector<std::vector<int32_t>>& tables,
+                                               int32_t num_layers,
+                                               int32_t num_q_heads,
+                                               int32_t num_kv_heads);
+
 }  // namespace hkv::head_scores

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/strings.h"
+#include "cpu_engine/tensor_parallel.h"
 
 #if HKV_HAVE_CUDA
 #include <cuda_runtime_api.h>
@@ -47,6 +48,38 @@ class CpuEngine final : public Engine {
 
  private:
   CpuModel model_;
+};
+
+// The CPU engine split over `tp` threads. Keeps the whole model too: the observing decoder of
+// head detection runs on it (so a CPU tensor-parallel engine holds the weights twice).
+class CpuTpEngine final : public Engine {
+ public:
+  CpuTpEngine(CpuModel full, std::unique_ptr<TpCpuModel> tp, bool balanced)
+      : full_(std::move(full)), tp_(std::move(tp)), balanced_(balanced) {}
+
+  const LlamaConfig& config() const override { return full_.config(); }
+
+  std::string description() const override {
+    return strformat("cpu, tensor-parallel over %d threads (%s placement)", tp_->ranks(),
+                     balanced_ ? "balanced" : "contiguous");
+  }
+
+  Result<MultiRun> generate(std::span<const int32_t> prompt,
+                            const std::vector<CompressionConfig>& configs,
+                            const std::vector<std::vector<int32_t>>& head_caps,
+                            const GenerationConfig& gen,
+                            const TokenCallback& on_token) override {
+    return tp_->generate(prompt, configs, head_caps, gen, on_token);
+  }
+
+  const CpuModel* cpu_model() const override { return &full_; }
+
+  std::unique_ptr<ObservedDecoder> observed_decoder() override { return make_cpu_decoder(full_); }
+
+ private:
+  CpuModel full_;
+  std::unique_ptr<TpCpuModel> tp_;
+  bool balanced_;
 };
 
 #if HKV_HAVE_CUDA
@@ -179,9 +212,35 @@ Result<std::unique_ptr<Engine>> load_engine(const ModelSource& source,
   if (device == "auto") {
     device = gpu_available() ? "cuda:0" : "cpu";
   }
+  if (options.tp < 1) {
+    return errorf(StatusCode::kInvalidArgument, "--tp %d, expected >= 1", options.tp);
+  }
   if (device == "cpu") {
     HKV_ASSIGN_OR_RETURN(CpuModel cpu, CpuModel::load(source));
-    return std::unique_ptr<Engine>(new CpuEngine(std::move(cpu)));
+    if (options.tp == 1) {
+      return std::unique_ptr<Engine>(new CpuEngine(std::move(cpu)));
+    }
+    std::vector<std::vector<int32_t>> order = options.head_order;
+    const bool balanced = !order.empty();
+    if (order.empty()) {  // contiguous
+      const LlamaConfig& c = cpu.config();
+      order.assign(c.num_layers, std::vector<int32_t>(c.num_kv_heads));
+      for (auto& layer : order) {
+        for (int32_t h = 0; h < c.num_kv_heads; ++h) {
+          layer[h] = h;
+        }
+      }
+    }
+    HKV_ASSIGN_OR_RETURN(std::unique_ptr<TpCpuModel> tp,
+                         TpCpuModel::split(cpu, std::move(order), options.tp));
+    return std::unique_ptr<Engine>(new CpuTpEngine(std::move(cpu), std::move(tp), balanced));
+  }
+  if (options.tp > 1) {
+    return errorf(StatusCode::kUnimplemented,
+                  "--tp %d on %s: the tensor-parallel GPU engine (NCCL) is not built yet; "
+                  "tensor parallelism runs on --device cpu, and --device all runs one worker "
+                  "per GPU",
+                  options.tp, device.c_str());
   }
   int index = 0;
   if (device == "cuda") {

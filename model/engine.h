@@ -22,6 +22,11 @@ struct EngineOptions {
   std::string device = "cpu";  // cpu | cuda | cuda:N | auto
   std::string dtype = "f16";   // GPU compute dtype: f16 (the reference's), bf16, f32
   int64_t prefill_chunk = 4096;
+  // Tensor parallelism (M11): ranks of one model. On the CPU, threads joined by the in-process
+  // group (cpu_engine/tensor_parallel.h); the GPU engine does not split yet (Unimplemented).
+  int32_t tp = 1;
+  // [layer][slot]: the KV-head placement (worker/tp_placement.h); empty: contiguous.
+  std::vector<std::vector<int32_t>> head_order;
 };
 
 // One sample of a batch: its prompt, configs, capacity tables and generation limits (pointers

@@ -15,7 +15,7 @@ declare -A allow=(
   [tokenizer]="common formats tokenizer"
   [cpu_engine]="common comm compression formats cpu_engine"
   [gpu_engine]="common comm compression formats kernels cpu_engine gpu_engine"
-  [model]="common comm compression formats tokenizer kernels cpu_engine gpu_engine head_scores model"
+  [model]="common comm compression formats tokenizer kernels cpu_engine gpu_engine model"
   [head_scores]="common head_scores"
   [metrics]="common metrics"
   [benchmarks]="common metrics benchmarks"
@@ -24,8 +24,8 @@ declare -A allow=(
   [results]="common compression metrics benchmarks jobs head_scores results"
   [proto]="common compression jobs proto hkv"
   [coordinator]="common compression metrics benchmarks jobs head_scores results proto hkv coordinator"
-  [worker]="common compression kernels formats tokenizer cpu_engine gpu_engine model head_scores metrics benchmarks jobs proto hkv worker"
-  [cli]="common compression kernels formats tokenizer cpu_engine gpu_engine model head_scores metrics benchmarks jobs proto hkv coordinator worker fetch results cli"
+  [worker]="common comm compression kernels formats tokenizer cpu_engine gpu_engine model head_scores metrics benchmarks jobs proto hkv worker"
+  [cli]="common comm compression kernels formats tokenizer cpu_engine gpu_engine model head_scores metrics benchmarks jobs proto hkv coordinator worker fetch results cli"
   [fuzz]="common compression formats tokenizer model head_scores benchmarks jobs proto hkv coordinator fuzz"
 )
 # "hkv/v1/*.pb.h" is the generated proto code (target hkv_proto_gen).

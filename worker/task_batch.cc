@@ -39,7 +39,7 @@ std::vector<Result<RunOutcome>> TaskRunner::run_batch(const std::vector<RunReque
   // Prompts first (CPU work), so the engine then runs the batch back to back.
   for (size_t i = 0; i < n; ++i) {
     const RunRequest& r = requests[i];
-    Result<LoadedModel*> m = model(r.model, r.dtype);
+    Result<LoadedModel*> m = model(r.model, r.dtype, r.configs);
     if (!m.ok()) {
       results[i] = m.status();
       continue;

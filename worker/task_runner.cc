@@ -1,6 +1,7 @@
 // Sample building per benchmark, shared-prefill generation and reference scoring.
 #include "worker/task_runner.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "benchmarks/babilong.h"
@@ -14,6 +15,7 @@
 #include "worker/head_detect.h"
 #include "worker/loaded_model.h"
 #include "worker/tokenizer_adapter.h"
+#include "worker/tp_placement.h"
 
 namespace hkv::worker {
 namespace {
@@ -47,8 +49,10 @@ TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
 
 TaskRunner::~TaskRunner() = default;
 
-Result<TaskRunner::LoadedModel*> TaskRunner::model(const std::string& raw_path,
-                                                   const std::string& dtype) {
+Result<TaskRunner::LoadedModel*> TaskRunner::model(
+    const std::string& raw_path,
+    const std::string& dtype,
+    const std::vector<model::CompressionConfig>& configs) {
   const char* home = std::getenv("HOME");
   std::string path = home != nullptr ? jobs::expand_home(raw_path, home) : raw_path;
   model::EngineOptions engine = options_.engine;
@@ -64,6 +68,15 @@ Result<TaskRunner::LoadedModel*> TaskRunner::model(const std::string& raw_path,
   auto m = std::make_unique<LoadedModel>();
   m->path = path;
   HKV_ASSIGN_OR_RETURN(model::ModelSource source, model::ModelSource::open(path));
+  if (engine.tp > 1) {
+    // Heads placed for the first configs this model runs (a sweep's configs are the same for
+    // all its tasks), at load time: nothing moves at run time.
+    HKV_ASSIGN_OR_RETURN(auto caps, resolve_head_caps(source.config(), path, configs));
+    HKV_ASSIGN_OR_RETURN(TpPlan plan, plan_tensor_parallel(source.config(), engine.tp, caps));
+    engine.head_order = plan.balanced ? plan.order : std::vector<std::vector<int32_t>>();
+    m->placement = plan.summary();
+    std::fprintf(stderr, "headkv: %s: %s\n", path.c_str(), m->placement.c_str());
+  }
   HKV_ASSIGN_OR_RETURN(m->engine, model::load_engine(source, engine));
   HKV_ASSIGN_OR_RETURN(model::Tokenizer tok, model::load_tokenizer(path));
   m->tokenizer = std::make_unique<model::Tokenizer>(std::move(tok));
@@ -233,7 +246,7 @@ Result<RunOutcome> TaskRunner::run_heads(LoadedModel& m, const RunRequest& r) {
 }
 
 Result<RunOutcome> TaskRunner::run(const RunRequest& r) {
-  HKV_ASSIGN_OR_RETURN(LoadedModel * m, model(r.model, r.dtype));
+  HKV_ASSIGN_OR_RETURN(LoadedModel * m, model(r.model, r.dtype, r.configs));
   (void)m->adapter->take_error();  // one left by an earlier task belongs to that task
   Result<RunOutcome> out = run_loaded(*m, r);
   Status tokenizer = m->adapter->take_error();

@@ -91,7 +91,11 @@ class TaskRunner {
     std::vector<std::vector<int32_t>> caps;  // per config: per-head capacities (or empty)
   };
 
-  Result<LoadedModel*> model(const std::string& path, const std::string& dtype);
+  // Loads (once per model and dtype) the engine; under tensor parallelism the heads are placed
+  // for `configs`.
+  Result<LoadedModel*> model(const std::string& path,
+                             const std::string& dtype,
+                             const std::vector<model::CompressionConfig>& configs);
   Result<Prepared> prepare(LoadedModel& m, const RunRequest& request);
   // Decodes and scores out->run into out->configs.
   Status score(LoadedModel& m, const RunRequest& request, RunOutcome* out);

@@ -116,5 +116,17 @@ TEST(PlacementTest, BeatsContiguousOnThePublishedScoreFiles) {
   }
 }
 
+TEST(PlacementTest, LoadsSumEveryLayoutsTables) {
+  // 1 layer, 4 query heads over 2 KV heads: a reference table (per query head) and a gqa table.
+  auto loads = sum_kv_head_loads({{1, 2, 3, 4}, {}, {10, 20}}, 1, 4, 2);
+  ASSERT_TRUE(loads.ok()) << loads.status().to_string();
+  EXPECT_EQ(*loads, (std::vector<int64_t>{1 + 2 + 10, 3 + 4 + 20}));
+  auto bad = sum_kv_head_loads({{1, 2, 3}}, 1, 4, 2);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("capacity table 0 has 3 entries, expected 1 layers x 4"),
+            std::string::npos)
+      << bad.status().to_string();
+}
+
 }  // namespace
 }  // namespace hkv::head_scores

@@ -16,7 +16,8 @@
 namespace hkv::cli {
 
 struct BenchOptions {
-  std::string model;  // HF folder or .gguf (a random Llama-3-8B-shaped model for M7)
+  std::string model;            // HF folder or .gguf (a random Llama-3-8B-shaped model for M7)
+  bool random_weights = false;  // --random-weights: `model` is a folder with config.json
   std::string dtype = "bf16";
   int64_t tokens = 8192;     // prompt length
   int32_t new_tokens = 128;  // decode steps per config (no early stop)

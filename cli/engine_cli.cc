@@ -3,8 +3,24 @@
 
 #include <cstdio>
 
+#include "formats/weights.h"
+
 namespace hkv::cli {
 namespace {
+
+constexpr const char* kRandomWeightsHelp =
+    "Random weights in the shape of --model's config.json (no weight files needed; like vLLM's "
+    "dummy weights); the same as --model random:FOLDER";
+
+// "random:" + the model when its --random-weights flag is set.
+template <typename Options>
+Options with_random_weights(const Options& o) {
+  Options out = o;
+  if (out.random_weights) {
+    out.model = model::kRandomWeightsPrefix + out.model;
+  }
+  return out;
+}
 
 constexpr const char* kHeadScoresHelp =
     "retrieval | reasoning | FILE (default: HeadKV-R retrieval, HeadKV-R2 reasoning)";
@@ -85,6 +101,7 @@ void add_heads_commands(CLI::App& app, EngineCli* c) {
 void add_generate_command(CLI::App& app, EngineCli* c) {
   c->generate_cmd = app.add_subcommand("generate", "Generate with one or more KV configs");
   c->generate_cmd->add_option("--model", c->generate.model, "Model folder or .gguf")->required();
+  c->generate_cmd->add_flag("--random-weights", c->generate.random_weights, kRandomWeightsHelp);
   auto* prompt_opt = c->generate_cmd->add_option("--prompt", c->generate.prompt, "Prompt text");
   c->generate_cmd->add_option("--prompt-file", c->generate.prompt_file, "Prompt file")
       ->excludes(prompt_opt);
@@ -118,6 +135,7 @@ void add_eval_command(CLI::App& app, EngineCli* c) {
   c->eval_cmd =
       app.add_subcommand("eval", "Run a benchmark locally (predictions, metrics, tables)");
   c->eval_cmd->add_option("--model", c->eval.model, "Model folder or .gguf")->required();
+  c->eval_cmd->add_flag("--random-weights", c->eval.random_weights, kRandomWeightsHelp);
   c->eval_cmd->add_option("--benchmark", c->eval.benchmark, "longbench | needle | babilong")
       ->required();
   c->eval_cmd->add_option("--datasets", c->eval.datasets, "LongBench datasets / BABILong tasks")
@@ -170,6 +188,7 @@ void add_gpu_commands(CLI::App& app, EngineCli* c) {
       "--device cpu");
   auto& b = c->bench;
   c->bench_cmd->add_option("--model", b.model, "Model folder or .gguf");
+  c->bench_cmd->add_flag("--random-weights", b.random_weights, kRandomWeightsHelp);
   c->bench_cmd->add_option("--dtype", b.dtype, "bf16 | f16");
   c->bench_cmd->add_option("--tokens", b.tokens, "Prompt tokens");
   c->bench_cmd->add_option("--new-tokens", b.new_tokens, "Decode steps per config");
@@ -199,17 +218,17 @@ std::optional<int> dispatch_engine_commands(const EngineCli& c) {
     return run_inspect(c.inspect);
   }
   if (c.eval_cmd->parsed()) {
-    return run_eval(c.eval);
+    return run_eval(with_random_weights(c.eval));
   }
   if (c.generate_cmd->parsed()) {
-    return run_generate(c.generate);
+    return run_generate(with_random_weights(c.generate));
   }
   if (c.bench_cmd->parsed()) {
     if (c.bench.model.empty() && c.bench.what != "ceilings") {
       std::fprintf(stderr, "headkv bench: --model is required unless --what ceilings\n");
       return 2;
     }
-    return run_bench(c.bench);
+    return run_bench(with_random_weights(c.bench));
   }
   if (c.compare_cmd->parsed()) {
     return run_gpu_compare(c.compare);

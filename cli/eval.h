@@ -28,6 +28,7 @@ struct EvalOptions {
   std::string device = "auto";  // auto (cuda:0 when a GPU is visible, else cpu) | cpu | cuda:N
   std::string dtype = "f16";    // GPU compute dtype
   int32_t tp = 1;               // tensor-parallel ranks (CPU engine)
+  bool random_weights = false;  // --random-weights: `model` is a folder with config.json
   // "": none; else the first sample this run decodes writes its per-config trace JSON here (the
   // generate --trace format plus the sample's id; CPU engine).
   std::string trace;

@@ -30,6 +30,7 @@ struct GenerateOptions {
   std::vector<int32_t> stop_ids;  // default: the model's EOS ids
   bool per_layer = false;         // print the per-layer cache table for every config
   int32_t tp = 1;                 // tensor-parallel ranks (threads; cpu_engine/tensor_parallel.h)
+  bool random_weights = false;    // --random-weights: `model` is a folder with config.json
   std::string trace;              // "": none; else write the per-config trace JSON here
 };
 

@@ -99,6 +99,9 @@ void print_progress(const v1::SweepProgress& p) {
       std::string(width - filled, '.').c_str(), static_cast<long long>(done),
       static_cast<long long>(p.tasks_total()), static_cast<long long>(p.tasks_running()),
       static_cast<long long>(p.tasks_failed()), static_cast<long long>(p.prefills()), eta.c_str());
+  if (!p.waiting().empty()) {
+    std::printf("  waiting: %s\n", p.waiting().c_str());
+  }
 }
 
 // Tasks per lease on `device`: the flag, or 8 on a GPU (whose engine decodes samples together)
@@ -111,7 +114,9 @@ int32_t tasks_per_lease(const BatchOptions& b, const std::string& device) {
   return device.rfind("cuda", 0) == 0 ? 8 : 1;
 }
 
-v1::WorkerInfo local_worker_info(const std::string& device) {
+// `tp` ranks of one model: on GPUs each rank brings its device's memory; CPU ranks are threads
+// sharing the host's.
+v1::WorkerInfo local_worker_info(const std::string& device, int32_t tp) {
   v1::WorkerInfo info;
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
@@ -120,6 +125,8 @@ v1::WorkerInfo local_worker_info(const std::string& device) {
   info.set_device_name(device == "cpu" ? "CPU (OpenBLAS)" : device);
   // Random per worker: two workers on one device (or `run --workers 2`) get two ids.
   info.set_instance_id(worker::random_request_id());
+  info.set_tp(tp);
+  info.set_device_memory_bytes(model::device_memory_total(device) * (device == "cpu" ? 1 : tp));
   return info;
 }
 
@@ -222,7 +229,7 @@ int run_worker_cli(const WorkerCliOptions& o) {
       worker::TaskRunner runner(ro);
       worker::WorkerOptions wo;
       wo.client = {o.conn.coordinator, *token, o.conn.tls_ca};
-      wo.info = local_worker_info((*devices)[i]);
+      wo.info = local_worker_info((*devices)[i], o.tp);
       wo.exit_when_idle = o.exit_when_idle;
       wo.spool_dir = o.spool_dir;
       wo.batch_tasks = tasks_per_lease(o.batch, (*devices)[i]);
@@ -403,7 +410,7 @@ int run_local_sweep(const RunOptions& o) {
     threads.emplace_back([&, i] {
       worker::WorkerOptions wo;
       wo.client = {conn.coordinator, so.token, ""};
-      wo.info = local_worker_info(devices[i]);
+      wo.info = local_worker_info(devices[i], o.tp);
       wo.exit_when_idle = true;
       wo.spool_dir = o.out_dir + "/spool";
       wo.batch_tasks = tasks_per_lease(o.batch, devices[i]);

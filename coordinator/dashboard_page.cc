@@ -35,7 +35,8 @@ async function get(path) {
 }
 function sweepRow(s) {
   const t = s.tasks, done = t.succeeded + t.failed + t.cancelled;
-  const causes = s.failure_causes.map(c => `<div class="err">${c.tasks} × ${esc(c.first_error)}</div>`).join("");
+  const causes = (s.waiting ? `<div class="err">waiting: ${esc(s.waiting)}</div>` : "") +
+    s.failure_causes.map(c => `<div class="err">${c.tasks} × ${esc(c.first_error)}</div>`).join("");
   return `<tr data-sweep="${s.id}"><td><a href="/sweeps/${s.id}">${s.id}</a></td><td>${esc(s.name)}</td>
     <td class="muted">${esc(s.model)}</td><td>${esc(s.state)}</td>
     <td><div class="bar"><div class="fill" style="width:${pct(s.progress)}"></div></div>

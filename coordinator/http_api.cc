@@ -19,6 +19,8 @@ Result<Json> summary(Scheduler& scheduler, const SweepProgress& p) {
   s["tasks"] = {{"total", p.total},         {"pending", p.pending}, {"running", p.running},
                 {"succeeded", p.succeeded}, {"failed", p.failed},   {"cancelled", p.cancelled}};
   s["prefills"] = p.prefills;
+  s["needs_memory_bytes"] = p.needs_memory_bytes;
+  s["waiting"] = p.waiting;
   const int64_t done = p.succeeded + p.failed + p.cancelled;
   s["progress"] = p.total > 0 ? static_cast<double>(done) / static_cast<double>(p.total) : 1.0;
   const int64_t left = p.pending + p.running;
@@ -82,6 +84,7 @@ Result<Json> workers_json(Scheduler& scheduler) {
                    {"device", w.info.device},
                    {"device_name", w.info.device_name},
                    {"device_memory_bytes", w.info.memory_bytes},
+                   {"tp", w.info.tp},
                    {"memory_used_bytes", w.memory_used_bytes},
                    {"state", w.state},
                    {"model", w.model},

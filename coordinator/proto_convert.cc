@@ -24,6 +24,8 @@ void to_proto(const SweepProgress& in, v1::SweepProgress* out) {
   out->set_sweep_id(in.sweep_id);
   out->set_name(in.name);
   out->set_model(in.model);
+  out->set_needs_memory_bytes(in.needs_memory_bytes);
+  out->set_waiting(in.waiting);
   switch (in.state) {
     case SweepState::kRunning:
       out->set_state(v1::SWEEP_STATE_RUNNING);
@@ -58,6 +60,7 @@ void to_proto(const WorkerStatus& in, v1::WorkerStatus* out) {
   w->set_device(in.info.device);
   w->set_device_name(in.info.device_name);
   w->set_device_memory_bytes(in.info.memory_bytes);
+  w->set_tp(in.info.tp);
   out->set_state(in.state);
   out->set_current_task_id(in.current_task_id);
   out->set_tokens_per_second(in.tokens_per_second);
@@ -109,6 +112,7 @@ WorkerInfo from_proto(const v1::WorkerInfo& in) {
   w.device_name = in.device_name();
   w.memory_bytes = in.device_memory_bytes();
   w.instance_id = in.instance_id();
+  w.tp = in.tp();
   return w;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
@@ -14,6 +15,7 @@
 #include "common/json.h"
 #include "common/logging.h"
 #include "common/strings.h"
+#include "jobs/model_needs.h"
 
 namespace hkv::coordinator {
 
@@ -127,6 +129,16 @@ Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text,
       return out;
     }
   }
+  // What a worker must hold: the sweep's memory_gib, else the estimate from config.json when this
+  // host can read it (else 0: any worker).
+  int64_t needs_memory =
+      static_cast<int64_t>(spec.memory_gib * static_cast<double>(int64_t{1} << 30));
+  if (needs_memory == 0) {
+    const char* home = std::getenv("HOME");
+    Result<int64_t> estimate =
+        jobs::estimate_model_memory_bytes(spec.model, spec.dtype, home != nullptr ? home : "");
+    needs_memory = estimate.ok() ? *estimate : 0;
+  }
   HKV_RETURN_IF_ERROR(store_.transaction([&]() -> Status {
     std::optional<std::string> request;
     if (!request_id.empty()) {
@@ -134,9 +146,10 @@ Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text,
     }
     HKV_RETURN_IF_ERROR(store_.execute(
         R"sql(INSERT INTO sweeps (name, spec_text, model, dtype, max_new_tokens, state, priority,
-                                  created_ms, request_id) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?))sql",
+                                  created_ms, request_id, needs_memory_bytes)
+              VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?))sql",
         spec.name, spec_text, spec.model, spec.dtype, spec.max_new_tokens, spec.priority, now_ms_(),
-        request));
+        request, needs_memory));
     out.sweep_id = store_.last_insert_rowid();
     HKV_ASSIGN_OR_RETURN(Statement insert_task,
                          store_.prepare(R"sql(INSERT INTO tasks (sweep_id, benchmark, dataset,
@@ -238,23 +251,37 @@ Result<bool> Scheduler::renew_lease(int64_t task_id,
   return true;
 }
 
-Result<std::optional<int64_t>> Scheduler::next_pending_task() {
-  // Two indexed look-ups instead of one join, so a pull does not sort every pending task.
+Result<std::optional<int64_t>> Scheduler::next_pending_task(const std::string& worker_id) {
+  // The worker's memory (all its ranks; 0 from clients that do not report it: they take any).
+  HKV_ASSIGN_OR_RETURN(Statement worker,
+                       store_.query("SELECT memory_bytes FROM workers WHERE id = ?", worker_id));
+  HKV_ASSIGN_OR_RETURN(bool known, worker.step());
+  const int64_t memory = known ? worker.column_int64(0) : 0;
+  // Indexed look-ups instead of one join, so a pull does not sort every pending task: the first
+  // running sweep with pending tasks, by priority, that fits the worker.
   HKV_ASSIGN_OR_RETURN(
       Statement sweep,
-      store_.query(R"sql(SELECT id FROM sweeps s WHERE state = 'running' AND EXISTS (
-                             SELECT 1 FROM tasks t WHERE t.sweep_id = s.id AND t.state = 'pending')
-                         ORDER BY priority DESC, created_ms, id LIMIT 1)sql"));
-  HKV_ASSIGN_OR_RETURN(bool found, sweep.step());
-  if (!found) {
-    return std::optional<int64_t>();
+      store_.query(R"sql(SELECT id, needs_memory_bytes FROM sweeps s WHERE state = 'running'
+                           AND EXISTS (SELECT 1 FROM tasks t WHERE t.sweep_id = s.id
+                                         AND t.state = 'pending')
+                         ORDER BY priority DESC, created_ms, id)sql"));
+  int64_t sweep_id = 0;
+  while (sweep_id == 0) {
+    HKV_ASSIGN_OR_RETURN(bool found, sweep.step());
+    if (!found) {
+      return std::optional<int64_t>();
+    }
+    const int64_t needs = sweep.column_int64(1);
+    if (needs == 0 || memory == 0 || needs <= memory) {
+      sweep_id = sweep.column_int64(0);
+    }
   }
   HKV_ASSIGN_OR_RETURN(
       Statement task,
       store_.query("SELECT id FROM tasks WHERE sweep_id = ? AND state = 'pending' ORDER BY id "
                    "LIMIT 1",
-                   sweep.column_int64(0)));
-  HKV_ASSIGN_OR_RETURN(found, task.step());
+                   sweep_id));
+  HKV_ASSIGN_OR_RETURN(bool found, task.step());
   return found ? std::optional<int64_t>(task.column_int64(0)) : std::optional<int64_t>();
 }
 
@@ -324,7 +351,7 @@ Result<std::vector<TaskAssignment>> Scheduler::pull_tasks(const std::string& wor
         if (draining) {
           return Status();
         }
-        HKV_ASSIGN_OR_RETURN(std::optional<int64_t> task_id, next_pending_task());
+        HKV_ASSIGN_OR_RETURN(std::optional<int64_t> task_id, next_pending_task(worker_id));
         if (!task_id.has_value()) {
           return Status();
         }

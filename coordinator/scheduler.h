@@ -125,8 +125,10 @@ struct SweepProgress {
   int64_t succeeded = 0;
   int64_t failed = 0;
   int64_t cancelled = 0;
-  int64_t prefills = 0;          // successful attempts: one prefill each
-  double mean_attempt_ms = 0.0;  // over successful attempts, for ETA estimates
+  int64_t prefills = 0;            // successful attempts: one prefill each
+  double mean_attempt_ms = 0.0;    // over successful attempts, for ETA estimates
+  int64_t needs_memory_bytes = 0;  // what a worker must hold for it; 0: unknown (any worker)
+  std::string waiting;  // why pending tasks wait: no live worker holds needs_memory_bytes
 };
 
 struct ResultRow {
@@ -263,7 +265,8 @@ class Scheduler {
   Result<bool> is_late_success(const TaskRow& task, const TaskReport& report);
   Status refresh_sweep_state(int64_t sweep_id);
   Result<int64_t> expire_leases_locked();
-  Result<std::optional<int64_t>> next_pending_task();
+  // The first pending task of the highest-priority running sweep that `worker_id` can hold.
+  Result<std::optional<int64_t>> next_pending_task(const std::string& worker_id);
   Result<TaskAssignment> lease_task(const TaskRow& task, const std::string& worker_id);
   // Renews one task's lease if `worker_id` holds its `attempt`; false when it does not.
   Result<bool> renew_lease(int64_t task_id,

@@ -5,6 +5,7 @@
 #include "common/json.h"
 #include "common/strings.h"
 #include "coordinator/scheduler.h"
+#include "jobs/model_needs.h"
 
 namespace hkv::coordinator {
 namespace {
@@ -47,7 +48,9 @@ const char* sweep_state_name(SweepState state) {
 Result<SweepProgress> Scheduler::progress_locked(int64_t sweep_id) {
   HKV_ASSIGN_OR_RETURN(
       Statement sweep,
-      store_.query("SELECT name, state, priority, model FROM sweeps WHERE id = ?", sweep_id));
+      store_.query(
+          "SELECT name, state, priority, model, needs_memory_bytes FROM sweeps WHERE id = ?",
+          sweep_id));
   HKV_ASSIGN_OR_RETURN(bool found, sweep.step());
   if (!found) {
     return errorf(StatusCode::kNotFound, "sweep %lld does not exist",
@@ -59,6 +62,7 @@ Result<SweepProgress> Scheduler::progress_locked(int64_t sweep_id) {
   HKV_ASSIGN_OR_RETURN(p.state, parse_sweep_state(sweep.column_text(1)));
   p.priority = static_cast<int32_t>(sweep.column_int64(2));
   p.model = sweep.column_text(3);
+  p.needs_memory_bytes = sweep.column_int64(4);
   HKV_ASSIGN_OR_RETURN(
       Statement counts,
       store_.query("SELECT state, COUNT(*) FROM tasks WHERE sweep_id = ? GROUP BY state",
@@ -99,6 +103,24 @@ Result<SweepProgress> Scheduler::progress_locked(int64_t sweep_id) {
   HKV_RETURN_IF_ERROR(attempts.step());
   p.prefills = attempts.column_int64(0);
   p.mean_attempt_ms = attempts.column_double(1);
+  if (p.state == SweepState::kRunning && p.pending > 0 && p.needs_memory_bytes > 0) {
+    // Live workers (heartbeat within the lease timeout): does any hold what the sweep needs?
+    HKV_ASSIGN_OR_RETURN(Statement live,
+                         store_.query(R"sql(SELECT COUNT(*), COALESCE(MAX(memory_bytes), 0),
+                                  COALESCE(SUM(memory_bytes = 0 OR memory_bytes >= ?1), 0)
+                           FROM workers WHERE last_heartbeat_ms >= ?2)sql",
+                                      p.needs_memory_bytes, now_ms_() - options_.lease_timeout_ms));
+    HKV_RETURN_IF_ERROR(live.step());
+    if (live.column_int64(0) > 0 && live.column_int64(2) == 0) {
+      p.waiting = strformat(
+          "needs %.1f GiB of memory (memory_gib, or its config.json's weights x %.1f); the "
+          "largest of the %lld live workers holds %.1f GiB: start a worker with more memory or "
+          "--tp ranks",
+          static_cast<double>(p.needs_memory_bytes) / (1 << 30), jobs::kMemoryHeadroom,
+          static_cast<long long>(live.column_int64(0)),
+          static_cast<double>(live.column_int64(1)) / (1 << 30));
+    }
+  }
   return p;
 }
 

@@ -123,6 +123,11 @@ ALTER TABLE attempts ADD COLUMN references_json TEXT;
     R"sql(
 ALTER TABLE workers ADD COLUMN memory_used_bytes INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 7: capacity matching (M11): a worker's tensor-parallel ranks, and the memory a sweep needs.
+    R"sql(
+ALTER TABLE workers ADD COLUMN tp INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sweeps ADD COLUMN needs_memory_bytes INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,

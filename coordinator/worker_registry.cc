@@ -2,6 +2,8 @@
 // when listing, so a coordinator restart does not need to rewrite liveness.
 #include "coordinator/worker_registry.h"
 
+#include <algorithm>
+
 namespace hkv::coordinator {
 
 Result<std::string> WorkerRegistry::derive_id(const WorkerInfo& info) {
@@ -44,13 +46,13 @@ Result<std::string> WorkerRegistry::upsert(const WorkerInfo& info, int64_t now_m
   // lease lapses and expiry requeues it.
   HKV_RETURN_IF_ERROR(store_->execute(
       R"sql(INSERT INTO workers (id, hostname, device, device_name, memory_bytes, state,
-                                 registered_ms, last_heartbeat_ms, instance_id)
-            VALUES (?1, ?2, ?3, ?4, ?5, 'idle', ?6, ?6, ?7)
+                                 registered_ms, last_heartbeat_ms, instance_id, tp)
+            VALUES (?1, ?2, ?3, ?4, ?5, 'idle', ?6, ?6, ?7, ?8)
             ON CONFLICT (id) DO UPDATE SET hostname = ?2, device = ?3, device_name = ?4,
-                memory_bytes = ?5, last_heartbeat_ms = ?6, instance_id = ?7,
+                memory_bytes = ?5, last_heartbeat_ms = ?6, instance_id = ?7, tp = ?8,
                 state = CASE WHEN current_task_id IS NULL THEN 'idle' ELSE 'busy' END)sql",
-      id, info.hostname, info.device, info.device_name, info.memory_bytes, now_ms,
-      info.instance_id));
+      id, info.hostname, info.device, info.device_name, info.memory_bytes, now_ms, info.instance_id,
+      std::max<int32_t>(1, info.tp)));
   return id;
 }
 
@@ -120,7 +122,7 @@ Result<std::vector<WorkerStatus>> WorkerRegistry::list(int64_t now_ms) {
       store_->query(R"sql(SELECT w.id, w.hostname, w.device, w.device_name, w.memory_bytes,
                                  w.state, w.current_task_id, w.tokens_per_second,
                                  w.last_heartbeat_ms, w.prefills, w.busy_fraction,
-                                 COALESCE(s.model, ''), w.memory_used_bytes
+                                 COALESCE(s.model, ''), w.memory_used_bytes, w.tp
                           FROM workers w LEFT JOIN tasks t ON t.id = w.current_task_id
                           LEFT JOIN sweeps s ON s.id = t.sweep_id ORDER BY w.id)sql"));
   std::vector<WorkerStatus> out;
@@ -140,6 +142,7 @@ Result<std::vector<WorkerStatus>> WorkerRegistry::list(int64_t now_ms) {
     w.busy_fraction = stmt.column_double(10);
     w.model = stmt.column_text(11);
     w.memory_used_bytes = stmt.column_int64(12);
+    w.info.tp = static_cast<int32_t>(stmt.column_int64(13));
     if (now_ms - w.last_heartbeat_ms > lease_timeout_ms_) {
       w.state = "lost";
     }

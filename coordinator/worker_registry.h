@@ -19,6 +19,7 @@ struct WorkerInfo {
   std::string device_name;  // "NVIDIA H100 80GB HBM3"
   int64_t memory_bytes = 0;
   std::string instance_id;  // random per worker process ("" from old clients)
+  int32_t tp = 1;           // tensor-parallel ranks; memory_bytes is all of theirs together
 };
 
 struct WorkerStatus {

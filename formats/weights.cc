@@ -1,10 +1,12 @@
 // The tensor-name table, format dispatch, shape validation and dequantization of weights.
 #include "formats/weights.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
 #include "common/half.h"
+#include "common/parallel.h"
 #include "common/strings.h"
 #include "formats/dequant.h"
 #include "formats/gguf.h"
@@ -120,7 +122,47 @@ Status convert_safetensors(const StTensorInfo& info, std::span<const uint8_t> by
   }
 }
 
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// Random weights, the same on every call, host and thread count: norms 1 (transformers' RMSNorm
+// init), every other element uniform in +-0.02 * sqrt(3) (standard deviation 0.02, transformers'
+// initializer_range), from a counter-based generator keyed by (weight, layer, index).
+void fill_random(WeightId id, int layer, std::vector<float>* data) {
+  if (id == WeightId::kAttnNorm || id == WeightId::kFfnNorm || id == WeightId::kOutputNorm) {
+    std::fill(data->begin(), data->end(), 1.0f);
+    return;
+  }
+  const uint64_t key = splitmix64((static_cast<uint64_t>(id) << 32) ^ static_cast<uint32_t>(layer));
+  const float scale = 0.02f * 1.7320508f / 8388608.0f;  // 24 random bits -> [-a, a)
+  float* out = data->data();
+  parallel_for(static_cast<int64_t>(data->size()), 1 << 16, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t bits = static_cast<int64_t>(splitmix64(key + static_cast<uint64_t>(i)) >> 40);
+      out[i] = static_cast<float>(bits - 8388608) * scale;
+    }
+  });
+}
+
 }  // namespace
+
+std::string strip_random_prefix(const std::string& path) {
+  const std::string prefix = kRandomWeightsPrefix;
+  if (path.rfind(prefix, 0) != 0) {
+    return path;
+  }
+  std::string rest = path.substr(prefix.size());
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(rest, ec)) {
+    std::string parent = std::filesystem::path(rest).parent_path().string();
+    return parent.empty() ? "." : parent;
+  }
+  return rest;
+}
 
 std::string hf_tensor_name(WeightId id, int layer) {
   return expand(entry(id).hf, layer);
@@ -167,6 +209,18 @@ Result<ModelSource> ModelSource::open(const std::string& path) {
   ModelSource source;
   source.path_ = path;
   std::error_code ec;
+  if (path.rfind(kRandomWeightsPrefix, 0) == 0) {
+    const std::string dir = strip_random_prefix(path);
+    if (!std::filesystem::exists(dir + "/config.json", ec)) {
+      return errorf(StatusCode::kNotFound,
+                    "random-weights model '%s': no config.json in '%s' (expected random:FOLDER "
+                    "or random:FOLDER/config.json)",
+                    path.c_str(), dir.c_str());
+    }
+    HKV_ASSIGN_OR_RETURN(source.config_, load_hf_config(dir));
+    source.random_ = true;
+    return source;
+  }
   if (std::filesystem::is_directory(path, ec)) {
     HKV_ASSIGN_OR_RETURN(source.config_, load_hf_config(path));
     HKV_ASSIGN_OR_RETURN(SafetensorsModel st, SafetensorsModel::open(path));
@@ -187,7 +241,28 @@ Result<ModelSource> ModelSource::open(const std::string& path) {
 
 std::vector<StoredTensor> ModelSource::stored_tensors() const {
   std::vector<StoredTensor> out;
-  if (gguf_) {
+  if (random_) {
+    auto add = [&](WeightId id, int layer) {
+      std::vector<int64_t> shape = expected_shape(config_, id);
+      uint64_t n = 1;
+      for (int64_t d : shape) {
+        n *= static_cast<uint64_t>(d);
+      }
+      out.push_back({expand(entry(id).hf, layer), shape, "random", 4 * n});
+    };
+    add(WeightId::kTokenEmbd, 0);
+    for (int l = 0; l < config_.num_layers; ++l) {
+      for (WeightId id :
+           {WeightId::kAttnNorm, WeightId::kWq, WeightId::kWk, WeightId::kWv, WeightId::kWo,
+            WeightId::kFfnNorm, WeightId::kWGate, WeightId::kWUp, WeightId::kWDown}) {
+        add(id, l);
+      }
+    }
+    add(WeightId::kOutputNorm, 0);
+    if (!config_.tie_word_embeddings) {
+      add(WeightId::kLmHead, 0);
+    }
+  } else if (gguf_) {
     for (const GgufTensorInfo& t : gguf_->tensors()) {
       out.push_back({t.name, t.shape(), t.type.name, t.num_bytes});
     }
@@ -207,6 +282,15 @@ Result<HostTensor> ModelSource::load(WeightId id, int layer) const {
   HostTensor t;
   t.shape = want;
   std::vector<int64_t> got;
+  if (random_) {
+    int64_t n = 1;
+    for (int64_t d : want) {
+      n *= d;
+    }
+    t.data.resize(static_cast<size_t>(n));
+    fill_random(id, layer, &t.data);
+    return t;
+  }
   if (gguf_) {
     const GgufTensorInfo* info = gguf_->find_tensor(name);
     if (info == nullptr) {

@@ -70,7 +70,9 @@ struct StoredTensor {
 // An opened model in either format. Holds the mmaps; weights are read on demand.
 class ModelSource {
  public:
-  // `path`: a Hugging Face directory (config.json + *.safetensors) or a .gguf file.
+  // `path`: a Hugging Face directory (config.json + *.safetensors) or a .gguf file; or
+  // "random:" + a directory with config.json (or the config.json itself): that shape with random
+  // weights (like vLLM's dummy weights), for benchmarks of shapes whose weights are not on disk.
   static Result<ModelSource> open(const std::string& path);
 
   ModelSource();
@@ -81,6 +83,8 @@ class ModelSource {
   const std::string& path() const { return path_; }
 
   bool is_gguf() const { return gguf_ != nullptr; }
+
+  bool is_random() const { return random_; }
 
   const LlamaConfig& config() const { return config_; }
 
@@ -96,7 +100,13 @@ class ModelSource {
   LlamaConfig config_;
   std::unique_ptr<GgufFile> gguf_;
   std::unique_ptr<SafetensorsModel> safetensors_;
+  bool random_ = false;
 };
+
+// The prefix of a random-weights model path, and the folder of such a path (`headkv run` and the
+// tokenizer look there); other paths come back unchanged.
+inline constexpr const char* kRandomWeightsPrefix = "random:";
+std::string strip_random_prefix(const std::string& path);
 
 // Loads and validates every weight of the config. Errors name the file and the tensor.
 Result<LlamaWeights> load_weights(const ModelSource& source);

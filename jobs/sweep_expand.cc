@@ -426,6 +426,10 @@ Status validate_sweep_spec(const SweepSpec& spec) {
   if (spec.max_new_tokens < 0) {
     return invalid("max_new_tokens", "%d, expected >= 0 (0 = per dataset)", spec.max_new_tokens);
   }
+  if (!(spec.memory_gib >= 0.0 && spec.memory_gib < 1e6)) {
+    return invalid("memory_gib", "%g, expected 0 (estimate from config.json) or a size in GiB",
+                   spec.memory_gib);
+  }
   if (spec.benchmarks.empty()) {
     return invalid("benchmarks", "at least one benchmark is required");
   }

@@ -266,7 +266,7 @@ Result<SweepSpec> spec_from_json(const Json& json) {
   JsonRef root(json, "");
   HKV_RETURN_IF_ERROR(
       check_keys(root, {"name", "description", "model", "dtype", "priority", "benchmarks",
-                        "methods", "window", "kernel", "pooling", "max_new_tokens"}));
+                        "methods", "window", "kernel", "pooling", "max_new_tokens", "memory_gib"}));
   SweepSpec spec;
   HKV_ASSIGN_OR_RETURN(spec.name, root.get<std::string>("name"));
   HKV_ASSIGN_OR_RETURN(spec.model, root.get<std::string>("model"));
@@ -276,6 +276,7 @@ Result<SweepSpec> spec_from_json(const Json& json) {
   HKV_ASSIGN_OR_RETURN(spec.kernel, root.get_or<int32_t>("kernel", spec.kernel));
   HKV_ASSIGN_OR_RETURN(spec.pooling, root.get_or<std::string>("pooling", spec.pooling));
   HKV_ASSIGN_OR_RETURN(spec.max_new_tokens, root.get_or<int32_t>("max_new_tokens", 0));
+  HKV_ASSIGN_OR_RETURN(spec.memory_gib, root.get_or<double>("memory_gib", 0.0));
   HKV_RETURN_IF_ERROR(parse_blocks(root, "benchmarks", &spec.benchmarks, parse_benchmark_block));
   if (root.has("methods")) {  // a sweep of heads blocks only needs none (validate_sweep_spec)
     HKV_RETURN_IF_ERROR(parse_blocks(root, "methods", &spec.methods, parse_method_block));

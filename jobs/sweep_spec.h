@@ -66,6 +66,9 @@ struct SweepSpec {
   int32_t kernel = 7;               // pooling kernel, odd
   std::string pooling = "maxpool";  // maxpool | avgpool
   int32_t max_new_tokens = 0;       // 0 = each dataset's own generation length
+  // Memory a worker must hold (all its tensor-parallel ranks together) to run this sweep, in GiB;
+  // 0 = estimated from the model's config.json when the coordinator can read it (model_needs.h).
+  double memory_gib = 0.0;
 };
 
 // One point of the grid (compression/config.h), with the fields a method does not use set to

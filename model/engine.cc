@@ -178,6 +178,25 @@ int64_t device_memory_used(const std::string& device) {
   return n == 2 ? resident * static_cast<int64_t>(sysconf(_SC_PAGESIZE)) : 0;
 }
 
+int64_t device_memory_total(const std::string& device) {
+  if (device.rfind("cuda", 0) == 0) {
+#if HKV_HAVE_CUDA
+    const int index = device.size() > 5 ? std::atoi(device.c_str() + 5) : 0;
+    size_t free_bytes = 0, total_bytes = 0;
+    if (cudaSetDevice(index) != cudaSuccess ||
+        cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+      cudaGetLastError();
+      return 0;
+    }
+    return static_cast<int64_t>(total_bytes);
+#else
+    return 0;
+#endif
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<int64_t>(pages) * page : 0;
+}
+
 bool gpu_available() {
   return cuda_device_count() > 0;
 }

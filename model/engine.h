@@ -69,6 +69,9 @@ class Engine {
 bool gpu_available();
 // CUDA devices visible (0 without CUDA).
 int cuda_device_count();
+// Memory `device` has: cuda:N, the GPU's total memory; cpu, the host's physical memory. 0 when it
+// cannot be read.
+int64_t device_memory_total(const std::string& device);
 // Memory in use on `device`: cuda:N, the GPU's used memory (every process: total - free); cpu,
 // this process's resident set. 0 when it cannot be read.
 int64_t device_memory_used(const std::string& device);

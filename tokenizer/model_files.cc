@@ -4,11 +4,13 @@
 #include <filesystem>
 
 #include "formats/gguf.h"
+#include "formats/weights.h"
 #include "tokenizer/gguf_tokenizer.h"
 
 namespace hkv::model {
 
-Result<Tokenizer> load_tokenizer(const std::string& path) {
+Result<Tokenizer> load_tokenizer(const std::string& model_path) {
+  const std::string path = strip_random_prefix(model_path);  // random weights: the folder's
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     return Tokenizer::from_hf_json(path + "/tokenizer.json");

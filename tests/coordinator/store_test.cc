@@ -87,6 +87,8 @@ TEST(StoreTest, MigratesAVersionOneDatabaseKeepingItsRows) {
         ALTER TABLE workers DROP COLUMN busy_fraction;
         ALTER TABLE attempts DROP COLUMN references_json;
         ALTER TABLE workers DROP COLUMN memory_used_bytes;
+        ALTER TABLE workers DROP COLUMN tp;
+        ALTER TABLE sweeps DROP COLUMN needs_memory_bytes;
         PRAGMA user_version = 1;)sql")
                     .ok());
     ASSERT_TRUE(insert_sweep(store, "old").ok());
@@ -104,6 +106,8 @@ TEST(StoreTest, MigratesAVersionOneDatabaseKeepingItsRows) {
   EXPECT_EQ(stmt->column_text(1), "");
   EXPECT_TRUE(store.query("SELECT head_scores FROM results").ok());
   EXPECT_TRUE(store.query("SELECT request_id FROM sweeps").ok());
+  EXPECT_TRUE(store.query("SELECT needs_memory_bytes FROM sweeps").ok());
+  EXPECT_TRUE(store.query("SELECT tp FROM workers").ok());
 }
 
 TEST(StoreTest, RefusesASchemaFromANewerBuild) {

@@ -63,16 +63,10 @@ int32_t TpShard::global_segment(int32_t layer, int32_t r, int32_t s, CacheLayout
 Status TpShard::gather_logits(const float* xn,  // [rows, H]
                               const HostTensor& head_slice,
                               int64_t rows,
-                              float* out) const {       // [rows, vocab]
-  std::vector<float> local(rows * vocab_stride, 0.0f);  // [rows, stride]
-  if (vocab_count > 0) {
-    std::vector<float> part(rows * vocab_count);  // [rows, vocab_count]
-    gemm_f32_nt(xn, head_slice.data.data(), part.data(), rows, vocab_count, global.hidden_size,
-                false);
-    for (int64_t i = 0; i < rows; ++i) {
-      std::memcpy(&local[i * vocab_stride], &part[i * vocab_count], sizeof(float) * vocab_count);
-    }
-  }
+                              float* out) const {  // [rows, vocab]
+  std::vector<float> local(rows * vocab_stride);   // [rows, stride]
+  gemm_f32_nt(xn, head_slice.data.data(), local.data(), rows, vocab_stride, global.hidden_size,
+              false);
   std::vector<float> all(local.size() * ranks);  // [ranks, rows, stride]
   HKV_RETURN_IF_ERROR(comm->all_gather(local, all).with_context("the LM head's logits"));
   const int64_t V = global.vocab_size;
@@ -84,6 +78,49 @@ Status TpShard::gather_logits(const float* xn,  // [rows, H]
     }
   }
   return Status();
+}
+
+LlamaConfig TpShard::local_config() const {
+  LlamaConfig local = global;
+  local.num_q_heads = global.num_q_heads / ranks;
+  local.num_kv_heads = global.num_kv_heads / ranks;
+  local.intermediate_size = global.intermediate_size / ranks;
+  local.tie_word_embeddings = false;
+  return local;
+}
+
+HostTensor TpShard::shard_weight(WeightId id, int32_t layer, const HostTensor& full) const {
+  const int64_t D = global.head_dim, G = global.num_q_heads / global.num_kv_heads;
+  const int64_t f = global.intermediate_size / ranks, f0 = rank * f;
+  std::vector<std::pair<int64_t, int64_t>> q_blocks, kv_blocks;
+  for (int32_t i = 0; i < per_rank(); ++i) {
+    const int64_t kh = order[layer][rank * per_rank() + i];
+    q_blocks.emplace_back(kh * G * D, G * D);
+    kv_blocks.emplace_back(kh * D, D);
+  }
+  switch (id) {
+    case WeightId::kWq:
+      return gather_rows(full, q_blocks);
+    case WeightId::kWk:
+    case WeightId::kWv:
+      return gather_rows(full, kv_blocks);
+    case WeightId::kWo:
+      return gather_cols(full, q_blocks);
+    case WeightId::kWGate:
+    case WeightId::kWUp:
+      return gather_rows(full, {{f0, f}});
+    case WeightId::kWDown:
+      return gather_cols(full, {{f0, f}});
+    default:
+      return full;  // norms and the embedding: every rank holds them whole
+  }
+}
+
+HostTensor TpShard::shard_lm_head(const HostTensor& head) const {
+  HostTensor out = gather_rows(head, {{vocab_begin, vocab_count}});
+  out.data.resize(static_cast<size_t>(vocab_stride) * global.hidden_size, 0.0f);
+  out.shape = {vocab_stride, global.hidden_size};
+  return out;
 }
 
 Result<std::vector<int32_t>> TpShard::ada_counts(int32_t layer,
@@ -129,6 +166,16 @@ std::vector<int32_t> TpShard::local_caps(std::span<const int32_t> caps, CacheLay
   return out;
 }
 
+std::vector<std::vector<int32_t>> contiguous_order(const LlamaConfig& g) {
+  std::vector<std::vector<int32_t>> order(g.num_layers, std::vector<int32_t>(g.num_kv_heads));
+  for (auto& layer : order) {
+    for (int32_t h = 0; h < g.num_kv_heads; ++h) {
+      layer[h] = h;
+    }
+  }
+  return order;
+}
+
 Status check_tp_layout(const LlamaConfig& config,
                        const std::vector<std::vector<int32_t>>& order,
                        int32_t ranks) {
@@ -161,40 +208,26 @@ Result<CpuModel> CpuModel::make_shard(const CpuModel& full, std::shared_ptr<cons
   const LlamaConfig& g = full.config_;
   const TpShard& s = *shard;
   HKV_RETURN_IF_ERROR(check_tp_layout(g, s.order, s.ranks));
-  const int64_t D = g.head_dim, G = g.num_q_heads / g.num_kv_heads;
-  LlamaConfig local = g;
-  local.num_q_heads = g.num_q_heads / s.ranks;
-  local.num_kv_heads = g.num_kv_heads / s.ranks;
-  local.intermediate_size = g.intermediate_size / s.ranks;
-  local.tie_word_embeddings = false;
-  const int64_t f = local.intermediate_size, f0 = s.rank * f;
-
   LlamaWeights w;
   w.token_embd = full.weights_.token_embd;
   w.output_norm = full.weights_.output_norm;
-  const HostTensor& head = g.tie_word_embeddings ? full.weights_.token_embd : full.weights_.lm_head;
-  w.lm_head = gather_rows(head, {{s.vocab_begin, s.vocab_count}});
+  w.lm_head =
+      s.shard_lm_head(g.tie_word_embeddings ? full.weights_.token_embd : full.weights_.lm_head);
   for (int32_t l = 0; l < g.num_layers; ++l) {
     const LayerWeights& F = full.weights_.layers[l];
-    std::vector<std::pair<int64_t, int64_t>> q_rows, kv_rows;
-    for (int32_t i = 0; i < s.per_rank(); ++i) {
-      const int64_t kh = s.order[l][s.rank * s.per_rank() + i];
-      q_rows.emplace_back(kh * G * D, G * D);
-      kv_rows.emplace_back(kh * D, D);
-    }
     LayerWeights L;
     L.attn_norm = F.attn_norm;
     L.ffn_norm = F.ffn_norm;
-    L.wq = gather_rows(F.wq, q_rows);
-    L.wk = gather_rows(F.wk, kv_rows);
-    L.wv = gather_rows(F.wv, kv_rows);
-    L.wo = gather_cols(F.wo, q_rows);
-    L.w_gate = gather_rows(F.w_gate, {{f0, f}});
-    L.w_up = gather_rows(F.w_up, {{f0, f}});
-    L.w_down = gather_cols(F.w_down, {{f0, f}});
+    L.wq = s.shard_weight(WeightId::kWq, l, F.wq);
+    L.wk = s.shard_weight(WeightId::kWk, l, F.wk);
+    L.wv = s.shard_weight(WeightId::kWv, l, F.wv);
+    L.wo = s.shard_weight(WeightId::kWo, l, F.wo);
+    L.w_gate = s.shard_weight(WeightId::kWGate, l, F.w_gate);
+    L.w_up = s.shard_weight(WeightId::kWUp, l, F.w_up);
+    L.w_down = s.shard_weight(WeightId::kWDown, l, F.w_down);
     w.layers.push_back(std::move(L));
   }
-  CpuModel model(std::move(local), std::move(w));
+  CpuModel model(s.local_config(), std::move(w));
   model.tp_ = std::move(shard);
   return model;
 }

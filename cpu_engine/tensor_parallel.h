@@ -21,6 +21,7 @@
 #include "cpu_engine/cpu_model.h"
 #include "cpu_engine/generate.h"
 #include "formats/config.h"
+#include "formats/weights.h"
 
 namespace hkv::model {
 
@@ -38,11 +39,25 @@ struct TpShard {
 
   int32_t per_rank() const { return global.num_kv_heads / ranks; }
 
+  // The shard's shape: its query and KV heads and FFN width, the whole vocabulary, untied (the LM
+  // head is this rank's slice, the embedding the whole table).
+  LlamaConfig local_config() const;
+
+  // This rank's part of a layer weight `full` (HF layout, as ModelSource::load gives it): Q/K/V
+  // rows and O columns of its KV-head groups in the placement's order, gate/up rows and down
+  // columns of its FFN slice; norms whole.
+  HostTensor shard_weight(WeightId id, int32_t layer, const HostTensor& full) const;
+
+  // Rows [vocab_begin, vocab_begin + vocab_count) of the LM head (or the tied embedding), padded
+  // with zero rows to vocab_stride: every rank's logits slice has the same width.
+  HostTensor shard_lm_head(const HostTensor& head) const;
+
   // The global segment (query head in the reference layout, KV head in gqa) that rank `r`'s
   // local segment `s` of `layer` is.
   int32_t global_segment(int32_t layer, int32_t r, int32_t s, CacheLayout layout) const;
 
-  // out [rows, vocab] = xn [rows, H] head_slice^T over every rank's slice (all-gather).
+  // out [rows, vocab] = xn [rows, H] head_slice^T over every rank's slice (all-gather);
+  // head_slice [vocab_stride, H] from shard_lm_head.
   Status gather_logits(const float* xn,
                        const HostTensor& head_slice,
                        int64_t rows,
@@ -68,6 +83,30 @@ struct TpShard {
 Status check_tp_layout(const LlamaConfig& config,
                        const std::vector<std::vector<int32_t>>& order,
                        int32_t ranks);
+
+// One TpShard per rank of `g` under the placement `order` (check_tp_layout), comm unset.
+Result<std::vector<std::shared_ptr<TpShard>>> make_tp_shards(
+    const LlamaConfig& g, std::vector<std::vector<int32_t>> order, int32_t ranks);
+
+// Contiguous placement of `g`'s KV heads: [layer][slot] = slot.
+std::vector<std::vector<int32_t>> contiguous_order(const LlamaConfig& g);
+
+// The ranks' runs of one generate call as the whole model's run: the root cause when a rank failed
+// (its own error before the aborts it caused on the others); else rank 0's tokens (every rank
+// must agree: the logits are gathered), per-layer cache sizes summed over the ranks, and when
+// `trace` is set the ranks' `traces` in the whole model's segment order. `shard`: any rank's.
+Result<MultiRun> merge_tp_runs(const TpShard& shard,
+                               std::vector<Result<MultiRun>> runs,
+                               const std::vector<CompressionConfig>& configs,
+                               const std::vector<std::vector<ConfigTrace>>* traces,
+                               std::vector<ConfigTrace>* trace);
+
+// [rank][config]: each rank's slice of every HeadKV capacity table (empty tables stay empty);
+// InvalidArgument names a table of the wrong size.
+Result<std::vector<std::vector<std::vector<int32_t>>>> split_head_caps(
+    const std::vector<std::shared_ptr<TpShard>>& shards,
+    const std::vector<CompressionConfig>& configs,
+    const std::vector<std::vector<int32_t>>& head_caps);
 
 // A model split over `ranks` threads of this process. generate() runs every rank's
 // generate_multi on its own thread and merges them: the tokens (identical on every rank: the

@@ -39,17 +39,53 @@ Status merge_rank(const MultiRun& rank_run, int32_t r, MultiRun* into) {
 
 }  // namespace
 
-Result<std::unique_ptr<TpCpuModel>> TpCpuModel::split(const CpuModel& full,
-                                                      std::vector<std::vector<int32_t>> order,
-                                                      int32_t ranks) {
-  if (full.tp() != nullptr) {
-    return errorf(StatusCode::kInvalidArgument, "tensor parallelism: the model is already a shard");
+Result<MultiRun> merge_tp_runs(const TpShard& shard,
+                               std::vector<Result<MultiRun>> runs,
+                               const std::vector<CompressionConfig>& configs,
+                               const std::vector<std::vector<ConfigTrace>>* traces,
+                               std::vector<ConfigTrace>* trace) {
+  const int32_t R = static_cast<int32_t>(runs.size());
+  const LlamaConfig& g = shard.global;
+  // The root cause: a rank's own error before the aborts it caused on the others.
+  const Result<MultiRun>* failed = nullptr;
+  for (const Result<MultiRun>& run : runs) {
+    if (!run.ok() && (failed == nullptr || (failed->status().code() == StatusCode::kAborted &&
+                                            run.status().code() != StatusCode::kAborted))) {
+      failed = &run;
+    }
   }
-  const LlamaConfig& g = full.config();
+  if (failed != nullptr) {
+    return failed->status();
+  }
+  MultiRun merged = std::move(*runs[0]);
+  for (int32_t r = 1; r < R; ++r) {
+    HKV_RETURN_IF_ERROR(merge_rank(*runs[r], r, &merged));
+  }
+  if (trace != nullptr && traces != nullptr) {
+    trace->assign(configs.size(), ConfigTrace());
+    for (size_t i = 0; i < configs.size(); ++i) {
+      const CacheLayout layout = configs[i].storage_layout();
+      ConfigTrace& t = (*trace)[i];
+      t.first_decode_top10 = (*traces)[0][i].first_decode_top10;
+      t.kept.assign(g.num_layers, std::vector<std::vector<int32_t>>(segments_of(g, layout)));
+      for (int32_t r = 0; r < R; ++r) {
+        for (int32_t l = 0; l < g.num_layers; ++l) {
+          const auto& local = (*traces)[r][i].kept[l];
+          for (size_t s = 0; s < local.size(); ++s) {
+            t.kept[l][shard.global_segment(l, r, static_cast<int32_t>(s), layout)] = local[s];
+          }
+        }
+      }
+    }
+  }
+  return merged;
+}
+
+Result<std::vector<std::shared_ptr<TpShard>>> make_tp_shards(
+    const LlamaConfig& g, std::vector<std::vector<int32_t>> order, int32_t ranks) {
   HKV_RETURN_IF_ERROR(check_tp_layout(g, order, ranks));
-  std::unique_ptr<TpCpuModel> tp(new TpCpuModel());
-  tp->global_ = g;
   const int32_t stride = (g.vocab_size + ranks - 1) / ranks;
+  std::vector<std::shared_ptr<TpShard>> shards;
   for (int32_t r = 0; r < ranks; ++r) {
     auto shard = std::make_shared<TpShard>();
     shard->rank = r;
@@ -59,8 +95,49 @@ Result<std::unique_ptr<TpCpuModel>> TpCpuModel::split(const CpuModel& full,
     shard->vocab_stride = stride;
     shard->vocab_begin = std::min(g.vocab_size, r * stride);
     shard->vocab_count = std::min(g.vocab_size, (r + 1) * stride) - shard->vocab_begin;
-    tp->shards_.push_back(shard);
+    shards.push_back(shard);
   }
+  return shards;
+}
+
+Result<std::vector<std::vector<std::vector<int32_t>>>> split_head_caps(
+    const std::vector<std::shared_ptr<TpShard>>& shards,
+    const std::vector<CompressionConfig>& configs,
+    const std::vector<std::vector<int32_t>>& head_caps) {
+  if (head_caps.size() != configs.size()) {
+    return errorf(StatusCode::kInvalidArgument, "generate: %zu configs with %zu capacity tables",
+                  configs.size(), head_caps.size());
+  }
+  const LlamaConfig& g = shards[0]->global;
+  std::vector<std::vector<std::vector<int32_t>>> caps(shards.size(), head_caps);
+  for (size_t i = 0; i < configs.size(); ++i) {
+    if (head_caps[i].empty()) {
+      continue;
+    }
+    const CacheLayout layout = configs[i].storage_layout();
+    const size_t want = static_cast<size_t>(g.num_layers) * segments_of(g, layout);
+    if (head_caps[i].size() != want) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "config '%s': %zu head capacities, expected %d layers x %d %s heads",
+                    configs[i].label().c_str(), head_caps[i].size(), g.num_layers,
+                    segments_of(g, layout), layout == CacheLayout::kGqa ? "KV" : "query");
+    }
+    for (size_t r = 0; r < shards.size(); ++r) {
+      caps[r][i] = shards[r]->local_caps(head_caps[i], layout);
+    }
+  }
+  return caps;
+}
+
+Result<std::unique_ptr<TpCpuModel>> TpCpuModel::split(const CpuModel& full,
+                                                      std::vector<std::vector<int32_t>> order,
+                                                      int32_t ranks) {
+  if (full.tp() != nullptr) {
+    return errorf(StatusCode::kInvalidArgument, "tensor parallelism: the model is already a shard");
+  }
+  std::unique_ptr<TpCpuModel> tp(new TpCpuModel());
+  tp->global_ = full.config();
+  HKV_ASSIGN_OR_RETURN(tp->shards_, make_tp_shards(full.config(), std::move(order), ranks));
   tp->new_group();
   for (int32_t r = 0; r < ranks; ++r) {
     HKV_ASSIGN_OR_RETURN(CpuModel m, CpuModel::make_shard(full, tp->shards_[r]));
@@ -82,28 +159,7 @@ Result<MultiRun> TpCpuModel::generate(std::span<const int32_t> prompt,
                                       const GenerationConfig& gen,
                                       const TokenCallback& on_token) {
   const int32_t R = ranks();
-  if (head_caps.size() != configs.size()) {
-    return errorf(StatusCode::kInvalidArgument, "generate: %zu configs with %zu capacity tables",
-                  configs.size(), head_caps.size());
-  }
-  // [rank][config]: each rank's slice of every HeadKV capacity table.
-  std::vector<std::vector<std::vector<int32_t>>> caps(R, head_caps);
-  for (size_t i = 0; i < configs.size(); ++i) {
-    if (head_caps[i].empty()) {
-      continue;
-    }
-    const CacheLayout layout = configs[i].storage_layout();
-    const size_t want = static_cast<size_t>(global_.num_layers) * segments_of(global_, layout);
-    if (head_caps[i].size() != want) {
-      return errorf(StatusCode::kInvalidArgument,
-                    "config '%s': %zu head capacities, expected %d layers x %d %s heads",
-                    configs[i].label().c_str(), head_caps[i].size(), global_.num_layers,
-                    segments_of(global_, layout), layout == CacheLayout::kGqa ? "KV" : "query");
-    }
-    for (int32_t r = 0; r < R; ++r) {
-      caps[r][i] = shards_[r]->local_caps(head_caps[i], layout);
-    }
-  }
+  HKV_ASSIGN_OR_RETURN(auto caps, split_head_caps(shards_, configs, head_caps));
   std::vector<Result<MultiRun>> runs(R, Result<MultiRun>(MultiRun{}));
   std::vector<std::vector<ConfigTrace>> traces(R);
   std::vector<std::thread> threads;
@@ -121,39 +177,10 @@ Result<MultiRun> TpCpuModel::generate(std::span<const int32_t> prompt,
   for (std::thread& t : threads) {
     t.join();
   }
-  // The root cause: a rank's own error before the aborts it caused on the others.
-  const Result<MultiRun>* failed = nullptr;
-  for (const Result<MultiRun>& run : runs) {
-    if (!run.ok() && (failed == nullptr || (failed->status().code() == StatusCode::kAborted &&
-                                            run.status().code() != StatusCode::kAborted))) {
-      failed = &run;
-    }
-  }
-  if (failed != nullptr) {
+  Result<MultiRun> merged =
+      merge_tp_runs(*shards_[0], std::move(runs), configs, &traces, gen.trace);
+  if (!merged.ok()) {
     new_group();
-    return failed->status();
-  }
-  MultiRun merged = std::move(*runs[0]);
-  for (int32_t r = 1; r < R; ++r) {
-    HKV_RETURN_IF_ERROR(merge_rank(*runs[r], r, &merged));
-  }
-  if (gen.trace != nullptr) {
-    gen.trace->assign(configs.size(), ConfigTrace());
-    for (size_t i = 0; i < configs.size(); ++i) {
-      const CacheLayout layout = configs[i].storage_layout();
-      ConfigTrace& t = (*gen.trace)[i];
-      t.first_decode_top10 = traces[0][i].first_decode_top10;
-      t.kept.assign(global_.num_layers,
-                    std::vector<std::vector<int32_t>>(segments_of(global_, layout)));
-      for (int32_t r = 0; r < R; ++r) {
-        for (int32_t l = 0; l < global_.num_layers; ++l) {
-          const auto& local = traces[r][i].kept[l];
-          for (size_t s = 0; s < local.size(); ++s) {
-            t.kept[l][shards_[r]->global_segment(l, r, static_cast<int32_t>(s), layout)] = local[s];
-          }
-        }
-      }
-    }
   }
   return merged;
 }

@@ -10,6 +10,7 @@
 #include <span>
 #include <tuple>
 
+#include "common/half.h"
 #include "compression/keep_policy.h"
 #include "cpu_engine/kv_compressor.h"
 #include "kernels/ada_counts.h"
@@ -58,6 +59,7 @@ struct GpuCompressor::Impl {
   int32_t window_rows = 0;
   int32_t reserve = 0;
   cudaStream_t stream = nullptr;
+  const TpShard* tp = nullptr;
   std::map<ScoreKey, ScoreSlot> slots;
   DeviceBuffer<uint16_t> k16;  // [L, kv, d] f16 copy when dtype != f16
   DeviceBuffer<uint16_t> q16;  // [window_rows, q_heads, d]
@@ -192,6 +194,20 @@ struct GpuCompressor::Impl {
   // Ada-SnapKV's counts for `cc` on the device (kernels/ada_counts.h, the rule of
   // compression::ada_snapkv_counts); only the `segments` counts come back to the host.
   Result<std::vector<int32_t>> ada_counts(ScoreSlot* slot, const CompressionConfig& cc) {
+    if (tp != nullptr && tp->ranks > 1) {
+      // The layer's budget is shared by every rank's heads: the rule runs on the gathered scores.
+      const DeviceBuffer<uint16_t>& src = is_gqa(cc) ? slot->scores : slot->q_scores;
+      std::vector<uint16_t> half(static_cast<size_t>(slot->segments) * slot->n);
+      HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(
+          half.data(), src.data(), half.size() * sizeof(uint16_t), cudaMemcpyDeviceToHost, stream));
+      HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+      std::vector<float> scores(half.size());
+      for (size_t i = 0; i < half.size(); ++i) {
+        scores[i] = f16_to_float(half[i]);
+      }
+      return tp->ada_counts(slot->computed_layer, cc.storage_layout(), scores, slot->n, cc.budget,
+                            cc.window, true);
+    }
     kernels::AdaCountsParams p;
     p.scores = is_gqa(cc) ? slot->scores.data() : slot->q_scores.data();
     p.sorted = slot->sorted.data();
@@ -227,8 +243,10 @@ Result<std::unique_ptr<GpuCompressor>> GpuCompressor::create(
     int64_t num_tokens,
     int32_t window_rows,
     int32_t reserve_rows,
-    cudaStream_t stream) {
+    cudaStream_t stream,
+    const TpShard* tp) {
   auto impl = std::make_unique<Impl>();
+  impl->tp = tp;
   impl->config = config;
   impl->dtype = dtype;
   impl->configs = configs;

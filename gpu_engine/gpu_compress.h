@@ -11,6 +11,7 @@
 
 #include "common/status.h"
 #include "cpu_engine/compression_config.h"
+#include "cpu_engine/tensor_parallel.h"
 #include "formats/config.h"
 #include "gpu_engine/gpu_batch.h"
 #include "kernels/cuda_utils.h"
@@ -27,7 +28,10 @@ struct LayerKvView {
 
 class GpuCompressor {
  public:
-  // `head_caps[i]`: config i's HeadKV capacities [num_layers * segments] or empty.
+  // `head_caps[i]`: config i's HeadKV capacities [num_layers * segments] or empty. Under tensor
+  // parallelism (`tp`, `config` the shard's) the segments are this rank's, and Ada-SnapKV's
+  // allocation over more than one rank gathers the layer's scores on the host
+  // (TpShard::ada_counts).
   static Result<std::unique_ptr<GpuCompressor>> create(
       const LlamaConfig& config,
       kernels::DType dtype,
@@ -36,7 +40,8 @@ class GpuCompressor {
       int64_t num_tokens,
       int32_t window_rows,
       int32_t reserve_rows,
-      cudaStream_t stream);
+      cudaStream_t stream,
+      const TpShard* tp = nullptr);
   ~GpuCompressor();
 
   // Allocates layer `l` of `batch` (sequence i = config i) and gathers every config's cache.

@@ -97,7 +97,7 @@ Status GpuModel::prefill_chunk(
   const LlamaConfig& c = config_;
   const DType d = dtype();
   Scratch& s = *scratch_;
-  LayerCall call{&cublas_, &c, d, stream()};
+  LayerCall call = layer_call();
   const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
                 kvd = int64_t{c.num_kv_heads} * c.head_dim;
   const int64_t L = b.L;
@@ -189,8 +189,9 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
   HKV_RETURN_IF_ERROR(kernels::launch_embedding(ep, stream()));
   GpuPrefillResult result{};
   HKV_ASSIGN_OR_RETURN(result.batch, GpuBatch::create(c, layouts, d, stream()));
-  HKV_ASSIGN_OR_RETURN(auto compressor, GpuCompressor::create(c, d, configs, head_caps, L, b.w_rows,
-                                                              options.reserve_rows, stream()));
+  HKV_ASSIGN_OR_RETURN(auto compressor,
+                       GpuCompressor::create(c, d, configs, head_caps, L, b.w_rows,
+                                             options.reserve_rows, stream(), tp()));
   double compress_ms = 0.0;
   for (int32_t l = 0; l < c.num_layers; ++l) {
     for (int64_t c0 = 0; c0 < L; c0 += chunk) {
@@ -237,11 +238,7 @@ Status GpuModel::prepare_decode(GpuBatch& batch,
   HKV_RETURN_IF_ERROR(ensure_scratch(B));
   Scratch& s = *scratch_;
   // Everything the step allocates is allocated before a capture: logits and the split-K scratch.
-  if (s.logits.size() < static_cast<size_t>(B * c.vocab_size * kernels::dtype_size(dtype()))) {
-    HKV_ASSIGN_OR_RETURN(s.logits, alloc_elems(B * c.vocab_size, dtype()));
-    HKV_ASSIGN_OR_RETURN(s.logits_f32, DeviceBuffer<float>::allocate(B * c.vocab_size));
-    ++s.generation;
-  }
+  HKV_RETURN_IF_ERROR(ensure_logits(B));
   int64_t ws = 0;
   for (int32_t l = 0; l < c.num_layers; ++l) {
     kernels::AttentionDecodeParams ap;
@@ -346,7 +343,7 @@ Status GpuModel::decode_body(GpuBatch& batch, float* probs, int64_t probs_stride
   ep.vocab = c.vocab_size;
   ep.dtype = d;
   HKV_RETURN_IF_ERROR(kernels::launch_embedding(ep, stream()));
-  LayerCall call{&cublas_, &c, d, stream()};
+  LayerCall call = layer_call();
   for (int32_t l = 0; l < c.num_layers; ++l) {
     const GpuLayerWeights& W = weights_.layers[l];
     GpuCacheLayer& cache = batch.layer(l);

@@ -26,6 +26,16 @@ Status LayerCall::linear(void* out,
   return kernels::launch_linear(*blas, p);
 }
 
+Status LayerCall::all_reduce(void* x, int64_t rows) const {
+  if (comm == nullptr) {
+    return Status();
+  }
+  const comm::DeviceDType dt = d == DType::kF32   ? comm::DeviceDType::kF32
+                               : d == DType::kF16 ? comm::DeviceDType::kF16
+                                                  : comm::DeviceDType::kBf16;
+  return comm->all_reduce_sum(x, rows * c->hidden_size, dt, stream);
+}
+
 Status LayerCall::norm(
     void* out, const void* in, void* residual, const DeviceBytes& w, int64_t rows) const {
   kernels::RmsNormParams p;
@@ -67,6 +77,7 @@ Status LayerCall::attn_out_and_mlp(const GpuLayerWeights& W,
   const int64_t h = c->hidden_size, qd = int64_t{c->num_q_heads} * c->head_dim,
                 im = c->intermediate_size;
   HKV_RETURN_IF_ERROR(linear(tmp, attn, W.wo, rows, h, qd, d));
+  HKV_RETURN_IF_ERROR(all_reduce(tmp, rows));  // the ranks' partial o-proj sums
   HKV_RETURN_IF_ERROR(norm(x, tmp, resid, W.ffn_norm, rows));
   HKV_RETURN_IF_ERROR(linear(gate_up, x, W.w_gate_up, rows, 2 * im, h, d));
   kernels::SiluMulParams sp;
@@ -79,7 +90,8 @@ Status LayerCall::attn_out_and_mlp(const GpuLayerWeights& W,
   sp.up_row_stride = 2 * im;
   sp.dtype = d;
   HKV_RETURN_IF_ERROR(kernels::launch_silu_mul(sp, stream));
-  return linear(pending, act, W.w_down, rows, h, im, d);
+  HKV_RETURN_IF_ERROR(linear(pending, act, W.w_down, rows, h, im, d));
+  return all_reduce(pending, rows);  // the ranks' partial down-proj sums
 }
 
 }  // namespace hkv::model::gpu_internal

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "comm/device_communicator.h"
 #include "gpu_engine/gpu_model.h"
 #include "kernels/device_buffer.h"
 #include "kernels/gemm.h"
@@ -33,6 +34,10 @@ struct LayerCall {
   const LlamaConfig* c;
   DType d;
   cudaStream_t stream;
+  comm::DeviceCommunicator* comm = nullptr;  // set under tensor parallelism
+
+  // In place: x [rows, hidden] summed over the tensor-parallel ranks (nothing without comm).
+  Status all_reduce(void* x, int64_t rows) const;
 
   // out [m, n] (out_dtype) = in [m, k] x w [n, k]^T.
   Status linear(void* out,
@@ -69,11 +74,13 @@ struct GpuModel::Scratch {
   DeviceBytes x, q, k, v, attn, tmp, gate_up, act;  // [rows, width] each
   DeviceBytes resid, pending;                       // [rows, hidden] (decode)
   DeviceBytes logits;                               // [rows, vocab], dtype
-  kernels::DeviceBuffer<float> logits_f32;          // [rows, vocab]
-  kernels::DeviceBuffer<int32_t> ids, next;         // [rows]
-  kernels::DeviceBuffer<int64_t> positions;         // [rows]
-  kernels::DeviceBuffer<int32_t> banned;            // [64]
-  kernels::DeviceBuffer<int32_t> error_flag;        // [1]
+  DeviceBytes logits_local,
+      logits_all;  // tensor parallelism: [rows, stride], [ranks, rows, stride]
+  kernels::DeviceBuffer<float> logits_f32;    // [rows, vocab]
+  kernels::DeviceBuffer<int32_t> ids, next;   // [rows]
+  kernels::DeviceBuffer<int64_t> positions;   // [rows]
+  kernels::DeviceBuffer<int32_t> banned;      // [64]
+  kernels::DeviceBuffer<int32_t> error_flag;  // [1]
   DeviceBytes decode_ws;
   uint64_t generation = 0;  // bumped on every reallocation: captured decode graphs go stale
 };

@@ -69,7 +69,16 @@ Result<std::unique_ptr<GpuModel>> GpuModel::load(const ModelSource& source,
   }
   HKV_CUDA_RETURN_IF_ERROR(cudaSetDevice(options.device));
   std::unique_ptr<GpuModel> m(new GpuModel());
-  m->config_ = source.config();
+  if ((options.tp == nullptr) != (options.comm == nullptr)) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "GPU engine: tensor parallelism needs both a shard and a communicator");
+  }
+  if (options.comm != nullptr && options.comm->device() != options.device) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "GPU engine: rank %d's communicator is on cuda:%d, the model on cuda:%d",
+                  options.comm->rank(), options.comm->device(), options.device);
+  }
+  m->config_ = options.tp != nullptr ? options.tp->local_config() : source.config();
   m->options_ = options;
   if (m->config_.head_dim != 64 && m->config_.head_dim != 128) {
     return errorf(StatusCode::kUnimplemented,
@@ -82,7 +91,8 @@ Result<std::unique_ptr<GpuModel>> GpuModel::load(const ModelSource& source,
   }
   HKV_ASSIGN_OR_RETURN(m->stream_, kernels::CudaStream::create());
   HKV_ASSIGN_OR_RETURN(m->cublas_, kernels::CublasHandle::create(m->stream_.get()));
-  HKV_ASSIGN_OR_RETURN(m->weights_, upload_weights(source, options.dtype, m->stream_.get()));
+  HKV_ASSIGN_OR_RETURN(m->weights_,
+                       upload_weights(source, options.dtype, m->stream_.get(), options.tp.get()));
   Rope rope(m->config_);
   HKV_ASSIGN_OR_RETURN(m->inv_freq_, DeviceBuffer<float>::allocate(rope.inv_freq().size()));
   HKV_RETURN_IF_ERROR(m->inv_freq_.copy_from_host(rope.inv_freq().data(), m->stream_.get()));
@@ -126,23 +136,65 @@ Status GpuModel::ensure_scratch(int64_t rows) {
 Status GpuModel::logits_rows(const void* pending, void* resid, int64_t rows) {
   Scratch& s = *scratch_;
   const LlamaConfig& c = config_;
-  LayerCall call{&cublas_, &c, dtype(), stream()};
+  LayerCall call = layer_call();
   HKV_RETURN_IF_ERROR(call.norm(s.x.data(), pending, resid, weights_.output_norm, rows));
-  if (s.logits.size() < static_cast<size_t>(rows * c.vocab_size * kernels::dtype_size(dtype()))) {
-    HKV_ASSIGN_OR_RETURN(s.logits, alloc_elems(rows * c.vocab_size, dtype()));
-    HKV_ASSIGN_OR_RETURN(s.logits_f32, DeviceBuffer<float>::allocate(rows * c.vocab_size));
-    ++s.generation;
-  }
+  const TpShard* tp = options_.tp.get();
+  HKV_RETURN_IF_ERROR(ensure_logits(rows));
   kernels::LinearParams p;
-  p.out = s.logits.data();
+  p.out = tp != nullptr ? s.logits_local.data() : s.logits.data();
   p.in = s.x.data();
   p.weight = weights_.lm_head_ptr();
   p.m = rows;
-  p.n = c.vocab_size;
+  p.n = tp != nullptr ? tp->vocab_stride : c.vocab_size;  // this rank's padded slice
   p.k = c.hidden_size;
   p.dtype = dtype();
   p.out_dtype = dtype();  // HF computes the lm head in the model dtype
-  return kernels::launch_linear(cublas_, p);
+  HKV_RETURN_IF_ERROR(kernels::launch_linear(cublas_, p));
+  return tp != nullptr ? gather_logits(rows) : Status();
+}
+
+Status GpuModel::ensure_logits(int64_t rows) {
+  Scratch& s = *scratch_;
+  const LlamaConfig& c = config_;
+  const TpShard* tp = options_.tp.get();
+  if (s.logits.size() >= static_cast<size_t>(rows * c.vocab_size * kernels::dtype_size(dtype()))) {
+    return Status();
+  }
+  HKV_ASSIGN_OR_RETURN(s.logits, alloc_elems(rows * c.vocab_size, dtype()));
+  HKV_ASSIGN_OR_RETURN(s.logits_f32, DeviceBuffer<float>::allocate(rows * c.vocab_size));
+  if (tp != nullptr) {
+    HKV_ASSIGN_OR_RETURN(s.logits_local, alloc_elems(rows * tp->vocab_stride, dtype()));
+    HKV_ASSIGN_OR_RETURN(s.logits_all,
+                         alloc_elems(int64_t{tp->ranks} * rows * tp->vocab_stride, dtype()));
+  }
+  ++s.generation;  // captured decode graphs point at the old buffers
+  return Status();
+}
+
+LayerCall GpuModel::layer_call() const {
+  return LayerCall{&cublas_, &config_, dtype(), stream(), options_.comm};
+}
+
+Status GpuModel::gather_logits(int64_t rows) {
+  Scratch& s = *scratch_;
+  const TpShard& tp = *options_.tp;
+  const DType d = dtype();
+  const comm::DeviceDType dt = d == DType::kF32   ? comm::DeviceDType::kF32
+                               : d == DType::kF16 ? comm::DeviceDType::kF16
+                                                  : comm::DeviceDType::kBf16;
+  HKV_RETURN_IF_ERROR(options_.comm->all_gather(s.logits_local.data(), s.logits_all.data(),
+                                                rows * tp.vocab_stride, dt, stream()));
+  // [ranks, rows, stride] -> [rows, vocab]: rank r's first count_r columns of every row.
+  const size_t e = kernels::dtype_size(d);
+  const int64_t V = config_.vocab_size;
+  for (int32_t r = 0; int64_t{r} * tp.vocab_stride < V; ++r) {
+    const int64_t count = std::min<int64_t>(tp.vocab_stride, V - int64_t{r} * tp.vocab_stride);
+    HKV_CUDA_RETURN_IF_ERROR(cudaMemcpy2DAsync(
+        at(s.logits.data(), int64_t{r} * tp.vocab_stride, d), V * e,
+        at(s.logits_all.data(), int64_t{r} * rows * tp.vocab_stride, d), tp.vocab_stride * e,
+        count * e, rows, cudaMemcpyDeviceToDevice, stream()));
+  }
+  return Status();
 }
 
 Status GpuModel::argmax_rows(int64_t rows,

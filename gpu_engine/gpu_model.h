@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "comm/device_communicator.h"
 #include "common/status.h"
 #include "cpu_engine/compression_config.h"
 #include "cpu_engine/cpu_model.h"
@@ -25,12 +26,20 @@
 #include "kernels/gemm.h"
 
 namespace hkv::model {
+namespace gpu_internal {
+struct LayerCall;
+}  // namespace gpu_internal
 
 struct GpuEngineOptions {
   int device = 0;
   kernels::DType dtype = kernels::DType::kBf16;
   int64_t prefill_chunk = 4096;  // query tokens per prefill GEMM/attention pass (shrunk to fit)
   bool decode_graphs = true;     // capture the decode step once per batch as a CUDA graph
+  // Tensor parallelism (M11), both or neither: this rank's shard (config() is then the shard's
+  // shape) and its communicator on `device`. The forward all-reduces the o-proj and down-proj
+  // outputs and gathers the LM head's vocabulary slices before the argmax.
+  std::shared_ptr<const TpShard> tp;
+  comm::DeviceCommunicator* comm = nullptr;
 };
 
 // "f16" / "fp16" / "float16", "bf16" / "bfloat16", "f32" / "float32"; InvalidArgument otherwise.
@@ -81,6 +90,8 @@ class GpuModel {
 
   const LlamaConfig& config() const { return config_; }
 
+  const TpShard* tp() const { return options_.tp.get(); }
+
   kernels::DType dtype() const { return weights_.dtype; }
 
   cudaStream_t stream() const { return stream_.get(); }
@@ -128,6 +139,14 @@ class GpuModel {
 
   // Activation buffers for `rows` token rows (grown, never shrunk; growth stales decode graphs).
   Status ensure_scratch(int64_t rows);
+  // Logits buffers for `rows` rows (and the tensor-parallel slices); grown, never shrunk.
+  Status ensure_logits(int64_t rows);
+  // The per-layer calls on this model's handle, stream and (under tensor parallelism)
+  // communicator.
+  gpu_internal::LayerCall layer_call() const;
+  // Under tensor parallelism: every rank's logits slice [rows, vocab_stride] gathered into
+  // scratch's logits [rows, vocab].
+  Status gather_logits(int64_t rows);
   // Final norm + lm head over `rows` hidden rows; logits in the compute dtype into scratch.
   Status logits_rows(const void* pending, void* resid, int64_t rows);
   Status argmax_rows(int64_t rows, std::span<const int32_t> banned, std::vector<int32_t>* out);

@@ -16,6 +16,7 @@ struct Uploader {
   const ModelSource& source;
   DType dtype;
   cudaStream_t stream;
+  const TpShard* tp;
   kernels::DeviceBuffer<float> staging;  // [largest tensor so far]
   int64_t total = 0;
 
@@ -51,8 +52,17 @@ struct Uploader {
     return b;
   }
 
-  Result<DeviceBytes> load(WeightId id, int layer, int64_t expect_numel) {
+  // `id` of `layer` from the source, this rank's part of it under tensor parallelism.
+  Result<HostTensor> read(WeightId id, int layer) {
     HKV_ASSIGN_OR_RETURN(HostTensor t, source.load(id, layer));
+    if (tp == nullptr) {
+      return t;
+    }
+    return id == WeightId::kLmHead ? tp->shard_lm_head(t) : tp->shard_weight(id, layer, t);
+  }
+
+  Result<DeviceBytes> load(WeightId id, int layer, int64_t expect_numel) {
+    HKV_ASSIGN_OR_RETURN(HostTensor t, read(id, layer));
     if (t.numel() != expect_numel) {
       return errorf(StatusCode::kInvalidArgument,
                     "weight '%s' has %lld elements, expected %lld from the config",
@@ -75,10 +85,13 @@ int64_t gpu_weight_bytes(const LlamaConfig& c, DType dtype) {
   return (per_layer * c.num_layers + global) * static_cast<int64_t>(kernels::dtype_size(dtype));
 }
 
-Result<GpuWeights> upload_weights(const ModelSource& source, DType dtype, cudaStream_t stream) {
-  const LlamaConfig& c = source.config();
-  HKV_RETURN_IF_ERROR(c.validate());
-  Uploader up{source, dtype, stream, {}, 0};
+Result<GpuWeights> upload_weights(const ModelSource& source,
+                                  DType dtype,
+                                  cudaStream_t stream,
+                                  const TpShard* tp) {
+  HKV_RETURN_IF_ERROR(source.config().validate());
+  const LlamaConfig c = tp != nullptr ? tp->local_config() : source.config();
+  Uploader up{source, dtype, stream, tp, {}, 0};
   GpuWeights w;
   w.dtype = dtype;
   const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
@@ -86,7 +99,14 @@ Result<GpuWeights> upload_weights(const ModelSource& source, DType dtype, cudaSt
                 vocab = c.vocab_size;
   HKV_ASSIGN_OR_RETURN(w.token_embd, up.load(WeightId::kTokenEmbd, 0, vocab * h));
   HKV_ASSIGN_OR_RETURN(w.output_norm, up.load(WeightId::kOutputNorm, 0, h));
-  if (!c.tie_word_embeddings) {
+  if (tp != nullptr) {  // the vocabulary slice, from the embedding when the model ties them
+    const WeightId head =
+        source.config().tie_word_embeddings ? WeightId::kTokenEmbd : WeightId::kLmHead;
+    HKV_ASSIGN_OR_RETURN(HostTensor t, source.load(head, 0));
+    const HostTensor slice = tp->shard_lm_head(t);
+    HKV_ASSIGN_OR_RETURN(w.lm_head, up.alloc(slice.numel()));
+    HKV_RETURN_IF_ERROR(up.put(slice, &w.lm_head, 0));
+  } else if (!c.tie_word_embeddings) {
     HKV_ASSIGN_OR_RETURN(w.lm_head, up.load(WeightId::kLmHead, 0, vocab * h));
   }
   for (int l = 0; l < c.num_layers; ++l) {
@@ -100,7 +120,7 @@ Result<GpuWeights> upload_weights(const ModelSource& source, DType dtype, cudaSt
     HKV_ASSIGN_OR_RETURN(L.w_gate_up, up.alloc(2 * im * h));
     for (auto [id, offset] :
          {std::pair{WeightId::kWGate, int64_t{0}}, std::pair{WeightId::kWUp, im * h}}) {
-      HKV_ASSIGN_OR_RETURN(HostTensor t, source.load(id, l));
+      HKV_ASSIGN_OR_RETURN(HostTensor t, up.read(id, l));
       if (t.numel() != im * h) {
         return errorf(StatusCode::kInvalidArgument,
                       "weight '%s' has %lld elements, expected %lld from the config",

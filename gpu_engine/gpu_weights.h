@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "cpu_engine/tensor_parallel.h"
 #include "formats/config.h"
 #include "formats/weights.h"
 #include "kernels/cuda_utils.h"
@@ -43,9 +44,12 @@ struct GpuWeights {
 // Bytes the weights of `config` take in `dtype` (the memory planner's first term).
 int64_t gpu_weight_bytes(const LlamaConfig& config, kernels::DType dtype);
 
-// Uploads every tensor of `source` (validated against its config's shapes) on `stream`.
+// Uploads every tensor of `source` (validated against its config's shapes) on `stream`; with `tp`
+// only that rank's shard (TpShard::shard_weight, the LM head's padded vocabulary slice), sliced on
+// the host tensor by tensor.
 Result<GpuWeights> upload_weights(const ModelSource& source,
                                   kernels::DType dtype,
-                                  cudaStream_t stream);
+                                  cudaStream_t stream,
+                                  const TpShard* tp = nullptr);
 
 }  // namespace hkv::model

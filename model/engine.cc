@@ -15,6 +15,8 @@
 #include "gpu_engine/gpu_generate.h"
 #include "gpu_engine/gpu_model.h"
 #include "gpu_engine/gpu_observed_decoder.h"
+#include "gpu_engine/gpu_tp.h"
+#include "gpu_engine/nccl_comm.h"
 #endif
 
 #if HKV_HAVE_CUDA
@@ -83,6 +85,54 @@ class CpuTpEngine final : public Engine {
 };
 
 #if HKV_HAVE_CUDA
+// Head detection observes one whole model's attention rows; a tensor-parallel GPU engine holds
+// shards only.
+class NoObservedDecoder final : public ObservedDecoder {
+ public:
+  explicit NoObservedDecoder(const LlamaConfig& config) : config_(config) {}
+
+  const LlamaConfig& config() const override { return config_; }
+
+  Status begin(std::span<const int32_t>, int32_t) override {
+    return errorf(StatusCode::kUnimplemented,
+                  "head detection on a tensor-parallel GPU engine: run it with --tp 1");
+  }
+
+  Result<int32_t> step(int32_t, int64_t, const AttentionObserver&) override {
+    return errorf(StatusCode::kUnimplemented,
+                  "head detection on a tensor-parallel GPU engine: run it with --tp 1");
+  }
+
+ private:
+  LlamaConfig config_;
+};
+
+class GpuTpEngine final : public Engine {
+ public:
+  GpuTpEngine(std::unique_ptr<TpGpuModel> model, std::string description)
+      : model_(std::move(model)), description_(std::move(description)) {}
+
+  const LlamaConfig& config() const override { return model_->config(); }
+
+  std::string description() const override { return description_; }
+
+  Result<MultiRun> generate(std::span<const int32_t> prompt,
+                            const std::vector<CompressionConfig>& configs,
+                            const std::vector<std::vector<int32_t>>& head_caps,
+                            const GenerationConfig& gen,
+                            const TokenCallback& on_token) override {
+    return model_->generate(prompt, configs, head_caps, gen, on_token);
+  }
+
+  std::unique_ptr<ObservedDecoder> observed_decoder() override {
+    return std::make_unique<NoObservedDecoder>(model_->config());
+  }
+
+ private:
+  std::unique_ptr<TpGpuModel> model_;
+  std::string description_;
+};
+
 class GpuEngine final : public Engine {
  public:
   GpuEngine(std::unique_ptr<GpuModel> model, std::string description)
@@ -239,38 +289,39 @@ Result<std::unique_ptr<Engine>> load_engine(const ModelSource& source,
     if (options.tp == 1) {
       return std::unique_ptr<Engine>(new CpuEngine(std::move(cpu)));
     }
-    std::vector<std::vector<int32_t>> order = options.head_order;
-    const bool balanced = !order.empty();
-    if (order.empty()) {  // contiguous
-      const LlamaConfig& c = cpu.config();
-      order.assign(c.num_layers, std::vector<int32_t>(c.num_kv_heads));
-      for (auto& layer : order) {
-        for (int32_t h = 0; h < c.num_kv_heads; ++h) {
-          layer[h] = h;
-        }
-      }
-    }
+    const bool balanced = !options.head_order.empty();
+    std::vector<std::vector<int32_t>> order =
+        balanced ? options.head_order : contiguous_order(cpu.config());
     HKV_ASSIGN_OR_RETURN(std::unique_ptr<TpCpuModel> tp,
                          TpCpuModel::split(cpu, std::move(order), options.tp));
     return std::unique_ptr<Engine>(new CpuTpEngine(std::move(cpu), std::move(tp), balanced));
   }
-  if (options.tp > 1) {
-    return errorf(StatusCode::kUnimplemented,
-                  "--tp %d on %s: the tensor-parallel GPU engine (NCCL) is not built yet; "
-                  "tensor parallelism runs on --device cpu, and --device all runs one worker "
-                  "per GPU",
-                  options.tp, device.c_str());
-  }
-  int index = 0;
+  // cuda, cuda:N, or cuda:A-B (tensor parallelism over GPUs A..B).
+  int index = 0, last = -1;
+  const size_t dash = device.find('-');
+  auto digits = [](const std::string& s) {
+    return !s.empty() && s.size() < 4 && s.find_first_not_of("0123456789") == std::string::npos;
+  };
   if (device == "cuda") {
     index = 0;
-  } else if (device.rfind("cuda:", 0) == 0 && device.size() > 5 &&
-             device.find_first_not_of("0123456789", 5) == std::string::npos && device.size() < 9) {
+  } else if (device.rfind("cuda:", 0) == 0 && dash == std::string::npos &&
+             digits(device.substr(5))) {
     index = std::atoi(device.c_str() + 5);
+  } else if (device.rfind("cuda:", 0) == 0 && dash != std::string::npos &&
+             digits(device.substr(5, dash - 5)) && digits(device.substr(dash + 1))) {
+    index = std::atoi(device.c_str() + 5);
+    last = std::atoi(device.c_str() + dash + 1);
+    if (last < index || (options.tp > 1 && options.tp != last - index + 1)) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "device '%s' with --tp %d: expected cuda:A-B with A <= B and B - A + 1 = --tp",
+                    device.c_str(), options.tp);
+    }
   } else {
-    return errorf(StatusCode::kInvalidArgument, "device '%s', expected cpu, cuda, cuda:N or auto",
+    return errorf(StatusCode::kInvalidArgument,
+                  "device '%s', expected cpu, cuda, cuda:N, cuda:A-B or auto",
                   options.device.c_str());
   }
+  const int ranks = last >= 0 ? last - index + 1 : options.tp;
 #if HKV_HAVE_CUDA
   GpuEngineOptions go;
   go.device = index;
@@ -280,14 +331,37 @@ Result<std::unique_ptr<Engine>> load_engine(const ModelSource& source,
     return errorf(StatusCode::kFailedPrecondition,
                   "device '%s': no CUDA device is visible on this host", device.c_str());
   }
-  HKV_ASSIGN_OR_RETURN(std::unique_ptr<GpuModel> gpu, GpuModel::load(source, go));
   cudaDeviceProp prop{};
+  if (ranks > 1) {
+    if (index + ranks > cuda_device_count()) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "tensor parallelism over cuda:%d-%d: this host has %d CUDA devices", index,
+                    index + ranks - 1, cuda_device_count());
+    }
+    std::vector<int> devices;
+    for (int r = 0; r < ranks; ++r) {
+      devices.push_back(index + r);
+    }
+    const bool balanced = !options.head_order.empty();
+    HKV_ASSIGN_OR_RETURN(
+        std::unique_ptr<TpGpuModel> tp,
+        TpGpuModel::load(source, go, devices,
+                         balanced ? options.head_order : contiguous_order(source.config())));
+    std::string name = cudaGetDeviceProperties(&prop, index) == cudaSuccess ? prop.name : "?";
+    std::string desc =
+        strformat("cuda:%d-%d (%s, %s), tensor-parallel x%d over %s, %s placement", index,
+                  index + ranks - 1, name.c_str(), kernels::dtype_name(go.dtype), ranks,
+                  nccl_version().c_str(), balanced ? "balanced" : "contiguous");
+    return std::unique_ptr<Engine>(new GpuTpEngine(std::move(tp), std::move(desc)));
+  }
+  HKV_ASSIGN_OR_RETURN(std::unique_ptr<GpuModel> gpu, GpuModel::load(source, go));
   std::string name = cudaGetDeviceProperties(&prop, index) == cudaSuccess ? prop.name : "?";
   std::string desc =
       strformat("cuda:%d (%s, %s)", index, name.c_str(), kernels::dtype_name(go.dtype));
   return std::unique_ptr<Engine>(new GpuEngine(std::move(gpu), std::move(desc)));
 #else
   (void)index;
+  (void)ranks;
   return errorf(StatusCode::kFailedPrecondition,
                 "device '%s': this headkv was built without CUDA (cpu only)", device.c_str());
 #endif

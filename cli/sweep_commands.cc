@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 #include <unistd.h>
@@ -125,6 +126,11 @@ v1::WorkerInfo local_worker_info(const std::string& device, int32_t tp) {
   info.set_device_name(device == "cpu" ? "CPU (OpenBLAS)" : device);
   // Random per worker: two workers on one device (or `run --workers 2`) get two ids.
   info.set_instance_id(worker::random_request_id());
+  // cuda:A-B: B - A + 1 GPUs whatever --tp says (the engine checks they agree).
+  const size_t dash = device.find('-');
+  if (device.rfind("cuda:", 0) == 0 && dash != std::string::npos) {
+    tp = std::max(tp, std::atoi(device.c_str() + dash + 1) - std::atoi(device.c_str() + 5) + 1);
+  }
   info.set_tp(tp);
   info.set_device_memory_bytes(model::device_memory_total(device) * (device == "cpu" ? 1 : tp));
   return info;

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# M11 checks on a GPU host from an unpacked bundle (scripts/bundle.sh --with-tests):
+#   1. the GPU tests, the tensor-parallel ones included (NCCL as a group of one on one GPU; TP = 2
+#      against TP = 1 when two or more GPUs are visible);
+#   2. `headkv bench` on a Llama-3-8B shape with --random-weights (config.json only, no weight
+#      files), against the same shape's safetensors when /tmp/r8b exists: same shapes, so the same
+#      speed.
+# Usage: scripts/gpu-m11.sh BUNDLE OUT
+set -uo pipefail
+B="$(cd "$1" && pwd)"; OUT="$2"
+mkdir -p "$OUT"
+export NCCL_NVLS_ENABLE=0
+export HEADKV_DATA_DIR="${HEADKV_DATA_DIR:-$PWD/data}"
+LOG="$OUT/m11.log"
+log() { echo "$@" | tee -a "$LOG"; }
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee -a "$LOG"
+for t in hkv_gpu_engine_tests hkv_kernels_gpu_tests; do
+  "$B/bin/$t" --gtest_brief=1 > "$OUT/$t.log" 2>&1
+  log "$t rc=$? $(grep -E '^\[  (PASSED|FAILED|SKIPPED)' "$OUT/$t.log" | tr '\n' ' ')"
+done
+grep -E 'Nccl|TensorParallel' "$OUT/hkv_gpu_engine_tests.log" | tee -a "$LOG"
+"$B/bin/hkv_gpu_engine_tests" --gtest_filter='*Nccl*:*TensorParallel*' > "$OUT/tp_tests.log" 2>&1
+log "tensor-parallel GPU tests rc=$?: $(grep -cE '^\[       OK' "$OUT/tp_tests.log") ok, $(grep -cE '^\[  SKIPPED' "$OUT/tp_tests.log") skipped lines"
+grep -E '^\[ +(OK|FAILED|SKIPPED) +\]' "$OUT/tp_tests.log" | tee -a "$LOG"
+
+mkdir -p /tmp/r8b-config
+cat > /tmp/r8b-config/config.json <<'JSON'
+{"architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "num_hidden_layers": 32,
+ "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+ "vocab_size": 128256, "rms_norm_eps": 1e-5, "rope_theta": 500000.0,
+ "max_position_embeddings": 8192, "tie_word_embeddings": false, "torch_dtype": "bfloat16"}
+JSON
+start=$(date +%s)
+"$B/bin/headkv" bench --model /tmp/r8b-config --random-weights --what prefill --runs 3 \
+  --out "$OUT/bench_random.json" > "$OUT/bench_random.log" 2>&1
+log "bench --random-weights rc=$? in $(($(date +%s) - start)) s: $(grep -E '^(model|prefill)' "$OUT/bench_random.log" | tr '\n' ' ')"
+if [[ -f /tmp/r8b/config.json ]]; then
+  "$B/bin/headkv" bench --model /tmp/r8b --what prefill --runs 3 --out "$OUT/bench_st.json" \
+    > "$OUT/bench_st.log" 2>&1
+  log "bench safetensors rc=$?: $(grep -E '^(model|prefill)' "$OUT/bench_st.log" | tr '\n' ' ')"
+fi
+
+log "done"

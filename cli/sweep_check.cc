@@ -8,6 +8,7 @@
 
 #include "common/paths.h"
 #include "common/strings.h"
+#include "formats/weights.h"
 #include "head_scores/score_file.h"
 #include "jobs/data_check.h"
 
@@ -52,6 +53,11 @@ Status check_sweep_before_queue(const jobs::SweepSpec& spec,
     check.relative = "model";
     check.path = model_path(spec.model);
     check.needed = 1;
+    // random:FOLDER (random weights): FOLDER's config.json is what must exist.
+    const std::string random = model::strip_random_prefix(spec.model);
+    if (random != spec.model) {
+      check.path = model_path(random) + "/config.json";
+    }
     if (path_exists(check.path)) {
       check.available = 1;
     } else {

@@ -46,7 +46,10 @@ Result<int64_t> llama_parameters_from_config_json(const std::string& json_text,
 Result<int64_t> estimate_model_memory_bytes(const std::string& model,
                                             const std::string& dtype,
                                             const std::string& home) {
-  const std::string path = expand_home(model, home) + "/config.json";
+  // random:FOLDER (random weights, formats/weights.h) has FOLDER's config.json.
+  const std::string prefix = "random:";
+  const std::string folder = model.rfind(prefix, 0) == 0 ? model.substr(prefix.size()) : model;
+  const std::string path = expand_home(folder, home) + "/config.json";
   Result<std::string> text = read_file_to_string(path);
   if (!text.ok()) {
     return errorf(StatusCode::kNotFound, "no readable %s", path.c_str());

@@ -9,8 +9,10 @@
 #            of 8; SM busy share from nvidia-smi dmon; the two runs' predictions compared
 #   r8b      bench/sweeps/r8b_200.yaml (218 tasks x 12 configs on the random 8B shape) the same
 #            way, then HF generate()'s time for the same sweep (bench/hf_sweep_estimate.py)
+#   r8b-random  the r8b sweep pair on random weights made by headkv itself (random:FOLDER from
+#            bench/models/llama3-8b-shape; no transformers model to build): same shapes, same time
 #   cpu      the CPU engine against HF on PyTorch's CPU backend, 2 pinned threads
-# Usage: scripts/gpu-m10-page.sh BUNDLE OUT [tests|bench|smollm2|r8b|cpu|all] [RUNS]
+# Usage: scripts/gpu-m10-page.sh BUNDLE OUT [tests|bench|smollm2|r8b|r8b-random|cpu|all] [RUNS]
 # Needs: python3 with torch + transformers (the GPU hosts have them); the SmolLM2 GGUF at
 # ~/.cache/headkv/models for smollm2. /tmp/r8b is built once and reused.
 set -uo pipefail
@@ -65,6 +67,16 @@ if want r8b; then
   sweep_pair r8b bench/sweeps/r8b_200.yaml
   python3 bench/hf_sweep_estimate.py /tmp/r8b "$OUT/r8b_b8/results.jsonl" "$OUT/hf_sweep.json" \
     2>&1 | grep '^HF' | tee -a "$LOG"
+fi
+
+if [[ "$WHAT" == r8b-random ]]; then
+  R=/tmp/r8b-random
+  mkdir -p "$R"
+  cp bench/models/llama3-8b-shape/config.json "$R/"
+  zcat data/tokenizers/llama3/tokenizer.json.gz > "$R/tokenizer.json"
+  cp data/tokenizers/llama3/tokenizer_config.json "$R/"
+  sed "s|^model: .*|model: random:$R|" bench/sweeps/r8b_200.yaml > "$R/sweep.yaml"
+  sweep_pair r8b_random "$R/sweep.yaml"
 fi
 
 if want cpu; then

@@ -216,7 +216,7 @@ int run_worker_cli(const WorkerCliOptions& o) {
   if (!token.ok()) {
     return fail("worker", token.status());
   }
-  auto devices = model::expand_devices(o.device);
+  auto devices = model::expand_devices(o.device, o.tp);
   if (!devices.ok()) {
     return fail("worker", devices.status());
   }
@@ -357,7 +357,7 @@ int run_local_sweep(const RunOptions& o) {
   if (!checked.ok()) {
     return fail("run", checked);
   }
-  auto resolved = model::expand_devices(o.device);
+  auto resolved = model::expand_devices(o.device, o.tp);
   if (!resolved.ok()) {
     return fail("run", resolved.status());
   }

@@ -2,6 +2,7 @@
 // builds only).
 #include "model/engine.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
@@ -251,9 +252,9 @@ bool gpu_available() {
   return cuda_device_count() > 0;
 }
 
-Result<std::vector<std::string>> expand_devices(const std::string& spec) {
+Result<std::vector<std::string>> expand_devices(const std::string& spec, int32_t tp) {
   if (spec == "auto") {
-    return gpu_available() ? expand_devices("all")
+    return gpu_available() ? expand_devices("all", tp)
                            : Result<std::vector<std::string>>(std::vector<std::string>{"cpu"});
   }
   if (spec == "all") {
@@ -262,9 +263,14 @@ Result<std::vector<std::string>> expand_devices(const std::string& spec) {
       return errorf(StatusCode::kFailedPrecondition, "--device all: no CUDA device is visible%s",
                     HKV_HAVE_CUDA_STR);
     }
+    if (tp > 1 && n % tp != 0) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "--device all --tp %d: %d visible GPUs do not split into groups of %d", tp, n,
+                    tp);
+    }
     std::vector<std::string> out;
-    for (int i = 0; i < n; ++i) {
-      out.push_back(strformat("cuda:%d", i));
+    for (int i = 0; i < n; i += std::max(tp, 1)) {
+      out.push_back(tp > 1 ? strformat("cuda:%d-%d", i, i + tp - 1) : strformat("cuda:%d", i));
     }
     return out;
   }

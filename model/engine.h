@@ -77,7 +77,10 @@ int64_t device_memory_total(const std::string& device);
 int64_t device_memory_used(const std::string& device);
 // The worker devices of a spec: "cpu" -> {cpu}; "cuda" / "cuda:N" -> itself; "all" -> every
 // visible GPU (FailedPrecondition when there is none); "auto" -> every visible GPU, else {cpu}.
-Result<std::vector<std::string>> expand_devices(const std::string& spec);
+// With tp > 1 the visible GPUs of "all" / "auto" are grouped, tp consecutive ones per worker
+// ("cuda:0-1", "cuda:2-3", ...; InvalidArgument when tp does not divide their number); other specs
+// are left as they are (the engine checks cuda:A-B against tp).
+Result<std::vector<std::string>> expand_devices(const std::string& spec, int32_t tp = 1);
 
 // Resolves `auto`, validates the device string and loads the model on it.
 Result<std::unique_ptr<Engine>> load_engine(const ModelSource& source,

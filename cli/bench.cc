@@ -306,6 +306,9 @@ int run_bench(const BenchOptions& o) {
   if (o.device == "cpu") {
     return run_bench_cpu(o);
   }
+  if (o.tp > 0) {
+    return run_bench_tp(o);
+  }
   if (o.device != "cuda") {
     return fail(errorf(StatusCode::kInvalidArgument,
                        "bench --device: unknown device '%s' (expected cuda or cpu)",

@@ -26,6 +26,7 @@ struct BenchOptions {
   std::string what = "all";  // all | ceilings | prefill | decode | sweep
   std::string out = "bench.json";
   std::string device = "cuda";  // cuda | cpu (bench_cpu.cc: SGEMM rate and prefill)
+  int32_t tp = 0;               // > 0: the tensor-parallel engine over GPUs 0..tp-1 (bench_tp.cc)
 };
 
 int run_bench(const BenchOptions& options);
@@ -34,6 +35,12 @@ int run_bench(const BenchOptions& options);
 // split over headkv's threads) and the CPU engine's prefill of --tokens random ids, median of
 // --runs after a warm-up, with its rate as a fraction of the SGEMM rate.
 int run_bench_cpu(const BenchOptions& options);
+
+// `headkv bench --tp N`: the tensor-parallel GPU engine over GPUs 0..N-1 (N = 1: one GPU through
+// NCCL as a group of one). FullKV prefill and decode ms/step, and the 12-config sweep, with
+// contiguous and (given --head-scores) balanced KV-head placement side by side; medians of --runs
+// after a warm-up.
+int run_bench_tp(const BenchOptions& options);
 
 // FLOPs of a prefill of L tokens: every projection, causal attention (QK^T and PV over the
 // visible half) and the LM head of the last token.

@@ -195,6 +195,11 @@ void add_gpu_commands(CLI::App& app, EngineCli* c) {
   c->bench_cmd->add_option("--runs", b.runs, "Timed repetitions (median)");
   c->bench_cmd->add_option("--head-scores", b.head_scores, "HeadKV-R2 score file for the sweep");
   c->bench_cmd->add_option("--what", b.what, "all | ceilings | prefill | decode | sweep");
+  c->bench_cmd
+      ->add_option("--tp", b.tp,
+                   "Tensor-parallel engine over GPUs 0..N-1: prefill, decode and the sweep with "
+                   "contiguous and balanced head placement")
+      ->check(CLI::Range(1, 64));
   c->bench_cmd->add_option("--out", b.out, "JSON results file");
   c->bench_cmd->add_option("--device", b.device,
                            "cuda (default) | cpu: the CPU engine's prefill and SGEMM rate");

@@ -4,7 +4,8 @@
 #      against TP = 1 when two or more GPUs are visible);
 #   2. `headkv bench` on a Llama-3-8B shape with --random-weights (config.json only, no weight
 #      files), against the same shape's safetensors when /tmp/r8b exists: same shapes, so the same
-#      speed.
+#      speed;
+#   3. `headkv bench --tp 1`: the tensor-parallel engine's path through NCCL on one GPU.
 # Usage: scripts/gpu-m11.sh BUNDLE OUT
 set -uo pipefail
 B="$(cd "$1" && pwd)"; OUT="$2"
@@ -40,4 +41,11 @@ if [[ -f /tmp/r8b/config.json ]]; then
   log "bench safetensors rc=$?: $(grep -E '^(model|prefill)' "$OUT/bench_st.log" | tr '\n' ' ')"
 fi
 
+# The tensor-parallel bench path at TP = 1 (NCCL as a group of one) on the same shape, contiguous and
+# balanced placement (one rank: the same work, a smoke test of the path and its overhead).
+R2="$HEADKV_DATA_DIR/head_scores/Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json"
+"$B/bin/headkv" bench --model /tmp/r8b-config --random-weights --tp 1 --runs 2 --new-tokens 32 \
+  --head-scores "$R2" --out "$OUT/bench_tp1.json" > "$OUT/bench_tp1.log" 2>&1
+log "bench --tp 1 rc=$?"
+tee -a "$LOG" < "$OUT/bench_tp1.log"
 log "done"

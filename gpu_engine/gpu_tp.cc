@@ -40,7 +40,8 @@ Result<MultiRun> TpGpuModel::generate(std::span<const int32_t> prompt,
                                       const std::vector<std::vector<int32_t>>& head_caps,
                                       const GenerationConfig& gen,
                                       const TokenCallback& on_token,
-                                      std::vector<std::vector<KeptPositions>>* kept) {
+                                      std::vector<std::vector<KeptPositions>>* kept,
+                                      std::vector<std::vector<float>>* logits) {
   if (!broken_.empty()) {
     return errorf(StatusCode::kFailedPrecondition,
                   "tensor-parallel GPU model: an earlier call failed (%s); load it again",
@@ -54,6 +55,7 @@ Result<MultiRun> TpGpuModel::generate(std::span<const int32_t> prompt,
   for (int32_t r = 0; r < R; ++r) {
     threads.emplace_back([&, r] {
       traces[r].keep_positions = kept != nullptr;
+      traces[r].keep_logits = logits != nullptr && r == 0;
       const cudaError_t set = cudaSetDevice(devices_[r]);
       if (set != cudaSuccess) {
         runs[r] = errorf(StatusCode::kInternal, "rank %d: cudaSetDevice(%d): %s", r, devices_[r],
@@ -75,6 +77,9 @@ Result<MultiRun> TpGpuModel::generate(std::span<const int32_t> prompt,
   if (!merged.ok()) {
     broken_ = merged.status().message();
     return merged;
+  }
+  if (logits != nullptr) {
+    *logits = std::move(traces[0].logits);
   }
   if (kept != nullptr) {
     kept->assign(configs.size(), {});

@@ -37,14 +37,16 @@ class TpGpuModel {
   GpuModel& rank_model(int32_t r) { return *models_[r]; }
 
   // As generate_multi_gpu on the whole model; `kept`, when set, receives [config][layer] the kept
-  // positions per segment of the whole model (GpuTrace::kept's layout). A failed rank aborts the
-  // groups and the model stays unusable (FailedPrecondition on later calls: load it again).
+  // positions per segment of the whole model (GpuTrace::kept's layout), `logits` sequence 0's
+  // gathered logits per step (GpuTrace::logits). A failed rank aborts the groups and the model
+  // stays unusable (FailedPrecondition on later calls: load it again).
   Result<MultiRun> generate(std::span<const int32_t> prompt,
                             const std::vector<CompressionConfig>& configs,
                             const std::vector<std::vector<int32_t>>& head_caps,
                             const GenerationConfig& gen,
                             const TokenCallback& on_token = {},
-                            std::vector<std::vector<KeptPositions>>* kept = nullptr);
+                            std::vector<std::vector<KeptPositions>>* kept = nullptr,
+                            std::vector<std::vector<float>>* logits = nullptr);
 
  private:
   TpGpuModel() = default;

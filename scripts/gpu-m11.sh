@@ -20,17 +20,12 @@ for t in hkv_gpu_engine_tests hkv_kernels_gpu_tests; do
   log "$t rc=$? $(grep -E '^\[  (PASSED|FAILED|SKIPPED)' "$OUT/$t.log" | tr '\n' ' ')"
 done
 grep -E 'Nccl|TensorParallel' "$OUT/hkv_gpu_engine_tests.log" | tee -a "$LOG"
-"$B/bin/hkv_gpu_engine_tests" --gtest_filter='*Nccl*:*TensorParallel*' > "$OUT/tp_tests.log" 2>&1
+mkdir -p /tmp/r8b-config && cp bench/models/llama3-8b-shape/config.json /tmp/r8b-config/
+HKV_TP_COMPARE_MODEL=random:/tmp/r8b-config "$B/bin/hkv_gpu_engine_tests" \
+  --gtest_filter='*Nccl*:*TensorParallel*' > "$OUT/tp_tests.log" 2>&1
 log "tensor-parallel GPU tests rc=$?: $(grep -cE '^\[       OK' "$OUT/tp_tests.log") ok, $(grep -cE '^\[  SKIPPED' "$OUT/tp_tests.log") skipped lines"
 grep -E '^\[ +(OK|FAILED|SKIPPED) +\]' "$OUT/tp_tests.log" | tee -a "$LOG"
 
-mkdir -p /tmp/r8b-config
-cat > /tmp/r8b-config/config.json <<'JSON'
-{"architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "num_hidden_layers": 32,
- "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
- "vocab_size": 128256, "rms_norm_eps": 1e-5, "rope_theta": 500000.0,
- "max_position_embeddings": 8192, "tie_word_embeddings": false, "torch_dtype": "bfloat16"}
-JSON
 start=$(date +%s)
 "$B/bin/headkv" bench --model /tmp/r8b-config --random-weights --what prefill --runs 3 \
   --out "$OUT/bench_random.json" > "$OUT/bench_random.log" 2>&1
@@ -48,4 +43,38 @@ R2="$HEADKV_DATA_DIR/head_scores/Meta-Llama-3-8B-Instruct_retrieval_reasoning_he
   --head-scores "$R2" --out "$OUT/bench_tp1.json" > "$OUT/bench_tp1.log" 2>&1
 log "bench --tp 1 rc=$?"
 tee -a "$LOG" < "$OUT/bench_tp1.log"
+# On 2+ GPUs: the 70B shape at TP = all GPUs (4 or 8) with balanced vs contiguous placement, and
+# --device all against one GPU on the 8B sweep (throughput per added GPU).
+gpus=$(nvidia-smi -L | wc -l)
+if (( gpus >= 4 )); then
+  mkdir -p /tmp/r70b-config && cp bench/models/llama3-70b-shape/config.json /tmp/r70b-config/
+  # No published scores exist for a 70B shape: a synthetic file stretches Llama-3-8B's R2 scores
+  # (layer l <- 8B layer l*32/80, head h <- 8B head h/2) so the per-head budgets are as uneven.
+  python3 - "$R2" /tmp/r70b-config/r2_stretched.json <<'PY'
+import gzip, json, os, sys
+p = sys.argv[1]
+src = json.load(open(p) if os.path.exists(p) else gzip.open(p + ".gz"))
+out = {f"{l}-{h}": src[f"{l * 32 // 80}-{h // 2}"] for l in range(80) for h in range(64)}
+json.dump(out, open(sys.argv[2], "w"))
+PY
+  "$B/bin/headkv" bench --model /tmp/r70b-config --random-weights --tp "$gpus" --runs 3 \
+    --head-scores /tmp/r70b-config/r2_stretched.json --out "$OUT/bench_70b_tp$gpus.json" \
+    > "$OUT/bench_70b.log" 2>&1
+  log "bench 70B --tp $gpus rc=$?"
+  tee -a "$LOG" < "$OUT/bench_70b.log"
+fi
+if (( gpus >= 2 )); then
+  R=/tmp/r8b-random
+  mkdir -p "$R" && cp bench/models/llama3-8b-shape/config.json "$R/"
+  zcat data/tokenizers/llama3/tokenizer.json.gz > "$R/tokenizer.json"
+  cp data/tokenizers/llama3/tokenizer_config.json "$R/"
+  sed "s|^model: .*|model: random:$R|" bench/sweeps/r8b_200.yaml > "$R/sweep.yaml"
+  for dev in cuda:0 all; do
+    start=$(date +%s)
+    "$B/bin/headkv" run "$R/sweep.yaml" --device "$dev" --out "$OUT/run_$dev" > "$OUT/run_$dev.log" 2>&1
+    log "run --device $dev rc=$? in $(($(date +%s) - start)) s"
+  done
+  python3 scripts/compare-results.py "$OUT/run_cuda:0/results.jsonl" "$OUT/run_all/results.jsonl" \
+    | head -3 | tee -a "$LOG"
+fi
 log "done"

@@ -124,6 +124,40 @@ Result<SweepProgress> Scheduler::progress_locked(int64_t sweep_id) {
   return p;
 }
 
+Result<std::optional<int64_t>> Scheduler::next_pending_task(const std::string& worker_id) {
+  // The worker's memory (all its ranks; 0 from clients that do not report it: they take any).
+  HKV_ASSIGN_OR_RETURN(Statement worker,
+                       store_.query("SELECT memory_bytes FROM workers WHERE id = ?", worker_id));
+  HKV_ASSIGN_OR_RETURN(bool known, worker.step());
+  const int64_t memory = known ? worker.column_int64(0) : 0;
+  // Indexed look-ups instead of one join, so a pull does not sort every pending task: the first
+  // running sweep with pending tasks, by priority, that fits the worker.
+  HKV_ASSIGN_OR_RETURN(
+      Statement sweep,
+      store_.query(R"sql(SELECT id, needs_memory_bytes FROM sweeps s WHERE state = 'running'
+                           AND EXISTS (SELECT 1 FROM tasks t WHERE t.sweep_id = s.id
+                                         AND t.state = 'pending')
+                         ORDER BY priority DESC, created_ms, id)sql"));
+  int64_t sweep_id = 0;
+  while (sweep_id == 0) {
+    HKV_ASSIGN_OR_RETURN(bool found, sweep.step());
+    if (!found) {
+      return std::optional<int64_t>();
+    }
+    const int64_t needs = sweep.column_int64(1);
+    if (needs == 0 || memory == 0 || needs <= memory) {
+      sweep_id = sweep.column_int64(0);
+    }
+  }
+  HKV_ASSIGN_OR_RETURN(
+      Statement task,
+      store_.query("SELECT id FROM tasks WHERE sweep_id = ? AND state = 'pending' ORDER BY id "
+                   "LIMIT 1",
+                   sweep_id));
+  HKV_ASSIGN_OR_RETURN(bool found, task.step());
+  return found ? std::optional<int64_t>(task.column_int64(0)) : std::optional<int64_t>();
+}
+
 Result<SweepProgress> Scheduler::sweep_progress(int64_t sweep_id) {
   std::lock_guard<std::mutex> lock(mu_);
   return progress_locked(sweep_id);

@@ -11,8 +11,10 @@
 #            way, then HF generate()'s time for the same sweep (bench/hf_sweep_estimate.py)
 #   r8b-random  the r8b sweep pair on random weights made by headkv itself (random:FOLDER from
 #            bench/models/llama3-8b-shape; no transformers model to build): same shapes, same time
+#   ab       the bench rows before and after in one call: scripts/gpu-m10-ab.sh with the bundle of
+#            the engine before M10 round 2 (commit cb3e77f) unpacked at $HKV_OLD_BUNDLE
 #   cpu      the CPU engine against HF on PyTorch's CPU backend, 2 pinned threads
-# Usage: scripts/gpu-m10-page.sh BUNDLE OUT [tests|bench|smollm2|r8b|r8b-random|cpu|all] [RUNS]
+# Usage: scripts/gpu-m10-page.sh BUNDLE OUT [tests|bench|smollm2|r8b|r8b-random|ab|cpu|all] [RUNS]
 # Needs: python3 with torch + transformers (the GPU hosts have them); the SmolLM2 GGUF at
 # ~/.cache/headkv/models for smollm2. /tmp/r8b is built once and reused.
 set -uo pipefail
@@ -67,6 +69,10 @@ if want r8b; then
   sweep_pair r8b bench/sweeps/r8b_200.yaml
   python3 bench/hf_sweep_estimate.py /tmp/r8b "$OUT/r8b_b8/results.jsonl" "$OUT/hf_sweep.json" \
     2>&1 | grep '^HF' | tee -a "$LOG"
+fi
+
+if [[ "$WHAT" == ab ]]; then
+  scripts/gpu-m10-ab.sh "${HKV_OLD_BUNDLE:?set HKV_OLD_BUNDLE to the old bundle}" "$B" "$OUT/ab" "$RUNS"
 fi
 
 if [[ "$WHAT" == r8b-random ]]; then

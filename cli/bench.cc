@@ -68,14 +68,7 @@ Status load_model(BenchRun* b) {
   HKV_ASSIGN_OR_RETURN(b->gpu, model::GpuModel::load(source, b->go));
   std::printf("model: %s, %.2fB parameters, loaded in %.1f s\n", b->c.model_name.c_str(),
               b->c.num_parameters() / 1e9, ms_since(t_load) / 1e3);
-  std::mt19937 rng(7);
-  b->ids.resize(b->o.tokens);
-  for (int32_t& t : b->ids) {
-    t = static_cast<int32_t>(rng() % b->c.vocab_size);
-  }
-  if (b->c.bos_token_id >= 0) {
-    b->ids[0] = b->c.bos_token_id;
-  }
+  b->ids = bench_prompt(b->c, b->o.tokens);
   b->gen.max_new_tokens = b->o.new_tokens;
   return Status();
 }
@@ -291,6 +284,18 @@ Result<std::vector<compression::CompressionConfig>> bench_sweep_grid(
     methods.push_back(ms);
   }
   return jobs::expand_method_grid(methods);
+}
+
+std::vector<int32_t> bench_prompt(const model::LlamaConfig& c, int64_t tokens) {
+  std::mt19937 rng(7);
+  std::vector<int32_t> ids(tokens);
+  for (int32_t& t : ids) {
+    t = static_cast<int32_t>(rng() % c.vocab_size);
+  }
+  if (c.bos_token_id >= 0 && !ids.empty()) {
+    ids[0] = c.bos_token_id;
+  }
+  return ids;
 }
 
 double prefill_flops(const model::LlamaConfig& c, int64_t L) {

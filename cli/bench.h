@@ -42,6 +42,10 @@ int run_bench_cpu(const BenchOptions& options);
 // after a warm-up.
 int run_bench_tp(const BenchOptions& options);
 
+// The benchmarks' prompt: `tokens` ids drawn with a fixed seed over the vocabulary, BOS first
+// when the model has one (the same prompt for every engine and run).
+std::vector<int32_t> bench_prompt(const model::LlamaConfig& config, int64_t tokens);
+
 // FLOPs of a prefill of L tokens: every projection, causal attention (QK^T and PV over the
 // visible half) and the LM head of the last token.
 double prefill_flops(const model::LlamaConfig& config, int64_t L);

@@ -57,14 +57,7 @@ Status run(const BenchOptions& o, nlohmann::json* out) {
   HKV_ASSIGN_OR_RETURN(model::ModelSource source, model::ModelSource::open(o.model));
   HKV_ASSIGN_OR_RETURN(model::CpuModel cpu, model::CpuModel::load(source));
   const model::LlamaConfig& c = cpu.config();
-  std::mt19937 rng(7);
-  std::vector<int32_t> ids(o.tokens);
-  for (int32_t& t : ids) {
-    t = static_cast<int32_t>(rng() % c.vocab_size);
-  }
-  if (c.bos_token_id >= 0) {
-    ids[0] = c.bos_token_id;
-  }
+  const std::vector<int32_t> ids = bench_prompt(c, o.tokens);
   std::vector<double> ms;
   for (int r = 0; r <= o.runs; ++r) {
     auto t0 = Clock::now();

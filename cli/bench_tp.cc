@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -39,18 +38,14 @@ Result<TpFigures> measure(model::TpGpuModel& tp,
   model::GenerationConfig gen;
   gen.max_new_tokens = o.new_tokens;
   std::vector<double> prefill, step, sweep, sweep_prefill, sweep_decode;
-  for (int r = 0; r <= o.runs; ++r) {
+  for (int r = 0; r <= o.runs; ++r) {  // run 0 warms up
     HKV_ASSIGN_OR_RETURN(model::MultiRun full,
                          tp.generate(ids, {model::CompressionConfig{}}, {{}}, gen));
-    HKV_ASSIGN_OR_RETURN(model::MultiRun all, [&]() -> Result<model::MultiRun> {
-      auto t0 = std::chrono::steady_clock::now();
-      HKV_ASSIGN_OR_RETURN(model::MultiRun run, tp.generate(ids, configs, caps, gen));
-      if (r > 0) {
-        sweep.push_back(ms_since(t0));
-      }
-      return run;
-    }());
+    const auto t0 = std::chrono::steady_clock::now();
+    HKV_ASSIGN_OR_RETURN(model::MultiRun all, tp.generate(ids, configs, caps, gen));
+    const double wall_ms = ms_since(t0);
     if (r > 0) {
+      sweep.push_back(wall_ms);
       prefill.push_back(full.prefill_ms);
       step.push_back(full.decode_ms / std::max(1, full.decode_steps));
       sweep_prefill.push_back(all.prefill_ms);
@@ -75,14 +70,7 @@ int run_bench_tp(const BenchOptions& o) {
     for (int r = 0; r < o.tp; ++r) {
       devices.push_back(r);
     }
-    std::mt19937 rng(7);
-    std::vector<int32_t> ids(o.tokens);
-    for (int32_t& t : ids) {
-      t = static_cast<int32_t>(rng() % c.vocab_size);
-    }
-    if (c.bos_token_id >= 0) {
-      ids[0] = c.bos_token_id;
-    }
+    const std::vector<int32_t> ids = bench_prompt(c, o.tokens);
     HKV_ASSIGN_OR_RETURN(auto configs, bench_sweep_grid(o.head_scores));
     HKV_ASSIGN_OR_RETURN(auto caps, worker::resolve_head_caps(c, o.model, configs));
     HKV_ASSIGN_OR_RETURN(worker::TpPlan plan, worker::plan_tensor_parallel(c, o.tp, caps));

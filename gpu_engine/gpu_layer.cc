@@ -30,10 +30,7 @@ Status LayerCall::all_reduce(void* x, int64_t rows) const {
   if (comm == nullptr) {
     return Status();
   }
-  const comm::DeviceDType dt = d == DType::kF32   ? comm::DeviceDType::kF32
-                               : d == DType::kF16 ? comm::DeviceDType::kF16
-                                                  : comm::DeviceDType::kBf16;
-  return comm->all_reduce_sum(x, rows * c->hidden_size, dt, stream);
+  return comm->all_reduce_sum(x, rows * c->hidden_size, device_dtype(d), stream);
 }
 
 Status LayerCall::norm(

@@ -27,6 +27,13 @@ inline Result<DeviceBytes> alloc_elems(int64_t elems, DType d) {
   return DeviceBytes::allocate(static_cast<size_t>(elems) * kernels::dtype_size(d));
 }
 
+// The collectives' element type for a compute dtype.
+inline comm::DeviceDType device_dtype(DType d) {
+  return d == DType::kF32   ? comm::DeviceDType::kF32
+         : d == DType::kF16 ? comm::DeviceDType::kF16
+                            : comm::DeviceDType::kBf16;
+}
+
 // One transformer layer's token-parallel part over `n` rows: everything but attention's core.
 // Exposed as small helpers to keep prefill and decode on the same code.
 struct LayerCall {

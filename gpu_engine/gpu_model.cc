@@ -179,11 +179,8 @@ Status GpuModel::gather_logits(int64_t rows) {
   Scratch& s = *scratch_;
   const TpShard& tp = *options_.tp;
   const DType d = dtype();
-  const comm::DeviceDType dt = d == DType::kF32   ? comm::DeviceDType::kF32
-                               : d == DType::kF16 ? comm::DeviceDType::kF16
-                                                  : comm::DeviceDType::kBf16;
   HKV_RETURN_IF_ERROR(options_.comm->all_gather(s.logits_local.data(), s.logits_all.data(),
-                                                rows * tp.vocab_stride, dt, stream()));
+                                                rows * tp.vocab_stride, device_dtype(d), stream()));
   // [ranks, rows, stride] -> [rows, vocab]: rank r's first count_r columns of every row.
   const size_t e = kernels::dtype_size(d);
   const int64_t V = config_.vocab_size;

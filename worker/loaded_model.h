@@ -21,7 +21,6 @@ namespace hkv::worker {
 struct TaskRunner::LoadedModel {
   std::string path;
   std::unique_ptr<model::Engine> engine;
-  std::string placement;  // the tensor-parallel plan's summary (empty at TP = 1)
   std::unique_ptr<model::Tokenizer> tokenizer;
   std::unique_ptr<TokenizerAdapter> adapter;
   model::ChatFamily chat = model::ChatFamily::kNone;

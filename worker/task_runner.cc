@@ -74,8 +74,7 @@ Result<TaskRunner::LoadedModel*> TaskRunner::model(
     HKV_ASSIGN_OR_RETURN(auto caps, resolve_head_caps(source.config(), path, configs));
     HKV_ASSIGN_OR_RETURN(TpPlan plan, plan_tensor_parallel(source.config(), engine.tp, caps));
     engine.head_order = plan.balanced ? plan.order : std::vector<std::vector<int32_t>>();
-    m->placement = plan.summary();
-    std::fprintf(stderr, "headkv: %s: %s\n", path.c_str(), m->placement.c_str());
+    std::fprintf(stderr, "headkv: %s: %s\n", path.c_str(), plan.summary().c_str());
   }
   HKV_ASSIGN_OR_RETURN(m->engine, model::load_engine(source, engine));
   HKV_ASSIGN_OR_RETURN(model::Tokenizer tok, model::load_tokenizer(path));

@@ -110,9 +110,7 @@ Status GpuModel::prefill_chunk(
   } else {
     HKV_RETURN_IF_ERROR(call.norm(s.x.data(), pending_c, resid_c, W.attn_norm, n));
   }
-  HKV_RETURN_IF_ERROR(call.linear(s.q.data(), s.x.data(), W.wq, n, qd, h, d));
-  HKV_RETURN_IF_ERROR(call.linear(k_c, s.x.data(), W.wk, n, kvd, h, d));
-  HKV_RETURN_IF_ERROR(call.linear(v_c, s.x.data(), W.wv, n, kvd, h, d));
+  HKV_RETURN_IF_ERROR(call.qkv(s.q.data(), k_c, v_c, s.x.data(), W, n));
   HKV_RETURN_IF_ERROR(
       call.rope(s.q.data(), b.pos_d.data() + c0, inv_freq_.data(), n, c.num_q_heads));
   HKV_RETURN_IF_ERROR(call.rope(k_c, b.pos_d.data() + c0, inv_freq_.data(), n, c.num_kv_heads));
@@ -331,8 +329,7 @@ Status GpuModel::decode_body(GpuBatch& batch, float* probs, int64_t probs_stride
   const DType d = dtype();
   const int64_t B = batch.num_sequences();
   Scratch& s = *scratch_;
-  const int64_t h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
-                kvd = int64_t{c.num_kv_heads} * c.head_dim;
+  const int64_t h = c.hidden_size;
   kernels::EmbeddingParams ep;
   ep.out = s.resid.data();
   ep.table = weights_.token_embd.data();
@@ -352,9 +349,7 @@ Status GpuModel::decode_body(GpuBatch& batch, float* probs, int64_t probs_stride
     } else {
       HKV_RETURN_IF_ERROR(call.norm(s.x.data(), s.pending.data(), s.resid.data(), W.attn_norm, B));
     }
-    HKV_RETURN_IF_ERROR(call.linear(s.q.data(), s.x.data(), W.wq, B, qd, h, d));
-    HKV_RETURN_IF_ERROR(call.linear(s.k.data(), s.x.data(), W.wk, B, kvd, h, d));
-    HKV_RETURN_IF_ERROR(call.linear(s.v.data(), s.x.data(), W.wv, B, kvd, h, d));
+    HKV_RETURN_IF_ERROR(call.qkv(s.q.data(), s.k.data(), s.v.data(), s.x.data(), W, B));
     HKV_RETURN_IF_ERROR(
         call.rope(s.q.data(), s.positions.data(), inv_freq_.data(), B, c.num_q_heads));
     HKV_RETURN_IF_ERROR(

@@ -26,6 +26,27 @@ Status LayerCall::linear(void* out,
   return kernels::launch_linear(*blas, p);
 }
 
+Status LayerCall::qkv(
+    void* q, void* k, void* v, const void* x, const GpuLayerWeights& W, int64_t m) const {
+  const int64_t h = c->hidden_size, qd = int64_t{c->num_q_heads} * c->head_dim,
+                kvd = int64_t{c->num_kv_heads} * c->head_dim;
+  const auto params = [&](void* out, const DeviceBytes& w, int64_t n) {
+    kernels::LinearParams p;
+    p.out = out;
+    p.in = x;
+    p.weight = w.data();
+    p.m = m;
+    p.n = n;
+    p.k = h;
+    p.dtype = d;
+    p.out_dtype = d;
+    return p;
+  };
+  const kernels::LinearParams layers[] = {params(q, W.wq, qd), params(k, W.wk, kvd),
+                                          params(v, W.wv, kvd)};
+  return kernels::launch_linears(*blas, layers);
+}
+
 Status LayerCall::all_reduce(void* x, int64_t rows) const {
   if (comm == nullptr) {
     return Status();

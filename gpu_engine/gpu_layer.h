@@ -54,6 +54,9 @@ struct LayerCall {
                 int64_t n,
                 int64_t k,
                 DType out_dtype) const;
+  // The q, k and v projections of x [m, hidden] into q [m, q_dim], k and v [m, kv_dim]: one
+  // launch at decode sizes (kernels::launch_linears), cuBLAS GEMMs otherwise.
+  Status qkv(void* q, void* k, void* v, const void* x, const GpuLayerWeights& W, int64_t m) const;
   // out [rows, hidden] = RMSNorm(in (+ residual, written back)) * w.
   Status norm(void* out, const void* in, void* residual, const DeviceBytes& w, int64_t rows) const;
   // RoPE in place on x [rows, heads, head_dim] at `positions` [rows].

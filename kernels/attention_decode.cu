@@ -208,27 +208,52 @@ __global__ void attention_decode_kernel(T* __restrict__ out,             // [num
 }
 
 // Block per query, one thread per dim: rescale every split's partial to the global max and sum.
+// The block first finds the max and each split's weight exp(m_split - max) once (shared memory),
+// then every thread sums its dim over the splits in split order with the loads unrolled, so the
+// arithmetic per output is the plain sequential loop's.
 template <typename T, int kHeadDim>
 __global__ void combine_kernel(T* __restrict__ out,                   // [num_queries, D]
                                const float* __restrict__ partial_o,   // [nq, splits, D]
                                const float* __restrict__ partial_ml,  // [nq, splits, 2]
                                int32_t num_splits) {
+  __shared__ float weight[kMaxSplits];           // [splits]: exp(m_split - max), 0 if empty
+  __shared__ float warp_max[kHeadDim / 32 + 1];  // [warps]
   const int qi = blockIdx.x;
   const int d = threadIdx.x;
-  const float* ml = partial_ml + static_cast<int64_t>(qi) * num_splits * 2;
+  const float* ml = partial_ml + static_cast<int64_t>(qi) * num_splits * 2;  // [splits, 2]
   float m = -INFINITY;
-  for (int sp = 0; sp < num_splits; ++sp) {
+  for (int sp = d; sp < num_splits; sp += kHeadDim) {
     if (ml[2 * sp + 1] > 0.0f) {
       m = fmaxf(m, ml[2 * sp]);
     }
   }
+#pragma unroll
+  for (int offset = 16; offset > 0; offset >>= 1) {
+    m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, offset));
+  }
+  if (d % 32 == 0) {
+    warp_max[d / 32] = m;
+  }
+  __syncthreads();
+  m = warp_max[0];
+#pragma unroll
+  for (int w = 1; w < kHeadDim / 32; ++w) {
+    m = fmaxf(m, warp_max[w]);
+  }
+  for (int sp = d; sp < num_splits; sp += kHeadDim) {
+    weight[sp] = ml[2 * sp + 1] > 0.0f ? expf(ml[2 * sp] - m) : 0.0f;
+  }
+  __syncthreads();
   float l = 0.0f;
   float o = 0.0f;
+  const float* po = partial_o + static_cast<int64_t>(qi) * num_splits * kHeadDim + d;  // [splits]
+#pragma unroll 8
   for (int sp = 0; sp < num_splits; ++sp) {
+    const float part = po[static_cast<int64_t>(sp) * kHeadDim];
     if (ml[2 * sp + 1] > 0.0f) {
-      const float w = expf(ml[2 * sp] - m);
+      const float w = weight[sp];
       l += ml[2 * sp + 1] * w;
-      o += partial_o[(static_cast<int64_t>(qi) * num_splits + sp) * kHeadDim + d] * w;
+      o += part * w;
     }
   }
   out[static_cast<int64_t>(qi) * kHeadDim + d] = from_float<T>(l > 0.0f ? o / l : 0.0f);

@@ -2,8 +2,11 @@
 // of one query head; each warp owns 16 rows. Per 64-key tile: S = Q.K^T with mma.sync m16n8k16
 // (fp32 accumulate), causal mask, online softmax in fp32 (exp2 with log2(e) folded into the
 // scale), P rounded to the input dtype (as FA2 / SDPA do), O += P.V with mma. Q, K, V tiles sit in
-// shared memory with rows padded by 16 bytes (conflict-free ldmatrix); tiles are loaded with
-// 16-byte vectors. Output O / l rounded to the dtype.
+// shared memory with rows padded by 16 bytes (conflict-free ldmatrix). K and V are double-buffered
+// and copied with cp.async: the next K tile streams in while this tile's S = Q.K^T and softmax
+// run, the next V tile while O += P.V runs (FA2's overlap, with two buffers each so no warp waits
+// for another's reads). The arithmetic is exactly the synchronous kernel's, so the outputs are
+// bit-identical to it. Output O / l rounded to the dtype.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -68,19 +71,30 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t* r, const void* p) {
                : "r"(smem_addr(p)));
 }
 
-// Copies rows [row0, row0 + rows) of a [*, stride] global matrix (D halves per row) into a
-// [rows, D + 8] shared tile; rows at or past `limit` are zero-filled.
+__device__ __forceinline__ void cp_async_commit() {
+  asm volatile("cp.async.commit_group;\n" ::);
+}
+
+// Waits until at most N of this thread's committed cp.async groups are still in flight.
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
+}
+
+// Starts copying rows [row0, row0 + rows) of a [*, stride] global matrix (D halves per row) into a
+// [rows, D + 8] shared tile with 16-byte cp.async; rows at or past `limit` are zero-filled (source
+// size 0, from a clamped in-bounds address). The caller commits the group.
 template <typename T, int D>
-__device__ __forceinline__ void load_tile(
+__device__ __forceinline__ void load_tile_async(
     T* tile, const T* g, int64_t row0, int rows, int64_t limit, int64_t stride) {
   constexpr int kVecs = D / 8;  // 16-byte vectors per row
   for (int i = threadIdx.x; i < rows * kVecs; i += kWarps * 32) {
     const int r = i / kVecs, c = (i % kVecs) * 8;
-    uint4 val = make_uint4(0, 0, 0, 0);
-    if (row0 + r < limit) {
-      val = *reinterpret_cast<const uint4*>(g + (row0 + r) * stride + c);
-    }
-    *reinterpret_cast<uint4*>(tile + r * (D + 8) + c) = val;
+    const bool valid = row0 + r < limit;
+    const T* src = g + (valid ? row0 + r : 0) * stride + c;
+    asm volatile(
+        "cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(tile + r * (D + 8) + c)),
+        "l"(src), "r"(valid ? 16 : 0));
   }
 }
 
@@ -97,8 +111,9 @@ __global__ void __launch_bounds__(kWarps * 32)
                                 float scale_log2) {  // softmax scale * log2(e)
   extern __shared__ __align__(16) unsigned char smem_raw[];
   T* qs = reinterpret_cast<T*>(smem_raw);  // [kBlockM, D + 8]
-  T* ks = qs + kBlockM * (D + 8);          // [kBlockN, D + 8]
-  T* vs = ks + kBlockN * (D + 8);          // [kBlockN, D + 8]
+  T* ks = qs + kBlockM * (D + 8);          // [2][kBlockN, D + 8]: K tiles, double-buffered
+  T* vs = ks + 2 * kBlockN * (D + 8);      // [2][kBlockN, D + 8]: V tiles, double-buffered
+  constexpr int kTile = kBlockN * (D + 8);
   const int head = blockIdx.y;
   const int kv_head = head / (num_q_heads / num_kv_heads);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -109,14 +124,6 @@ __global__ void __launch_bounds__(kWarps * 32)
   const int64_t q_stride = static_cast<int64_t>(num_q_heads) * D;
   const int64_t kv_stride = static_cast<int64_t>(num_kv_heads) * D;
 
-  load_tile<T, D>(qs, q + head * D, m0, kBlockM, num_q_tokens, q_stride);
-  __syncthreads();
-  uint32_t qf[D / 16][4];
-#pragma unroll
-  for (int kc = 0; kc < D / 16; ++kc) {
-    const int r = warp * 16 + (lane % 16);
-    ldmatrix_x4(qf[kc], qs + r * (D + 8) + kc * 16 + (lane / 16) * 8);
-  }
   float o[D / 8][4];
 #pragma unroll
   for (int i = 0; i < D / 8; ++i) {
@@ -127,12 +134,35 @@ __global__ void __launch_bounds__(kWarps * 32)
   const int64_t my_row[2] = {m0 + warp * 16 + g, m0 + warp * 16 + g + 8};
   const int64_t block_last = min(m0 + kBlockM, num_q_tokens) - 1;
   const int64_t key_end = min(kv_len, block_last + offset + 1);
+  const int64_t tiles = (key_end + kBlockN - 1) / kBlockN;
 
-  for (int64_t n0 = 0; n0 < key_end; n0 += kBlockN) {
-    __syncthreads();  // the previous tile's readers are done
-    load_tile<T, D>(ks, k + kv_head * D, n0, kBlockN, kv_len, kv_stride);
-    load_tile<T, D>(vs, v + kv_head * D, n0, kBlockN, kv_len, kv_stride);
+  // cp.async groups in flight, in commit order: {Q, K0}, V0, then per tile i: K[i+1], V[i+1]
+  // (empty groups past the last tile keep the count uniform). Buffer (i + 1) % 2 was last read in
+  // tile i - 1, which every warp finished before this tile's first barrier.
+  load_tile_async<T, D>(qs, q + head * D, m0, kBlockM, num_q_tokens, q_stride);
+  load_tile_async<T, D>(ks, k + kv_head * D, 0, kBlockN, kv_len, kv_stride);
+  cp_async_commit();
+  load_tile_async<T, D>(vs, v + kv_head * D, 0, kBlockN, kv_len, kv_stride);
+  cp_async_commit();
+  uint32_t qf[D / 16][4];
+  for (int64_t it = 0; it < tiles; ++it) {
+    const int64_t n0 = it * kBlockN;
+    const T* kt = ks + (it % 2) * kTile;
+    const T* vt = vs + (it % 2) * kTile;
+    cp_async_wait<1>();  // K[it] (and Q) landed; V[it] may still be in flight
     __syncthreads();
+    if (it == 0) {
+#pragma unroll
+      for (int kc = 0; kc < D / 16; ++kc) {
+        const int r = warp * 16 + (lane % 16);
+        ldmatrix_x4(qf[kc], qs + r * (D + 8) + kc * 16 + (lane / 16) * 8);
+      }
+    }
+    if (it + 1 < tiles) {
+      load_tile_async<T, D>(ks + ((it + 1) % 2) * kTile, k + kv_head * D, n0 + kBlockN, kBlockN,
+                            kv_len, kv_stride);
+    }
+    cp_async_commit();
     float s[kBlockN / 8][4];
 #pragma unroll
     for (int nt = 0; nt < kBlockN / 8; ++nt) {
@@ -143,7 +173,7 @@ __global__ void __launch_bounds__(kWarps * 32)
 #pragma unroll
       for (int kc = 0; kc < D / 16; kc += 2) {
         uint32_t b[4];
-        ldmatrix_x4(b, ks + (nt * 8 + lane % 8) * (D + 8) + kc * 16 + (lane / 8) * 8);
+        ldmatrix_x4(b, kt + (nt * 8 + lane % 8) * (D + 8) + kc * 16 + (lane / 8) * 8);
         MmaOp<T>::run(s[nt], qf[kc], b);
         MmaOp<T>::run(s[nt], qf[kc + 1], b + 2);
       }
@@ -191,6 +221,13 @@ __global__ void __launch_bounds__(kWarps * 32)
       o[i][2] *= correction[1];
       o[i][3] *= correction[1];
     }
+    cp_async_wait<1>();  // V[it] landed; K[it + 1] may still be in flight
+    __syncthreads();
+    if (it + 1 < tiles) {
+      load_tile_async<T, D>(vs + ((it + 1) % 2) * kTile, v + kv_head * D, n0 + kBlockN, kBlockN,
+                            kv_len, kv_stride);
+    }
+    cp_async_commit();
     // O += P.V: P's accumulator layout is the A-fragment layout of the next mma.
 #pragma unroll
     for (int kc = 0; kc < kBlockN / 16; ++kc) {
@@ -203,7 +240,7 @@ __global__ void __launch_bounds__(kWarps * 32)
       for (int dt = 0; dt < D / 8; dt += 2) {
         uint32_t b[4];
         const int r = kc * 16 + (lane % 8) + ((lane / 8) % 2) * 8;
-        ldmatrix_x4_trans(b, vs + r * (D + 8) + dt * 8 + (lane / 16) * 8);
+        ldmatrix_x4_trans(b, vt + r * (D + 8) + dt * 8 + (lane / 16) * 8);
         MmaOp<T>::run(o[dt], a, b);
         MmaOp<T>::run(o[dt + 1], a, b + 2);
       }
@@ -232,10 +269,14 @@ __global__ void __launch_bounds__(kWarps * 32)
 
 template <typename T, int D>
 Status launch(const AttentionPrefillParams& p, cudaStream_t stream) {
-  constexpr int kSmem = (kBlockM + 2 * kBlockN) * (D + 8) * static_cast<int>(sizeof(T));
-  // Every launch: the attribute belongs to the current device, and workers drive one GPU each.
+  constexpr int kSmem = (kBlockM + 4 * kBlockN) * (D + 8) * static_cast<int>(sizeof(T));
+  // Every launch: the attributes belong to the current device, and workers drive one GPU each.
+  // The carveout asks for the most shared memory, so two blocks (2 x 87 KB at D = 128) share an SM.
   HKV_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(
       attention_prefill_tc_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem));
+  HKV_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(attention_prefill_tc_kernel<T, D>,
+                                                cudaFuncAttributePreferredSharedMemoryCarveout,
+                                                cudaSharedmemCarveoutMaxShared));
   const dim3 grid(static_cast<unsigned>((p.num_q_tokens + kBlockM - 1) / kBlockM),
                   static_cast<unsigned>(p.num_q_heads));
   attention_prefill_tc_kernel<T, D><<<grid, kWarps * 32, kSmem, stream>>>(

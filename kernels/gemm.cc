@@ -7,6 +7,8 @@
 
 #include <cublas_v2.h>
 
+#include "kernels/gemv.h"
+
 namespace hkv::kernels {
 namespace {
 
@@ -94,6 +96,9 @@ Status launch_linear(const CublasHandle& handle, const LinearParams& p) {
   if (handle.get() == nullptr) {
     return errorf(StatusCode::kFailedPrecondition, "linear: cuBLAS handle not created");
   }
+  if (internal::gemv_applies(p)) {
+    return internal::launch_gemv({&p, 1}, handle.stream());  // decode-sized m: kernels/gemv.h
+  }
   const float alpha = 1.0f;
   const float beta = p.beta;
   const int ld_in = static_cast<int>(p.in_row_stride == 0 ? p.k : p.in_row_stride);
@@ -103,6 +108,21 @@ Status launch_linear(const CublasHandle& handle, const LinearParams& p) {
       static_cast<int>(p.k), &alpha, p.weight, cuda_type(p.dtype), static_cast<int>(p.k), p.in,
       cuda_type(p.dtype), ld_in, &beta, p.out, cuda_type(p.out_dtype), ld_out, CUBLAS_COMPUTE_32F,
       CUBLAS_GEMM_DEFAULT));
+  return Status();
+}
+
+Status launch_linears(const CublasHandle& handle, std::span<const LinearParams> layers) {
+  bool fuse = !layers.empty() && layers.size() <= static_cast<size_t>(internal::kGemvMaxFused);
+  for (const LinearParams& p : layers) {
+    HKV_RETURN_IF_ERROR(p.validate());
+    fuse = fuse && internal::gemv_can_fuse(layers[0], p);
+  }
+  if (fuse && layers[0].m > 0) {
+    return internal::launch_gemv(layers, handle.stream());
+  }
+  for (const LinearParams& p : layers) {
+    HKV_RETURN_IF_ERROR(launch_linear(handle, p));
+  }
   return Status();
 }
 

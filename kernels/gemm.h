@@ -1,9 +1,11 @@
 // Linear layers through cuBLAS: out[M, N] = in[M, K] . weight[N, K]^T (nn.Linear's row-major
 // weight), 16-bit or f32 operands, fp32 accumulation (CUBLAS_COMPUTE_32F, no TF32), default
-// tensor-op algorithms. One CublasHandle per stream-owning engine.
+// tensor-op algorithms; decode-sized m (<= 4, 16-bit operands) takes the hand-written GEMV of
+// kernels/gemv.h instead. One CublasHandle per stream-owning engine.
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include <cublas_api.h>
 #include <cuda_runtime_api.h>
@@ -52,5 +54,10 @@ struct LinearParams {
 
 // Enqueues on the handle's stream.
 [[nodiscard]] Status launch_linear(const CublasHandle& handle, const LinearParams& params);
+
+// Several layers reading the same input (a decode step's q, k and v projections): one fused
+// launch when every layer takes the small-M GEMV, otherwise launch_linear for each in order.
+[[nodiscard]] Status launch_linears(const CublasHandle& handle,
+                                    std::span<const LinearParams> layers);
 
 }  // namespace hkv::kernels

@@ -1,5 +1,8 @@
 // One block per row: pass 1 forms h (with the residual add) and its sum of squares, pass 2
-// normalises. Each thread touches the same elements in both passes, so out may alias in.
+// normalises. Each thread touches the same elements in both passes, so out may alias in. Rows of
+// up to kRegs elements per thread keep h in registers, with all of a thread's loads issued before
+// any math (a decode step's single row is otherwise a chain of dependent load latencies); wider
+// rows take the looping kernel. Both sum and round in the same order, so they agree bit for bit.
 #include "kernels/common.cuh"
 #include "kernels/dispatch.cuh"
 #include "kernels/rms_norm.h"
@@ -31,6 +34,49 @@ __global__ void rms_norm_kernel(T* __restrict__ out,           // [num_rows, hid
     const float h = to_float<T>(residual != nullptr ? residual[row + i] : in[row + i]);
     const float normed = round_to<T>(h * inv_rms);
     out[row + i] = from_float<T>(to_float<T>(weight[i]) * normed);
+  }
+}
+
+constexpr int kRegs = 16;  // elements per thread the register kernel holds
+
+template <typename T>
+__global__ void rms_norm_regs_kernel(T* __restrict__ out,           // [num_rows, hidden]
+                                     const T* in,                   // [num_rows, hidden]
+                                     T* __restrict__ residual,      // [num_rows, hidden] or null
+                                     const T* __restrict__ weight,  // [hidden]
+                                     int32_t hidden,
+                                     float eps) {
+  __shared__ float scratch[32];
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * hidden;
+  float x[kRegs];
+  float r[kRegs];
+#pragma unroll
+  for (int j = 0; j < kRegs; ++j) {
+    const int32_t i = threadIdx.x + j * blockDim.x;
+    x[j] = i < hidden ? to_float<T>(in[row + i]) : 0.0f;
+    r[j] = i < hidden && residual != nullptr ? to_float<T>(residual[row + i]) : 0.0f;
+  }
+  float sum_sq = 0.0f;
+#pragma unroll
+  for (int j = 0; j < kRegs; ++j) {
+    const int32_t i = threadIdx.x + j * blockDim.x;
+    if (i < hidden) {
+      if (residual != nullptr) {
+        x[j] = round_to<T>(x[j] + r[j]);
+        residual[row + i] = from_float<T>(x[j]);
+      }
+      sum_sq += x[j] * x[j];
+    }
+  }
+  const float total = block_sum(sum_sq, scratch);
+  const float inv_rms = rsqrtf(total / static_cast<float>(hidden) + eps);
+#pragma unroll
+  for (int j = 0; j < kRegs; ++j) {
+    const int32_t i = threadIdx.x + j * blockDim.x;
+    if (i < hidden) {
+      const float normed = round_to<T>(x[j] * inv_rms);
+      out[row + i] = from_float<T>(to_float<T>(weight[i]) * normed);
+    }
   }
 }
 
@@ -66,6 +112,14 @@ Status launch_rms_norm(const RmsNormParams& params, cudaStream_t stream) {
   int threads = params.hidden >= 2048 ? 512 : (params.hidden >= 512 ? 256 : 128);
   return dispatch_float_dtype(params.dtype, "rms_norm", [&](auto tag) -> Status {
     using T = typename decltype(tag)::type;
+    if (params.hidden <= threads * kRegs) {
+      rms_norm_regs_kernel<T><<<static_cast<unsigned>(params.num_rows), threads, 0, stream>>>(
+          static_cast<T*>(params.out), static_cast<const T*>(params.in),
+          static_cast<T*>(params.residual), static_cast<const T*>(params.weight), params.hidden,
+          params.eps);
+      HKV_CUDA_CHECK_LAUNCH(stream);
+      return Status();
+    }
     rms_norm_kernel<T><<<static_cast<unsigned>(params.num_rows), threads, 0, stream>>>(
         static_cast<T*>(params.out), static_cast<const T*>(params.in),
         static_cast<T*>(params.residual), static_cast<const T*>(params.weight), params.hidden,

@@ -1,7 +1,11 @@
-// The GPU engine's model-level kernels against their float32 references: cuBLAS linear (f32, f16,
-// bf16, f32 output), embedding (out-of-range ids flagged), GQA score pooling, argmax with banned
-// ids, and the batch maps of decode attention (query_segment) and append (segment_src_row).
+// The GPU engine's model-level kernels against their float32 references: linear (cuBLAS, and the
+// small-M GEMV for m <= 4 with beta = 0 and 1, a strided input and a k past one unrolled sweep;
+// f32, f16, bf16, f32 output), embedding (out-of-range ids flagged), GQA score pooling, argmax with
+// banned ids, and the batch maps of decode attention (query_segment) and append (segment_src_row).
 #include "kernels/model_ops.h"
+
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -29,15 +33,24 @@ TEST_P(ModelOpsGpuTest, LinearMatchesReference) {
   const DType d = GetParam();
   HKV_ASSERT_OK_AND_ASSIGN(CudaStream stream, CudaStream::create());
   HKV_ASSERT_OK_AND_ASSIGN(CublasHandle blas, CublasHandle::create(stream.get()));
-  for (auto [m, n, k] :
-       {std::tuple{1, 96, 64}, std::tuple{7, 200, 136}, std::tuple{130, 64, 256}}) {
+  // {m, n, k, in_row_stride (0: k), beta}
+  for (auto [m, n, k, ld, beta] :
+       {std::tuple{1, 96, 64, 0, 0.0f}, std::tuple{7, 200, 136, 0, 0.0f},
+        std::tuple{130, 64, 256, 0, 0.0f}, std::tuple{1, 37, 4104, 0, 1.0f},
+        std::tuple{3, 96, 64, 72, 0.0f}, std::tuple{4, 130, 2048, 0, 1.0f},
+        std::tuple{2, 33, 136, 0, 0.0f}}) {
     for (DType out_dtype : {d, DType::kF32}) {
-      auto in = testing::random_values(m * k, d, 1 + m);
+      const int stride = ld == 0 ? k : ld;
+      auto in_rows = testing::random_values(m * stride, d, 1 + m);
+      std::vector<float> in;
+      for (int r = 0; r < m; ++r) {
+        in.insert(in.end(), in_rows.begin() + r * stride, in_rows.begin() + r * stride + k);
+      }
       auto w = testing::random_values(n * k, d, 2 + n, 0.1f);
-      HKV_ASSERT_OK_AND_ASSIGN(auto in_d, upload(in, d, stream.get()));
+      auto prior = testing::random_values(m * n, out_dtype, 5 + n);
+      HKV_ASSERT_OK_AND_ASSIGN(auto in_d, upload(in_rows, d, stream.get()));
       HKV_ASSERT_OK_AND_ASSIGN(auto w_d, upload(w, d, stream.get()));
-      HKV_ASSERT_OK_AND_ASSIGN(auto out_d,
-                               upload(std::vector<float>(m * n, -7.0f), out_dtype, stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(auto out_d, upload(prior, out_dtype, stream.get()));
       LinearParams p;
       p.out = out_d.data();
       p.in = in_d.data();
@@ -45,14 +58,63 @@ TEST_P(ModelOpsGpuTest, LinearMatchesReference) {
       p.m = m;
       p.n = n;
       p.k = k;
+      p.in_row_stride = ld;
+      p.beta = beta;
       p.dtype = d;
       p.out_dtype = out_dtype;
       HKV_ASSERT_OK(launch_linear(blas, p));
       HKV_ASSERT_OK_AND_ASSIGN(auto got, download(out_d, out_dtype, stream.get()));
-      auto want = reference::linear(in, w, m, n, k, out_dtype);
+      auto want = reference::linear(in, w, m, n, k, DType::kF32);
+      for (size_t i = 0; i < want.size(); ++i) {
+        want[i] = reference::round_to(want[i] + beta * prior[i], out_dtype);
+      }
       EXPECT_TRUE(testing::all_close(
           got, want, testing::tolerance_for(d == DType::kF32 ? DType::kF32 : out_dtype)))
-          << m << "x" << n << "x" << k;
+          << m << "x" << n << "x" << k << " ld " << ld << " beta " << beta;
+    }
+  }
+}
+
+// launch_linears: q/k/v-like layers on one input, fused into one GEMV launch (m <= 4, 16-bit) or
+// run one by one (m = 7, or f32); each output must match its own reference.
+TEST_P(ModelOpsGpuTest, LinearsOnOneInputMatchReference) {
+  HKV_SKIP_IF_NO_GPU();
+  const DType d = GetParam();
+  HKV_ASSERT_OK_AND_ASSIGN(CudaStream stream, CudaStream::create());
+  HKV_ASSERT_OK_AND_ASSIGN(CublasHandle blas, CublasHandle::create(stream.get()));
+  const int k = 264;
+  const int ns[3] = {96, 37, 40};
+  for (int m : {1, 3, 7}) {
+    auto in = testing::random_values(m * k, d, 11 + m);
+    HKV_ASSERT_OK_AND_ASSIGN(auto in_d, upload(in, d, stream.get()));
+    std::vector<std::vector<float>> ws;
+    std::vector<DeviceBuffer<uint8_t>> w_d, out_d;
+    std::vector<LinearParams> layers;
+    for (int i = 0; i < 3; ++i) {
+      ws.push_back(testing::random_values(ns[i] * k, d, 20 + i, 0.1f));
+      HKV_ASSERT_OK_AND_ASSIGN(auto w, upload(ws[i], d, stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(auto o,
+                               upload(std::vector<float>(m * ns[i], 5.0f), d, stream.get()));
+      w_d.push_back(std::move(w));
+      out_d.push_back(std::move(o));
+    }
+    for (int i = 0; i < 3; ++i) {
+      LinearParams p;
+      p.out = out_d[i].data();
+      p.in = in_d.data();
+      p.weight = w_d[i].data();
+      p.m = m;
+      p.n = ns[i];
+      p.k = k;
+      p.dtype = p.out_dtype = d;
+      layers.push_back(p);
+    }
+    HKV_ASSERT_OK(launch_linears(blas, layers));
+    for (int i = 0; i < 3; ++i) {
+      HKV_ASSERT_OK_AND_ASSIGN(auto got, download(out_d[i], d, stream.get()));
+      EXPECT_TRUE(testing::all_close(got, reference::linear(in, ws[i], m, ns[i], k, d),
+                                     testing::tolerance_for(d)))
+          << "m " << m << " layer " << i;
     }
   }
 }

@@ -61,7 +61,7 @@ INSTANTIATE_TEST_SUITE_P(
     Shapes,
     RmsNormGpuTest,
     ::testing::Combine(::testing::Values(DType::kF32, DType::kF16, DType::kBf16),
-                       ::testing::Values(64, 1000, 4096),
+                       ::testing::Values(64, 1000, 4096, 9000),  // 9000: past the register kernel
                        ::testing::Bool()),
     [](const auto& info) {
       return std::string(dtype_name(std::get<0>(info.param))) + "_h" +

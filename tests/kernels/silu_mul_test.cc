@@ -1,5 +1,6 @@
 // launch_silu_mul on the device vs reference::silu_mul, on a fused [gate | up] buffer (strided
-// rows), over dtypes. Validation runs without a GPU.
+// rows), over dtypes and widths that take the 16-byte vector path (1000) or the scalar one (1003).
+// Validation runs without a GPU.
 #include "kernels/silu_mul.h"
 
 #include <string>
@@ -23,12 +24,8 @@ TEST(SiluMulValidateTest, RejectsBadParams) {
   EXPECT_EQ(p.validate().code(), StatusCode::kInvalidArgument);
 }
 
-class SiluMulGpuTest : public ::testing::TestWithParam<DType> {};
-
-TEST_P(SiluMulGpuTest, MatchesReferenceOnFusedRows) {
-  HKV_SKIP_IF_NO_GPU();
-  const DType dtype = GetParam();
-  const int rows = 5, width = 1000;
+// HKV_ASSERT_* return from the function on failure, so the check lives in a void helper.
+void check_fused_rows(DType dtype, int rows, int width) {
   auto fused = testing::random_values(rows * 2 * width, dtype, 9, 4.0f);
   std::vector<float> gate, up;
   for (int r = 0; r < rows; ++r) {
@@ -46,6 +43,16 @@ TEST_P(SiluMulGpuTest, MatchesReferenceOnFusedRows) {
   HKV_ASSERT_OK_AND_ASSIGN(auto got, testing::download(d_out, dtype, stream.get()));
   EXPECT_TRUE(
       testing::all_close(got, reference::silu_mul(gate, up, dtype), testing::tolerance_for(dtype)));
+}
+
+class SiluMulGpuTest : public ::testing::TestWithParam<DType> {};
+
+TEST_P(SiluMulGpuTest, MatchesReferenceOnFusedRows) {
+  HKV_SKIP_IF_NO_GPU();
+  for (const int width : {1000, 1003}) {
+    SCOPED_TRACE(width);
+    check_fused_rows(GetParam(), 5, width);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Dtypes,

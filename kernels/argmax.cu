@@ -32,18 +32,28 @@ __global__ void argmax_kernel(int32_t* __restrict__ out,     // [num_rows]
   const T* row = logits + static_cast<int64_t>(blockIdx.x) * row_stride;
   float best_v = -INFINITY;
   int32_t best_i = INT32_MAX;
-  for (int32_t i = threadIdx.x; i < vocab; i += blockDim.x) {
-    bool skip = false;
-    for (int32_t b = 0; b < num_banned; ++b) {
-      skip = skip || banned[b] == i;
+  // kLoads strided elements per pass, all loaded before any compare (a 128k row is otherwise a
+  // chain of 125 dependent load latencies per thread). The order is total, so the visiting order
+  // does not change the result.
+  constexpr int kLoads = 4;
+  for (int64_t base = threadIdx.x; base < vocab; base += int64_t{kLoads} * blockDim.x) {
+    float v[kLoads];
+#pragma unroll
+    for (int u = 0; u < kLoads; ++u) {
+      const int64_t i = base + int64_t{u} * blockDim.x;
+      v[u] = i < vocab ? to_float<T>(row[i]) : 0.0f;
     }
-    if (skip) {
-      continue;
-    }
-    const float v = to_float<T>(row[i]);
-    if (argmax_better(v, i, best_v, best_i)) {
-      best_v = v;
-      best_i = i;
+#pragma unroll
+    for (int u = 0; u < kLoads; ++u) {
+      const int64_t i = base + int64_t{u} * blockDim.x;
+      bool skip = i >= vocab;
+      for (int32_t b = 0; b < num_banned && !skip; ++b) {
+        skip = banned[b] == i;
+      }
+      if (!skip && argmax_better(v[u], static_cast<int32_t>(i), best_v, best_i)) {
+        best_v = v[u];
+        best_i = static_cast<int32_t>(i);
+      }
     }
   }
   for (int offset = 16; offset > 0; offset >>= 1) {

@@ -21,7 +21,10 @@ constexpr int kWarps = 4;
 constexpr int kRowsPerStep = 4;            // rows per sub-row lane group per iteration
 constexpr int64_t kMaxRowsPerSplit = 512;  // long segments: at most this many rows per block
 constexpr int64_t kMinRowsPerSplit = 64;   // few groups: split down to this to fill the GPU
-constexpr int64_t kTargetBlocks = 512;     // about 4 blocks per SM on a 132-SM Hopper
+// Blocks the split rule aims for: one wave on a 132-SM Hopper, where a GQA group of 4 needs 168
+// registers a thread and so fits 3 blocks per SM (396 slots; 512 blocks ran as 1.3 waves, and
+// the second wave set the pace: ncu, bench/NOTES.md). Card-independent, like every split choice.
+constexpr int64_t kTargetBlocks = 384;
 constexpr int32_t kMaxSplits = 256;
 
 struct DecodeShape {
@@ -217,6 +220,7 @@ __global__ void combine_kernel(T* __restrict__ out,                   // [num_qu
                                const float* __restrict__ partial_ml,  // [nq, splits, 2]
                                int32_t num_splits) {
   __shared__ float weight[kMaxSplits];           // [splits]: exp(m_split - max), 0 if empty
+  __shared__ float split_l[kMaxSplits];          // [splits]: each split's sum
   __shared__ float warp_max[kHeadDim / 32 + 1];  // [warps]
   const int qi = blockIdx.x;
   const int d = threadIdx.x;
@@ -241,6 +245,7 @@ __global__ void combine_kernel(T* __restrict__ out,                   // [num_qu
     m = fmaxf(m, warp_max[w]);
   }
   for (int sp = d; sp < num_splits; sp += kHeadDim) {
+    split_l[sp] = ml[2 * sp + 1];
     weight[sp] = ml[2 * sp + 1] > 0.0f ? expf(ml[2 * sp] - m) : 0.0f;
   }
   __syncthreads();
@@ -250,9 +255,9 @@ __global__ void combine_kernel(T* __restrict__ out,                   // [num_qu
 #pragma unroll 8
   for (int sp = 0; sp < num_splits; ++sp) {
     const float part = po[static_cast<int64_t>(sp) * kHeadDim];
-    if (ml[2 * sp + 1] > 0.0f) {
+    if (split_l[sp] > 0.0f) {
       const float w = weight[sp];
-      l += ml[2 * sp + 1] * w;
+      l += split_l[sp] * w;
       o += part * w;
     }
   }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Nsight Compute on a GPU host: every kernel of the decode steps (inside the captured CUDA graphs)
 # of the random Llama-3-8B shape (headkv's own random weights) at 8k context, and the prefill
-# attention kernel's sections. Usage: scripts/gpu-profile.sh BUNDLE_DIR OUT_DIR [SKIP]
+# attention kernel's sections. Usage: scripts/gpu-profile.sh BUNDLE_DIR OUT_DIR [SKIP] [all|decode]
 # SKIP: kernels launched before the first decode step (ceilings, weight conversion, the 8k
 # prefill); the summary groups whatever decode steps follow. Writes OUT/ncu_decode.csv,
-# OUT/ncu_attn_decode.csv (stall reasons) and OUT/ncu_prefill.csv and prints, per kernel of one decode step, the summed time (bench/NOTES.md).
+# OUT/ncu_attn_decode.csv (stall reasons) and OUT/ncu_prefill.csv (WHAT=all; WHAT=decode stops
+# after the step summary) and prints, per kernel of one decode step, the summed time (bench/NOTES.md).
 # ncu runs the GPU at base clocks, so its times are ~30% above the bench's.
 set -u
-B="$(cd "$1" && pwd)"; OUT="$2"; SKIP="${3:-1090}"
+B="$(cd "$1" && pwd)"; OUT="$2"; SKIP="${3:-1090}"; WHAT="${4:-all}"
 mkdir -p "$OUT"
 M=(--model bench/models/llama3-8b-shape --random-weights)
 timeout 200 ncu --graph-profiling node --launch-skip "$SKIP" --launch-count 1100 \
@@ -53,6 +54,7 @@ print(f"one decode step: {len(step)} kernels, {total / 1e6:.3f} ms of kernel tim
 for n, (c, t, w) in sorted(agg.items(), key=lambda x: -x[1][1]):
     print(f"{c:4d} x {t / 1e3 / c:8.1f} us = {t / 1e6:6.3f} ms  DRAM {w / t:5.1f}%  {n}")
 PY
+[[ $WHAT == decode ]] && exit 0
 # The decode attention kernel's stall reasons (one launch of a decode step at 8k).
 timeout 120 ncu --graph-profiling node --kernel-name regex:attention_decode_kernel --launch-skip 40 \
   --launch-count 1 --section SpeedOfLight --section Occupancy --section LaunchStats \

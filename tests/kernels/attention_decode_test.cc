@@ -73,9 +73,9 @@ TEST(AttentionDecodeValidateTest, SplitsFillTheGpuForFewGroups) {
   EXPECT_EQ(attention_decode_num_splits(p), 128);  // 64-row splits
   p.queries_per_segment = 1;
   p.num_segments = 8;
-  p.num_queries = 8;  // 8 groups of one
-  EXPECT_EQ(attention_decode_num_splits(p), 64);
-  p.num_segments = p.num_queries = 384;  // a 12-config sweep: 512-row splits
+  p.num_queries = 8;                              // 8 groups of one
+  EXPECT_EQ(attention_decode_num_splits(p), 48);  // 384 blocks: one wave at 3 per SM
+  p.num_segments = p.num_queries = 384;           // a 12-config sweep: 512-row splits
   EXPECT_EQ(attention_decode_num_splits(p), 16);
 }
 

@@ -12,7 +12,8 @@
 #   r8b-random  the r8b sweep pair on random weights made by headkv itself (random:FOLDER from
 #            bench/models/llama3-8b-shape; no transformers model to build): same shapes, same time
 #   ab       the bench rows before and after in one call: scripts/gpu-m10-ab.sh with the bundle of
-#            the engine before M10 round 2 (commit cb3e77f) unpacked at $HKV_OLD_BUNDLE
+#            an earlier engine unpacked at $HKV_OLD_BUNDLE (cb3e77f: before M10 round 2; 96445fc:
+#            before round 3) and HKV_AB_MODEL=random for headkv's own random weights (96445fc on)
 #   cpu      the CPU engine against HF on PyTorch's CPU backend, 2 pinned threads
 # Usage: scripts/gpu-m10-page.sh BUNDLE OUT [tests|bench|smollm2|r8b|r8b-random|ab|cpu|all] [RUNS]
 # Needs: python3 with torch + transformers (the GPU hosts have them); the SmolLM2 GGUF at
@@ -72,7 +73,8 @@ if want r8b; then
 fi
 
 if [[ "$WHAT" == ab ]]; then
-  scripts/gpu-m10-ab.sh "${HKV_OLD_BUNDLE:?set HKV_OLD_BUNDLE to the old bundle}" "$B" "$OUT/ab" "$RUNS"
+  scripts/gpu-m10-ab.sh "${HKV_OLD_BUNDLE:?set HKV_OLD_BUNDLE to the old bundle}" "$B" "$OUT/ab" "$RUNS" \
+    "${HKV_AB_MODEL:-r8b}"
 fi
 
 if [[ "$WHAT" == r8b-random ]]; then

@@ -144,12 +144,12 @@ __global__ void __launch_bounds__(kWarps * 32)
   cp_async_commit();
   load_tile_async<T, D>(vs, v + kv_head * D, 0, kBlockN, kv_len, kv_stride);
   cp_async_commit();
-  uint32_t qf[D / 16][4];
+  uint32_t qf[D / 16][4];  // this warp's 16 query rows as mma A fragments (loaded in tile 0)
   for (int64_t it = 0; it < tiles; ++it) {
     const int64_t n0 = it * kBlockN;
-    const T* kt = ks + (it % 2) * kTile;
-    const T* vt = vs + (it % 2) * kTile;
-    cp_async_wait<1>();  // K[it] (and Q) landed; V[it] may still be in flight
+    const T* kt = ks + (it % 2) * kTile;  // [kBlockN, D + 8]: this tile's keys
+    const T* vt = vs + (it % 2) * kTile;  // [kBlockN, D + 8]: this tile's values
+    cp_async_wait<1>();                   // K[it] (and Q) landed; V[it] may still be in flight
     __syncthreads();
     if (it == 0) {
 #pragma unroll

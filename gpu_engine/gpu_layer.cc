@@ -7,13 +7,17 @@
 
 namespace hkv::model::gpu_internal {
 
-Status LayerCall::linear(void* out,
-                         const void* in,
-                         const DeviceBytes& w,
-                         int64_t m,
-                         int64_t n,
-                         int64_t k,
-                         DType out_dtype) const {
+namespace {
+
+// out [m, n] (out_dtype) = in [m, k] (dtype) x w [n, k]^T, as launch parameters.
+kernels::LinearParams linear_params(void* out,
+                                    const void* in,
+                                    const DeviceBytes& w,
+                                    int64_t m,
+                                    int64_t n,
+                                    int64_t k,
+                                    DType dtype,
+                                    DType out_dtype) {
   kernels::LinearParams p;
   p.out = out;
   p.in = in;
@@ -21,29 +25,30 @@ Status LayerCall::linear(void* out,
   p.m = m;
   p.n = n;
   p.k = k;
-  p.dtype = d;
+  p.dtype = dtype;
   p.out_dtype = out_dtype;
-  return kernels::launch_linear(*blas, p);
+  return p;
+}
+
+}  // namespace
+
+Status LayerCall::linear(void* out,
+                         const void* in,
+                         const DeviceBytes& w,
+                         int64_t m,
+                         int64_t n,
+                         int64_t k,
+                         DType out_dtype) const {
+  return kernels::launch_linear(*blas, linear_params(out, in, w, m, n, k, d, out_dtype));
 }
 
 Status LayerCall::qkv(
     void* q, void* k, void* v, const void* x, const GpuLayerWeights& W, int64_t m) const {
   const int64_t h = c->hidden_size, qd = int64_t{c->num_q_heads} * c->head_dim,
                 kvd = int64_t{c->num_kv_heads} * c->head_dim;
-  const auto params = [&](void* out, const DeviceBytes& w, int64_t n) {
-    kernels::LinearParams p;
-    p.out = out;
-    p.in = x;
-    p.weight = w.data();
-    p.m = m;
-    p.n = n;
-    p.k = h;
-    p.dtype = d;
-    p.out_dtype = d;
-    return p;
-  };
-  const kernels::LinearParams layers[] = {params(q, W.wq, qd), params(k, W.wk, kvd),
-                                          params(v, W.wv, kvd)};
+  const kernels::LinearParams layers[] = {linear_params(q, x, W.wq, m, qd, h, d, d),
+                                          linear_params(k, x, W.wk, m, kvd, h, d, d),
+                                          linear_params(v, x, W.wv, m, kvd, h, d, d)};
   return kernels::launch_linears(*blas, layers);
 }
 

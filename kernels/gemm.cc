@@ -112,18 +112,21 @@ Status launch_linear(const CublasHandle& handle, const LinearParams& p) {
 }
 
 Status launch_linears(const CublasHandle& handle, std::span<const LinearParams> layers) {
-  bool fuse = !layers.empty() && layers.size() <= static_cast<size_t>(internal::kGemvMaxFused);
+  bool fuse = !layers.empty() && layers.size() <= static_cast<size_t>(internal::kGemvMaxFused) &&
+              layers[0].m > 0;
   for (const LinearParams& p : layers) {
-    HKV_RETURN_IF_ERROR(p.validate());
     fuse = fuse && internal::gemv_can_fuse(layers[0], p);
   }
-  if (fuse && layers[0].m > 0) {
-    return internal::launch_gemv(layers, handle.stream());
+  if (!fuse) {
+    for (const LinearParams& p : layers) {
+      HKV_RETURN_IF_ERROR(launch_linear(handle, p));  // validates each
+    }
+    return Status();
   }
   for (const LinearParams& p : layers) {
-    HKV_RETURN_IF_ERROR(launch_linear(handle, p));
+    HKV_RETURN_IF_ERROR(p.validate());
   }
-  return Status();
+  return internal::launch_gemv(layers, handle.stream());
 }
 
 }  // namespace hkv::kernels

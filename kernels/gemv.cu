@@ -24,32 +24,14 @@ constexpr int kWarps = 4;
 constexpr int kUnroll = 8;              // 16-byte weight loads per lane in flight
 constexpr int64_t kTargetWarps = 8192;  // warps a launch aims for (132 SMs x 64 = 8448)
 
-// Sum of the 8 products of two 16-byte vectors of 16-bit values, added to acc.
+// Sum of the 8 products of two 16-byte vectors of 16-bit values, added to acc in element order.
 template <typename T>
-__device__ __forceinline__ float dot8(const uint4& a, const uint4& b, float acc);
-
-template <>
-__device__ __forceinline__ float dot8<__half>(const uint4& a, const uint4& b, float acc) {
-  const __half2* x = reinterpret_cast<const __half2*>(&a);
-  const __half2* y = reinterpret_cast<const __half2*>(&b);
+__device__ __forceinline__ float dot8(const uint4& a, const uint4& b, float acc) {
+  const T* x = reinterpret_cast<const T*>(&a);
+  const T* y = reinterpret_cast<const T*>(&b);
 #pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 fx = __half22float2(x[i]), fy = __half22float2(y[i]);
-    acc = fmaf(fx.x, fy.x, acc);
-    acc = fmaf(fx.y, fy.y, acc);
-  }
-  return acc;
-}
-
-template <>
-__device__ __forceinline__ float dot8<__nv_bfloat16>(const uint4& a, const uint4& b, float acc) {
-  const __nv_bfloat162* x = reinterpret_cast<const __nv_bfloat162*>(&a);
-  const __nv_bfloat162* y = reinterpret_cast<const __nv_bfloat162*>(&b);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 fx = __bfloat1622float2(x[i]), fy = __bfloat1622float2(y[i]);
-    acc = fmaf(fx.x, fy.x, acc);
-    acc = fmaf(fx.y, fy.y, acc);
+  for (int i = 0; i < 8; ++i) {
+    acc = fmaf(to_float<T>(x[i]), to_float<T>(y[i]), acc);
   }
   return acc;
 }
@@ -178,10 +160,6 @@ Status launch_typed(const GemvLayers& layers,
   return Status();
 }
 
-bool aligned16(const void* p) {
-  return reinterpret_cast<uintptr_t>(p) % 16 == 0;
-}
-
 }  // namespace
 
 bool gemv_applies(const LinearParams& p) {
@@ -189,7 +167,7 @@ bool gemv_applies(const LinearParams& p) {
   const int64_t ld_in = p.in_row_stride == 0 ? p.k : p.in_row_stride;
   return half && p.m >= 1 && p.m <= kGemvMaxRows &&
          (p.out_dtype == p.dtype || p.out_dtype == DType::kF32) && p.k % 8 == 0 && ld_in % 8 == 0 &&
-         aligned16(p.in) && aligned16(p.weight);
+         is_aligned(p.in, 16) && is_aligned(p.weight, 16);
 }
 
 bool gemv_can_fuse(const LinearParams& a, const LinearParams& b) {

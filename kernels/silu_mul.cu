@@ -92,9 +92,8 @@ Status launch_silu_mul(const SiluMulParams& params, cudaStream_t stream) {
   return dispatch_float_dtype(params.dtype, "silu_mul", [&](auto tag) -> Status {
     using T = typename decltype(tag)::type;
     constexpr int E = 16 / static_cast<int>(sizeof(T));  // elements per 16-byte vector
-    const auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
     if (params.width % E == 0 && params.gate_row_stride % E == 0 && params.up_row_stride % E == 0 &&
-        aligned(params.out) && aligned(params.gate) && aligned(params.up)) {
+        is_aligned(params.out, 16) && is_aligned(params.gate, 16) && is_aligned(params.up, 16)) {
       constexpr int kVecThreads = 128;
       const int64_t vecs = params.width / E;
       const dim3 grid(

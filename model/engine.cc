@@ -108,14 +108,27 @@ class NoObservedDecoder final : public ObservedDecoder {
   LlamaConfig config_;
 };
 
-class GpuTpEngine final : public Engine {
+// What the two GPU engines share: the model they own and the description they were built with.
+template <typename Model>
+class GpuEngineBase : public Engine {
  public:
-  GpuTpEngine(std::unique_ptr<TpGpuModel> model, std::string description)
+  GpuEngineBase(std::unique_ptr<Model> model, std::string description)
       : model_(std::move(model)), description_(std::move(description)) {}
 
   const LlamaConfig& config() const override { return model_->config(); }
 
   std::string description() const override { return description_; }
+
+ protected:
+  std::unique_ptr<Model> model_;
+
+ private:
+  std::string description_;
+};
+
+class GpuTpEngine final : public GpuEngineBase<TpGpuModel> {
+ public:
+  using GpuEngineBase::GpuEngineBase;
 
   Result<MultiRun> generate(std::span<const int32_t> prompt,
                             const std::vector<CompressionConfig>& configs,
@@ -128,20 +141,11 @@ class GpuTpEngine final : public Engine {
   std::unique_ptr<ObservedDecoder> observed_decoder() override {
     return std::make_unique<NoObservedDecoder>(model_->config());
   }
-
- private:
-  std::unique_ptr<TpGpuModel> model_;
-  std::string description_;
 };
 
-class GpuEngine final : public Engine {
+class GpuEngine final : public GpuEngineBase<GpuModel> {
  public:
-  GpuEngine(std::unique_ptr<GpuModel> model, std::string description)
-      : model_(std::move(model)), description_(std::move(description)) {}
-
-  const LlamaConfig& config() const override { return model_->config(); }
-
-  std::string description() const override { return description_; }
+  using GpuEngineBase::GpuEngineBase;
 
   Result<MultiRun> generate(std::span<const int32_t> prompt,
                             const std::vector<CompressionConfig>& configs,
@@ -163,10 +167,6 @@ class GpuEngine final : public Engine {
   bool batches_samples() const override { return true; }
 
   std::unique_ptr<ObservedDecoder> observed_decoder() override { return make_gpu_decoder(*model_); }
-
- private:
-  std::unique_ptr<GpuModel> model_;
-  std::string description_;
 };
 #endif
 

@@ -219,9 +219,9 @@ __global__ void combine_kernel(T* __restrict__ out,                   // [num_qu
                                const float* __restrict__ partial_o,   // [nq, splits, D]
                                const float* __restrict__ partial_ml,  // [nq, splits, 2]
                                int32_t num_splits) {
-  __shared__ float weight[kMaxSplits];           // [splits]: exp(m_split - max), 0 if empty
-  __shared__ float split_l[kMaxSplits];          // [splits]: each split's sum
-  __shared__ float warp_max[kHeadDim / 32 + 1];  // [warps]
+  __shared__ float weight[kMaxSplits];   // [splits]: exp(m_split - max), 0 if empty
+  __shared__ float split_l[kMaxSplits];  // [splits]: each split's sum
+  __shared__ float scratch[32];          // block_max's per-warp slots
   const int qi = blockIdx.x;
   const int d = threadIdx.x;
   const float* ml = partial_ml + static_cast<int64_t>(qi) * num_splits * 2;  // [splits, 2]
@@ -231,19 +231,7 @@ __global__ void combine_kernel(T* __restrict__ out,                   // [num_qu
       m = fmaxf(m, ml[2 * sp]);
     }
   }
-#pragma unroll
-  for (int offset = 16; offset > 0; offset >>= 1) {
-    m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, offset));
-  }
-  if (d % 32 == 0) {
-    warp_max[d / 32] = m;
-  }
-  __syncthreads();
-  m = warp_max[0];
-#pragma unroll
-  for (int w = 1; w < kHeadDim / 32; ++w) {
-    m = fmaxf(m, warp_max[w]);
-  }
+  m = block_max(m, scratch);
   for (int sp = d; sp < num_splits; sp += kHeadDim) {
     split_l[sp] = ml[2 * sp + 1];
     weight[sp] = ml[2 * sp + 1] > 0.0f ? expf(ml[2 * sp] - m) : 0.0f;

@@ -7,7 +7,6 @@
 // every warp shares them) and reduce over the warp; the first warp adds the others' shares in
 // order and writes fp32 + beta * out rounded once to the output dtype, as cublasGemmEx with
 // alpha = 1 does. Deterministic: no atomics.
-#include <algorithm>
 #include <cstdint>
 #include <span>
 

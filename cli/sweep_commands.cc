@@ -16,6 +16,7 @@
 #include "coordinator/proto_convert.h"
 #include "coordinator/server.h"
 #include "model/engine.h"
+#include "model/gpu_utilization.h"
 #include "proto/compression_convert.h"
 #include "results/result_tables.h"
 #include "results/tidy_results.h"
@@ -42,6 +43,26 @@ std::atomic<bool> g_stop{false};
 
 void on_signal(int) {
   g_stop = true;
+}
+
+// The meter of the GPU busy share a worker on `device` sends with its heartbeats (NVML); null
+// where it cannot be measured (CPU workers; no NVML: said on stderr for a GPU).
+std::shared_ptr<model::GpuUtilization> gpu_busy_meter(const std::string& device) {
+  auto meter = model::GpuUtilization::open(device);
+  if (!meter.ok()) {
+    if (device.rfind("cuda", 0) == 0) {
+      std::fprintf(stderr, "headkv worker %s: no GPU busy share in heartbeats: %s\n",
+                   device.c_str(), meter.status().to_string().c_str());
+    }
+    return nullptr;
+  }
+  return std::move(*meter);
+}
+
+void set_gpu_busy(worker::WorkerOptions& wo, std::shared_ptr<model::GpuUtilization> meter) {
+  if (meter != nullptr) {
+    wo.gpu_busy = [meter] { return meter->take_fraction(); };
+  }
 }
 
 int fail(const char* cmd, const Status& s) {
@@ -240,6 +261,7 @@ int run_worker_cli(const WorkerCliOptions& o) {
       wo.spool_dir = o.spool_dir;
       wo.batch_tasks = tasks_per_lease(o.batch, (*devices)[i]);
       wo.memory_used = [device = (*devices)[i]] { return model::device_memory_used(device); };
+      set_gpu_busy(wo, gpu_busy_meter((*devices)[i]));
       results[i] = worker::run_worker(wo, worker::make_batch_executor(&runner), g_stop);
     });
   }
@@ -301,12 +323,15 @@ int run_status(const ConnectionOptions& c, std::optional<int64_t> sweep, bool wa
       return fail("status", workers.status());
     }
     for (const auto& w : workers->workers()) {
+      const std::string gpu_busy = w.has_gpu_busy_fraction()
+                                       ? strformat(" (GPU %.0f%%)", 100.0 * w.gpu_busy_fraction())
+                                       : "";
       std::printf(
-          "  worker %-28s %-8s %-8s task %-6lld %.1f tok/s (last task), busy %3.0f%%, memory %s, "
+          "  worker %-28s %-8s %-8s task %-6lld %.1f tok/s (last task), busy %3.0f%%%s, memory %s, "
           "%lld prefills\n",
           w.worker().worker_id().c_str(), w.worker().device().c_str(), w.state().c_str(),
           static_cast<long long>(w.current_task_id()), w.tokens_per_second(),
-          100.0 * w.busy_fraction(),
+          100.0 * w.busy_fraction(), gpu_busy.c_str(),
           format_bytes(static_cast<uint64_t>(std::max<int64_t>(0, w.memory_used_bytes()))).c_str(),
           static_cast<long long>(w.prefills()));
     }
@@ -405,7 +430,9 @@ int run_local_sweep(const RunOptions& o) {
   std::signal(SIGINT, on_signal);
   std::vector<std::thread> threads;
   std::vector<std::unique_ptr<worker::TaskRunner>> runners;
+  std::vector<std::shared_ptr<model::GpuUtilization>> meters;
   for (size_t i = 0; i < devices.size(); ++i) {
+    meters.push_back(gpu_busy_meter(devices[i]));
     worker::RunnerOptions ro;
     ro.engine.device = devices[i];
     ro.engine.dtype = o.dtype;
@@ -421,6 +448,7 @@ int run_local_sweep(const RunOptions& o) {
       wo.spool_dir = o.out_dir + "/spool";
       wo.batch_tasks = tasks_per_lease(o.batch, devices[i]);
       wo.memory_used = [device = devices[i]] { return model::device_memory_used(device); };
+      set_gpu_busy(wo, meters[i]);
       Status st = worker::run_worker(wo, worker::make_batch_executor(runners[i].get()), g_stop);
       if (!st.ok()) {
         std::fprintf(stderr, "worker %zu: %s\n", i, st.to_string().c_str());
@@ -444,6 +472,17 @@ int run_local_sweep(const RunOptions& o) {
   }
   done = true;
   progress.join();
+  for (size_t i = 0; i < meters.size(); ++i) {
+    std::optional<double> busy;
+    if (meters[i] != nullptr) {
+      (void)meters[i]->take_fraction();  // the samples since the last heartbeat
+      busy = meters[i]->overall_fraction();
+    }
+    if (busy) {
+      std::printf("worker %s: GPU busy %.1f%% of the run (the driver's utilization samples)\n",
+                  devices[i].c_str(), 100.0 * *busy);
+    }
+  }
   auto p = (*client)->get_sweep(sub->sweep_id());
   if (p.ok()) {
     print_progress(*p);

@@ -53,11 +53,11 @@ function workersTable(workers) {
   const rows = workers.map(w => `<tr data-worker="${esc(w.id)}"><td>${esc(w.id)}</td>
     <td>${esc(w.device)} <span class="muted">${esc(w.device_name)}</span></td><td>${esc(w.state)}</td>
     <td class="muted">${esc(w.model)}</td><td>${w.current_task_id || "-"}</td>
-    <td>${w.tokens_per_second.toFixed(1)}</td><td>${pct(w.busy_fraction)}</td>
+    <td>${w.tokens_per_second.toFixed(1)}</td><td>${pct(w.busy_fraction)}</td><td>${w.gpu_busy_fraction == null ? "-" : pct(w.gpu_busy_fraction)}</td>
     <td>${(w.memory_used_bytes / 2 ** 30).toFixed(2)}${w.device_memory_bytes ? " / " + (w.device_memory_bytes / 2 ** 30).toFixed(1) : ""} GiB</td><td>${w.heartbeat_age_s.toFixed(1)} s ago</td>
     <td>${w.prefills}</td></tr>`).join("");
   return `<h2>Workers</h2><table id="workers"><tr><th>worker</th><th>device</th><th>state</th><th>model</th>
-    <th>task</th><th>tokens/s</th><th>busy</th><th>memory used</th><th>last heartbeat</th><th>tasks done</th></tr>
+    <th>task</th><th>tokens/s</th><th>busy</th><th>GPU busy</th><th>memory used</th><th>last heartbeat</th><th>tasks done</th></tr>
     ${rows}</table>`;
 }
 // The tables' markdown (## titles and pipe tables) as HTML tables.

@@ -91,6 +91,7 @@ Result<Json> workers_json(Scheduler& scheduler) {
                    {"current_task_id", w.current_task_id},
                    {"tokens_per_second", w.tokens_per_second},
                    {"busy_fraction", w.busy_fraction},
+                   {"gpu_busy_fraction", w.gpu_busy_fraction ? Json(*w.gpu_busy_fraction) : Json()},
                    {"last_heartbeat_ms", w.last_heartbeat_ms},
                    {"heartbeat_age_s", static_cast<double>(now - w.last_heartbeat_ms) / 1000.0},
                    {"prefills", w.prefills}});

@@ -102,6 +102,16 @@ Result<std::string> prometheus_text(Scheduler& scheduler, const RpcMetrics& rpcs
                        number(g.value(w, now)).c_str());
     }
   }
+  header(&out, "hkv_worker_gpu_busy_fraction", "gauge",
+         "Share of the last heartbeat period the worker's GPU ran kernels (NVML); workers that "
+         "do not measure it are left out.");
+  for (const WorkerStatus& w : workers) {
+    if (w.gpu_busy_fraction) {
+      out += strformat("hkv_worker_gpu_busy_fraction{worker=\"%s\"} %s\n",
+                       prometheus_label(w.info.worker_id).c_str(),
+                       number(*w.gpu_busy_fraction).c_str());
+    }
+  }
   HKV_ASSIGN_OR_RETURN(std::vector<AttemptOutcomeCount> ended, scheduler.attempt_outcomes());
   std::map<std::pair<std::string, std::string>, int64_t> by_cause;  // (outcome, cause) -> n
   for (const AttemptOutcomeCount& a : ended) {

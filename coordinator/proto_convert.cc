@@ -68,6 +68,9 @@ void to_proto(const WorkerStatus& in, v1::WorkerStatus* out) {
   out->set_prefills(in.prefills);
   out->set_busy_fraction(in.busy_fraction);
   out->set_memory_used_bytes(in.memory_used_bytes);
+  if (in.gpu_busy_fraction) {
+    out->set_gpu_busy_fraction(*in.gpu_busy_fraction);
+  }
 }
 
 void to_proto(const ResultRow& in, v1::ResultRow* out) {
@@ -124,6 +127,9 @@ Heartbeat from_proto(const v1::HeartbeatRequest& in) {
   h.tokens_per_second = in.tokens_per_second();
   h.busy_fraction = in.busy_fraction();
   h.memory_used_bytes = in.memory_used_bytes();
+  if (in.has_gpu_busy_fraction()) {
+    h.gpu_busy_fraction = in.gpu_busy_fraction();
+  }
   h.draining = in.draining();
   for (const v1::TaskRef& t : in.other_tasks()) {
     h.other_tasks.emplace_back(t.task_id(), t.attempt());

@@ -201,6 +201,12 @@ Result<HeartbeatReply> Scheduler::heartbeat(const Heartbeat& beat) {
                   "heartbeat from worker '%s': busy_fraction %g, expected a value in [0, 1]",
                   beat.worker_id.c_str(), beat.busy_fraction);
   }
+  if (beat.gpu_busy_fraction &&
+      !(*beat.gpu_busy_fraction >= 0.0 && *beat.gpu_busy_fraction <= 1.0)) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "heartbeat from worker '%s': gpu_busy_fraction %g, expected a value in [0, 1]",
+                  beat.worker_id.c_str(), *beat.gpu_busy_fraction);
+  }
   if (beat.memory_used_bytes < 0) {
     return errorf(StatusCode::kInvalidArgument,
                   "heartbeat from worker '%s': memory_used_bytes %lld, expected >= 0",
@@ -212,8 +218,8 @@ Result<HeartbeatReply> Scheduler::heartbeat(const Heartbeat& beat) {
       [&]() -> Status {
         const int64_t now = now_ms_();
         HKV_RETURN_IF_ERROR(workers_.touch(beat.worker_id, now, beat.tokens_per_second,
-                                           beat.busy_fraction, beat.memory_used_bytes,
-                                           beat.draining));
+                                           beat.busy_fraction, beat.gpu_busy_fraction,
+                                           beat.memory_used_bytes, beat.draining));
         if (beat.task_id != 0) {
           HKV_ASSIGN_OR_RETURN(bool held,
                                renew_lease(beat.task_id, beat.attempt, beat.worker_id, now));

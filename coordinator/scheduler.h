@@ -60,6 +60,8 @@ struct Heartbeat {
   bool draining = false;
   double busy_fraction = 0.0;     // [0, 1]: share of the last period spent running tasks
   int64_t memory_used_bytes = 0;  // the worker's device memory in use (>= 0)
+  // [0, 1]: share of the last period the worker's GPU ran kernels; nullopt when not measured.
+  std::optional<double> gpu_busy_fraction;
   // The other tasks of a batch the worker holds: (task id, attempt), renewed like task_id.
   std::vector<std::pair<int64_t, int32_t>> other_tasks;
 };

@@ -128,6 +128,10 @@ ALTER TABLE workers ADD COLUMN memory_used_bytes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE workers ADD COLUMN tp INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE sweeps ADD COLUMN needs_memory_bytes INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 8: the GPU's own busy share (NVML) as of a worker's last heartbeat; NULL when not measured.
+    R"sql(
+ALTER TABLE workers ADD COLUMN gpu_busy_fraction REAL;
+)sql",
 };
 
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,

@@ -99,7 +99,7 @@ class Statement {
 class Store {
  public:
   // The schema version this build writes (PRAGMA user_version).
-  static constexpr int32_t kSchemaVersion = 7;
+  static constexpr int32_t kSchemaVersion = 8;
 
   // Opens or creates `path` in WAL mode with foreign keys on and a busy timeout, then applies the
   // pending migrations, each in its own transaction. A database from a newer build is refused.

@@ -70,17 +70,18 @@ Status WorkerRegistry::touch(const std::string& worker_id,
                              int64_t now_ms,
                              double tokens_per_second,
                              double busy_fraction,
+                             std::optional<double> gpu_busy_fraction,
                              int64_t memory_used_bytes,
                              bool draining) {
   HKV_RETURN_IF_ERROR(require(worker_id));
   return store_->execute(
       R"sql(UPDATE workers SET last_heartbeat_ms = ?2, tokens_per_second = ?3, busy_fraction = ?5,
-                memory_used_bytes = ?6,
+                memory_used_bytes = ?6, gpu_busy_fraction = ?7,
                 state = CASE WHEN ?4 THEN 'draining'
                              WHEN current_task_id IS NULL THEN 'idle' ELSE 'busy' END
             WHERE id = ?1)sql",
       worker_id, now_ms, tokens_per_second, static_cast<int64_t>(draining), busy_fraction,
-      memory_used_bytes);
+      memory_used_bytes, gpu_busy_fraction);
 }
 
 Result<bool> WorkerRegistry::is_draining(const std::string& worker_id) {
@@ -122,7 +123,8 @@ Result<std::vector<WorkerStatus>> WorkerRegistry::list(int64_t now_ms) {
       store_->query(R"sql(SELECT w.id, w.hostname, w.device, w.device_name, w.memory_bytes,
                                  w.state, w.current_task_id, w.tokens_per_second,
                                  w.last_heartbeat_ms, w.prefills, w.busy_fraction,
-                                 COALESCE(s.model, ''), w.memory_used_bytes, w.tp
+                                 COALESCE(s.model, ''), w.memory_used_bytes, w.tp,
+                                 w.gpu_busy_fraction
                           FROM workers w LEFT JOIN tasks t ON t.id = w.current_task_id
                           LEFT JOIN sweeps s ON s.id = t.sweep_id ORDER BY w.id)sql"));
   std::vector<WorkerStatus> out;
@@ -143,6 +145,9 @@ Result<std::vector<WorkerStatus>> WorkerRegistry::list(int64_t now_ms) {
     w.model = stmt.column_text(11);
     w.memory_used_bytes = stmt.column_int64(12);
     w.info.tp = static_cast<int32_t>(stmt.column_int64(13));
+    if (!stmt.column_is_null(14)) {
+      w.gpu_busy_fraction = stmt.column_double(14);
+    }
     if (now_ms - w.last_heartbeat_ms > lease_timeout_ms_) {
       w.state = "lost";
     }

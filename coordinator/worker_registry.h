@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct WorkerStatus {
   double busy_fraction = 0.0;     // as of the last heartbeat
   std::string model;              // the current task's sweep model ("" when idle)
   int64_t memory_used_bytes = 0;  // device memory in use, as of the last heartbeat
+  std::optional<double> gpu_busy_fraction;  // the GPU's, as of the last heartbeat (if measured)
 };
 
 // Table access for `workers`. Every call runs inside the caller's transaction and lock.
@@ -52,6 +54,7 @@ class WorkerRegistry {
                int64_t now_ms,
                double tokens_per_second,
                double busy_fraction,
+               std::optional<double> gpu_busy_fraction,
                int64_t memory_used_bytes,
                bool draining);
   Result<bool> is_draining(const std::string& worker_id);

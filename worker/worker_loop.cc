@@ -110,7 +110,7 @@ namespace {
 // and busy share; raise `cancelled` when the coordinator says the task is no longer this worker's.
 void heartbeat_loop(CoordinatorClient& client,
                     const std::string& id,
-                    const std::function<int64_t()>& memory_used,
+                    const WorkerOptions& options,
                     int64_t period_ms,
                     const std::atomic<bool>& stop,
                     Current& cur,
@@ -136,7 +136,12 @@ void heartbeat_loop(CoordinatorClient& client,
     hb.set_busy_fraction(cur.busy.take_fraction(BusyMeter::Clock::now()));
     hb.set_draining(stop.load());
     lock.unlock();
-    hb.set_memory_used_bytes(memory_used ? std::max<int64_t>(0, memory_used()) : 0);
+    hb.set_memory_used_bytes(options.memory_used ? std::max<int64_t>(0, options.memory_used()) : 0);
+    if (options.gpu_busy) {
+      if (std::optional<double> gpu = options.gpu_busy()) {
+        hb.set_gpu_busy_fraction(*gpu);
+      }
+    }
     auto reply = client.heartbeat(hb);
     lock.lock();
     if (!reply.ok()) {
@@ -348,9 +353,8 @@ Status run_worker(const WorkerOptions& o,
   }
   Current cur;
   std::atomic<bool> cancelled{false};
-  std::thread beat([&] {
-    heartbeat_loop(*client, id, o.memory_used, reg.heartbeat_period_ms(), stop, cur, cancelled);
-  });
+  std::thread beat(
+      [&] { heartbeat_loop(*client, id, o, reg.heartbeat_period_ms(), stop, cur, cancelled); });
   Status result;
   Deliverer deliverer(*client, o, stop, spool, cur);
   while (!stop.load()) {

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct WorkerOptions {
   int32_t batch_tasks = 1;
   // Device memory in use, sent with every heartbeat (unset: 0).
   std::function<int64_t()> memory_used;
+  // The GPU's busy share since the previous call, sent with every heartbeat that has one (unset,
+  // or nullopt: the heartbeat carries none).
+  std::function<std::optional<double>()> gpu_busy;
 };
 
 // Status of a failed task: deterministic failures (bad input, missing files, unsupported) are not

@@ -33,6 +33,7 @@ class HttpServerTest : public ::testing::Test {
     ASSERT_TRUE(task.ok() && task->has_value());
     Heartbeat hb{*w, (*task)->task_id, (*task)->attempt, 12.5, false, 0.75};
     hb.memory_used_bytes = 12345;
+    hb.gpu_busy_fraction = 0.5;
     ASSERT_TRUE(server_->scheduler()->heartbeat(hb).ok());
   }
 
@@ -92,6 +93,7 @@ TEST_F(HttpServerTest, ApiAndMetricsReportTheSchedulersCounts) {
   EXPECT_EQ(workers["workers"][0]["model"], "/models/tiny.gguf");
   EXPECT_EQ(workers["workers"][0]["memory_used_bytes"], 12345);
   EXPECT_EQ(workers["workers"][0]["busy_fraction"], 0.75);
+  EXPECT_EQ(workers["workers"][0]["gpu_busy_fraction"], 0.5);
   auto m = client_->Get("/metrics", {{"Authorization", "Bearer tok"}});
   ASSERT_TRUE(m);
   EXPECT_NE(m->body.find("hkv_sweep_tasks{sweep=\"1\",name=\"web\",state=\"pending\"} 2\n"),
@@ -105,6 +107,8 @@ TEST_F(HttpServerTest, ApiAndMetricsReportTheSchedulersCounts) {
   EXPECT_NE(m->body.find("hkv_worker_memory_used_bytes{worker=\"host/cuda:0\"} 12345\n"),
             std::string::npos);
   EXPECT_NE(m->body.find("hkv_worker_tokens_per_second{worker=\"host/cuda:0\"} 12.5\n"),
+            std::string::npos);
+  EXPECT_NE(m->body.find("hkv_worker_gpu_busy_fraction{worker=\"host/cuda:0\"} 0.5\n"),
             std::string::npos);
   EXPECT_NE(m->body.find("hkv_rpc_duration_seconds_count{rpc=\"PullTask\"} 0\n"),
             std::string::npos);  // in process: the pull did not go through gRPC

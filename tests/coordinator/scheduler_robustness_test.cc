@@ -49,6 +49,11 @@ TEST_F(SchedulerTest, NonFiniteHeartbeatIsInvalidArgument) {
     r = scheduler_->heartbeat({w, 0, 0, 1.0, false, busy});
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << busy;
     EXPECT_NE(r.status().message().find("busy_fraction"), std::string::npos);
+    Heartbeat gpu{w, 0, 0, 1.0, false, 0.5};
+    gpu.gpu_busy_fraction = busy;
+    r = scheduler_->heartbeat(gpu);
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << busy;
+    EXPECT_NE(r.status().message().find("gpu_busy_fraction"), std::string::npos);
   }
 }
 
@@ -60,6 +65,13 @@ TEST_F(SchedulerTest, HeartbeatBusyFractionIsListedWithTheWorker) {
   ASSERT_EQ(workers->size(), 1u);
   EXPECT_DOUBLE_EQ((*workers)[0].busy_fraction, 0.75);
   EXPECT_DOUBLE_EQ((*workers)[0].tokens_per_second, 12.5);
+  EXPECT_FALSE((*workers)[0].gpu_busy_fraction.has_value());  // not measured
+  Heartbeat gpu{w, 0, 0, 12.5, false, 0.75};
+  gpu.gpu_busy_fraction = 0.625;
+  ASSERT_TRUE(scheduler_->heartbeat(gpu).ok());
+  EXPECT_EQ(scheduler_->list_workers()->at(0).gpu_busy_fraction, 0.625);
+  ASSERT_TRUE(scheduler_->heartbeat({w, 0, 0, 12.5, false, 0.75}).ok());
+  EXPECT_FALSE(scheduler_->list_workers()->at(0).gpu_busy_fraction.has_value());  // that period's
 }
 
 TEST_F(SchedulerTest, RetriedSubmitReturnsTheCommittedSweep) {

@@ -89,6 +89,7 @@ TEST(StoreTest, MigratesAVersionOneDatabaseKeepingItsRows) {
         ALTER TABLE workers DROP COLUMN memory_used_bytes;
         ALTER TABLE workers DROP COLUMN tp;
         ALTER TABLE sweeps DROP COLUMN needs_memory_bytes;
+        ALTER TABLE workers DROP COLUMN gpu_busy_fraction;
         PRAGMA user_version = 1;)sql")
                     .ok());
     ASSERT_TRUE(insert_sweep(store, "old").ok());

@@ -92,6 +92,7 @@ listing = open(f"{w}/workers.txt").read()
 assert workers and all(x["id"] in listing for x in workers), (workers, listing)
 assert all(x["device"] == "cpu" and x["prefills"] == done for x in workers), workers
 assert all(x["memory_used_bytes"] > 0 for x in workers), workers  # the worker's resident set
+assert all(x["gpu_busy_fraction"] is None for x in workers), workers  # CPU workers: not measured
 one = json.load(open(f"{w}/api_sweep1.json"))
 assert one["tables"]["json"]["BABILong"] == json.load(open(f"{w}/results.json"))["BABILong"]
 assert one["needle_svg"].startswith("<svg"), "no needle figure"

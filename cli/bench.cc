@@ -247,6 +247,9 @@ Status run_phases(BenchRun* b) {
   if (b->o.what == "ceilings") {
     return Status();
   }
+  if (b->o.what == "linear") {
+    return bench_linear(b->o, b->ceil, &b->out);
+  }
   HKV_RETURN_IF_ERROR(load_model(b));
   const bool all = b->o.what == "all";
   if (all || b->o.what == "prefill") {
@@ -320,10 +323,10 @@ int run_bench(const BenchOptions& o) {
                        o.device.c_str()));
   }
   if (o.what != "all" && o.what != "ceilings" && o.what != "prefill" && o.what != "decode" &&
-      o.what != "sweep") {
+      o.what != "sweep" && o.what != "linear") {
     return fail(errorf(StatusCode::kInvalidArgument,
                        "bench --what: unknown phase '%s' (expected all, ceilings, prefill, "
-                       "decode or sweep)",
+                       "decode, sweep or linear)",
                        o.what.c_str()));
   }
 #if HKV_HAVE_CUDA

@@ -23,7 +23,7 @@ struct BenchOptions {
   int32_t new_tokens = 128;  // decode steps per config (no early stop)
   int32_t runs = 5;          // timed repetitions (median reported)
   std::string head_scores;   // HeadKV-R2 score file for the sweep (else the sweep has none)
-  std::string what = "all";  // all | ceilings | prefill | decode | sweep
+  std::string what = "all";  // all | ceilings | prefill | decode | sweep | linear
   std::string out = "bench.json";
   std::string device = "cuda";  // cuda | cpu (bench_cpu.cc: SGEMM rate and prefill)
   int32_t tp = 0;               // > 0: the tensor-parallel engine over GPUs 0..tp-1 (bench_tp.cc)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <cuda_runtime_api.h>
+#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "common/timing.h"
@@ -40,5 +41,10 @@ struct Ceilings {
 
 // The card's bf16 GEMM rate and copy bandwidth (median of max(runs, 10) after a warm-up).
 Result<Ceilings> measure_ceilings(int runs);
+
+struct BenchOptions;
+// `--what linear` (bench_linear.cc): the model's decode-step linear shapes at m = 1..16 through
+// launch_linear and through cuBLAS alone; rows into (*out)["linear"].
+Status bench_linear(const BenchOptions& o, const Ceilings& ceil, nlohmann::json* out);
 
 }  // namespace hkv::cli

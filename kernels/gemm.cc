@@ -88,17 +88,21 @@ Status LinearParams::validate() const {
   return Status();
 }
 
-Status launch_linear(const CublasHandle& handle, const LinearParams& p) {
+namespace {
+
+// The checks every entry point makes; false when there is nothing to do (m = 0).
+Result<bool> check_launch(const CublasHandle& handle, const LinearParams& p) {
   HKV_RETURN_IF_ERROR(p.validate());
   if (p.m == 0) {
-    return Status();
+    return false;
   }
   if (handle.get() == nullptr) {
     return errorf(StatusCode::kFailedPrecondition, "linear: cuBLAS handle not created");
   }
-  if (internal::gemv_applies(p)) {
-    return internal::launch_gemv({&p, 1}, handle.stream());  // decode-sized m: kernels/gemv.h
-  }
+  return true;
+}
+
+Status cublas_linear(const CublasHandle& handle, const LinearParams& p) {
   const float alpha = 1.0f;
   const float beta = p.beta;
   const int ld_in = static_cast<int>(p.in_row_stride == 0 ? p.k : p.in_row_stride);
@@ -109,6 +113,24 @@ Status launch_linear(const CublasHandle& handle, const LinearParams& p) {
       cuda_type(p.dtype), ld_in, &beta, p.out, cuda_type(p.out_dtype), ld_out, CUBLAS_COMPUTE_32F,
       CUBLAS_GEMM_DEFAULT));
   return Status();
+}
+
+}  // namespace
+
+Status launch_linear(const CublasHandle& handle, const LinearParams& p) {
+  HKV_ASSIGN_OR_RETURN(const bool work, check_launch(handle, p));
+  if (!work) {
+    return Status();
+  }
+  if (internal::gemv_applies(p)) {
+    return internal::launch_gemv({&p, 1}, handle.stream());  // decode-sized m: kernels/gemv.h
+  }
+  return cublas_linear(handle, p);
+}
+
+Status launch_linear_cublas(const CublasHandle& handle, const LinearParams& p) {
+  HKV_ASSIGN_OR_RETURN(const bool work, check_launch(handle, p));
+  return work ? cublas_linear(handle, p) : Status();
 }
 
 Status launch_linears(const CublasHandle& handle, std::span<const LinearParams> layers) {

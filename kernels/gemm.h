@@ -1,6 +1,6 @@
 // Linear layers through cuBLAS: out[M, N] = in[M, K] . weight[N, K]^T (nn.Linear's row-major
 // weight), 16-bit or f32 operands, fp32 accumulation (CUBLAS_COMPUTE_32F, no TF32), default
-// tensor-op algorithms; decode-sized m (<= 4, 16-bit operands) takes the hand-written GEMV of
+// tensor-op algorithms; decode-sized m (<= 3, 16-bit operands) takes the hand-written GEMV of
 // kernels/gemv.h instead. One CublasHandle per stream-owning engine.
 #pragma once
 
@@ -54,6 +54,10 @@ struct LinearParams {
 
 // Enqueues on the handle's stream.
 [[nodiscard]] Status launch_linear(const CublasHandle& handle, const LinearParams& params);
+
+// launch_linear through cuBLAS whatever m is (what the small-M GEMV is measured against:
+// `headkv bench --what linear`).
+[[nodiscard]] Status launch_linear_cublas(const CublasHandle& handle, const LinearParams& params);
 
 // Several layers reading the same input (a decode step's q, k and v projections): one fused
 // launch when every layer takes the small-M GEMV, otherwise launch_linear for each in order.

@@ -148,11 +148,8 @@ Status launch_typed(const GemvLayers& layers,
     case 2:
       launch_m<T, TOut, 2>(layers, blocks, p, stream);
       break;
-    case 3:
-      launch_m<T, TOut, 3>(layers, blocks, p, stream);
-      break;
     default:
-      launch_m<T, TOut, 4>(layers, blocks, p, stream);
+      launch_m<T, TOut, 3>(layers, blocks, p, stream);
       break;
   }
   HKV_CUDA_CHECK_LAUNCH(stream);

@@ -13,7 +13,10 @@
 
 namespace hkv::kernels::internal {
 
-inline constexpr int64_t kGemvMaxRows = 4;
+// From m = 4 on, cuBLAS streams the weights faster than this path (bench/RESULTS.md, `headkv bench
+// --what linear` on an H100: 554 vs 575 us for one 8B layer set plus the LM head at m = 4, 555 vs
+// 523 at m = 2); a tensor-core variant for m = 5..16 measured 1.5-2x slower than cuBLAS.
+inline constexpr int64_t kGemvMaxRows = 3;
 inline constexpr int kGemvMaxFused = 3;  // layers one launch can serve (q, k, v)
 
 // Whether the small-M path takes these (already validated) params: f16/bf16 operands, m in

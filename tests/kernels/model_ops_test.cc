@@ -1,5 +1,5 @@
 // The GPU engine's model-level kernels against their float32 references: linear (cuBLAS, and the
-// small-M GEMV for m <= 4 with beta = 0 and 1, a strided input and a k past one unrolled sweep;
+// small-M GEMV for m <= 3 with beta = 0 and 1, a strided input and a k past one unrolled sweep;
 // f32, f16, bf16, f32 output), embedding (out-of-range ids flagged), GQA score pooling, argmax with
 // banned ids, and the batch maps of decode attention (query_segment) and append (segment_src_row).
 #include "kernels/model_ops.h"
@@ -75,7 +75,7 @@ TEST_P(ModelOpsGpuTest, LinearMatchesReference) {
   }
 }
 
-// launch_linears: q/k/v-like layers on one input, fused into one GEMV launch (m <= 4, 16-bit) or
+// launch_linears: q/k/v-like layers on one input, fused into one GEMV launch (m <= 3, 16-bit) or
 // run one by one (m = 7, or f32); each output must match its own reference.
 TEST_P(ModelOpsGpuTest, LinearsOnOneInputMatchReference) {
   HKV_SKIP_IF_NO_GPU();

@@ -1,6 +1,6 @@
 // The live GPU busy meter (NVML through dlopen) on a GPU host: while the GPU copies memory
 // without pause for over a second, the share it reports is high; it is never outside [0, 1].
-#include "model/gpu_utilization.h"
+#include "tests/testing/gpu.h"
 
 #include <chrono>
 
@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "kernels/device_buffer.h"
-#include "tests/testing/gpu.h"
+#include "model/gpu_utilization.h"
 
 namespace hkv::model {
 namespace {

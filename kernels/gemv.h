@@ -13,9 +13,10 @@
 
 namespace hkv::kernels::internal {
 
-// From m = 4 on, cuBLAS streams the weights faster than this path (bench/RESULTS.md, `headkv bench
-// --what linear` on an H100: 554 vs 575 us for one 8B layer set plus the LM head at m = 4, 555 vs
-// 523 at m = 2); a tensor-core variant for m = 5..16 measured 1.5-2x slower than cuBLAS.
+// From m = 4 on, cuBLAS streams the weights faster than this path (bench/RESULTS.md, session 10,
+// an H100: one 8B layer's linears plus the LM head take 554 us in cuBLAS vs 575 here at m = 4, 555
+// vs 523 at m = 2; `headkv bench --what linear` measures it); a tensor-core variant for m = 5..16
+// was 1.5-2x slower than cuBLAS and was dropped.
 inline constexpr int64_t kGemvMaxRows = 3;
 inline constexpr int kGemvMaxFused = 3;  // layers one launch can serve (q, k, v)
 

@@ -1,7 +1,7 @@
 // GpuUtilization: NVML loaded with dlopen. The few entry points used are declared here from NVML's
 // documented C ABI (nvml.h is not part of the CUDA toolkit this project builds with): return code
-// 0 = NVML_SUCCESS, 6 = NVML_ERROR_NOT_FOUND; nvmlDevice_t is an opaque pointer; nvmlSample_t is
-// {unsigned long long timeStamp; 8-byte value union}; sampling type 1 =
+// 0 = NVML_SUCCESS (6, NVML_ERROR_NOT_FOUND: no sample yet); nvmlDevice_t is an opaque pointer;
+// nvmlSample_t is {unsigned long long timeStamp; 8-byte value union}; sampling type 1 =
 // NVML_GPU_UTILIZATION_SAMPLES, whose values are unsigned ints (value type 1) in percent.
 #include "model/gpu_utilization.h"
 
@@ -34,7 +34,6 @@ struct NvmlSample {
 };
 
 constexpr NvmlReturn kNvmlSuccess = 0;
-constexpr NvmlReturn kNvmlNotFound = 6;
 constexpr int kGpuUtilizationSamples = 1;
 
 enum NvmlValueType { kDouble = 0, kUInt = 1, kULong = 2, kULongLong = 3, kSLongLong = 4 };
@@ -139,12 +138,12 @@ std::optional<double> GpuUtilization::take_fraction() {
   NvmlReturn r =
       nvml_->get_samples(nvml_->device, kGpuUtilizationSamples, last_us_, &type, &count, nullptr);
   if (r != kNvmlSuccess || count == 0) {
-    return std::nullopt;  // kNvmlNotFound: no sample since last_us_
+    return std::nullopt;  // kNvmlNotFound (6): no sample since last_us_
   }
   std::vector<NvmlSample> raw(count);
   r = nvml_->get_samples(nvml_->device, kGpuUtilizationSamples, last_us_, &type, &count,
                          raw.data());
-  if (r == kNvmlNotFound || r != kNvmlSuccess) {
+  if (r != kNvmlSuccess) {
     return std::nullopt;
   }
   std::vector<UtilizationSample> samples;

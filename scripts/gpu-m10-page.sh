@@ -15,7 +15,10 @@
 #            an earlier engine unpacked at $HKV_OLD_BUNDLE (cb3e77f: before M10 round 2; 96445fc:
 #            before round 3) and HKV_AB_MODEL=random for headkv's own random weights (96445fc on)
 #   cpu      the CPU engine against HF on PyTorch's CPU backend, 2 pinned threads
-# Usage: scripts/gpu-m10-page.sh BUNDLE OUT [tests|bench|smollm2|r8b|r8b-random|ab|cpu|all] [RUNS]
+#   linear   the decode-step linear shapes at m = 1..16 through launch_linear and through cuBLAS
+#            alone (`headkv bench --what linear`: where the small-M GEMV stops)
+# Usage: scripts/gpu-m10-page.sh BUNDLE OUT [tests|bench|linear|smollm2|r8b|r8b-random|ab|cpu|all]
+#        [RUNS]
 # Needs: python3 with torch + transformers (the GPU hosts have them); the SmolLM2 GGUF at
 # ~/.cache/headkv/models for smollm2. /tmp/r8b is built once and reused.
 set -uo pipefail
@@ -50,6 +53,13 @@ if want bench; then
   grep -vE '^\s*$' "$OUT/bench.log" | tail -n 25 | tee -a "$LOG"
   python3 bench/hf_baseline.py /tmp/r8b "$OUT/hf_baseline.json" --runs "$RUNS" 2>&1 \
     | grep -v Loading | tee -a "$LOG"
+fi
+
+if want linear; then
+  "$B/bin/headkv" bench --what linear --model bench/models/llama3-8b-shape --random-weights \
+    --runs "$RUNS" --out "$OUT/linear.json" > "$OUT/linear.log" 2>&1
+  log "headkv bench --what linear rc=$?"
+  tee -a "$LOG" < "$OUT/linear.log"
 fi
 
 sweep_pair() {  # NAME SWEEP: one task per lease, then batches of 8, then the comparison

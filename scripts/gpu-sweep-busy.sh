@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A whole sweep on one GPU, end to end through `headkv run` (M10's "a GPU that never waits"), with
-# `nvidia-smi dmon` sampling the SMs' busy share every second. Prints wall time, samples per hour
-# and the mean SM busy share over the run; keeps run.log, dmon.log, tables.md and results.jsonl.
+# `nvidia-smi dmon` sampling the SMs' busy share every second. Prints wall time, samples per hour,
+# the mean SM busy share over the run and the worker's own figure (the driver's utilization samples
+# over its run, from `headkv run`); keeps run.log, dmon.log, tables.md and results.jsonl.
 # Usage: scripts/gpu-sweep-busy.sh BUNDLE OUT [SWEEP_YAML [headkv run flags...]]
 #   default sweep: bench/sweeps/smollm2_200.yaml (needs the SmolLM2 GGUF at ~/.cache/headkv/models)
 set -uo pipefail
@@ -24,6 +25,7 @@ awk -v a="$t0" -v b="$t1" -v n="$tasks" -v f="$failed" -v rc="$rc" -v s="$SWEEP 
   printf "%s: rc=%d, %d tasks done, %d failed, %.1f s = %.0f samples/hour\n", s, rc, n, f, b - a, n * 3600 / (b - a) }'
 # dmon columns: gpu sm mem enc dec ...; the mean of the samples taken while the run was going.
 awk '$1 ~ /^[0-9]+$/ { n++; sm += $2 } END { if (n) printf "  SM busy (nvidia-smi dmon, %d samples): mean %.1f%%\n", n, sm / n }' "$OUT/dmon.log"
+grep -h 'GPU busy' "$OUT/run.log" | sed 's/^/  /'
 cp "$D/tables.md" "$D/results.jsonl" "$OUT/" 2>/dev/null
 rm -rf "$D"
 exit $rc

@@ -1,7 +1,8 @@
 // The GPU engine's model-level kernels against their float32 references: linear (cuBLAS, and the
 // small-M GEMV for m <= 3 with beta = 0 and 1, a strided input and a k past one unrolled sweep;
-// f32, f16, bf16, f32 output), embedding (out-of-range ids flagged), GQA score pooling, argmax with
-// banned ids, and the batch maps of decode attention (query_segment) and append (segment_src_row).
+// f32, f16, bf16, f32 output; each shape also through launch_linear_cublas), embedding
+// (out-of-range ids flagged), GQA score pooling, argmax with banned ids, and the batch maps of
+// decode attention (query_segment) and append (segment_src_row).
 #include "kernels/model_ops.h"
 
 #include <utility>
@@ -62,15 +63,21 @@ TEST_P(ModelOpsGpuTest, LinearMatchesReference) {
       p.beta = beta;
       p.dtype = d;
       p.out_dtype = out_dtype;
-      HKV_ASSERT_OK(launch_linear(blas, p));
-      HKV_ASSERT_OK_AND_ASSIGN(auto got, download(out_d, out_dtype, stream.get()));
       auto want = reference::linear(in, w, m, n, k, DType::kF32);
       for (size_t i = 0; i < want.size(); ++i) {
         want[i] = reference::round_to(want[i] + beta * prior[i], out_dtype);
       }
-      EXPECT_TRUE(testing::all_close(
-          got, want, testing::tolerance_for(d == DType::kF32 ? DType::kF32 : out_dtype)))
-          << m << "x" << n << "x" << k << " ld " << ld << " beta " << beta;
+      // launch_linear (the GEMV where it applies), then cuBLAS alone on the same prior output.
+      for (bool cublas_only : {false, true}) {
+        HKV_ASSERT_OK_AND_ASSIGN(out_d, upload(prior, out_dtype, stream.get()));
+        p.out = out_d.data();
+        HKV_ASSERT_OK(cublas_only ? launch_linear_cublas(blas, p) : launch_linear(blas, p));
+        HKV_ASSERT_OK_AND_ASSIGN(auto got, download(out_d, out_dtype, stream.get()));
+        EXPECT_TRUE(testing::all_close(
+            got, want, testing::tolerance_for(d == DType::kF32 ? DType::kF32 : out_dtype)))
+            << m << "x" << n << "x" << k << " ld " << ld << " beta " << beta << " cublas_only "
+            << cublas_only;
+      }
     }
   }
 }

@@ -428,9 +428,11 @@ int run_local_sweep(const RunOptions& o) {
               static_cast<long long>(sub->num_configs()), static_cast<int>(devices.size()),
               so.db_path.c_str());
   std::signal(SIGINT, on_signal);
-  std::vector<std::thread> threads;
+  // Every worker's runner and GPU meter exist before the first thread starts (the threads index
+  // these vectors); each thread reads its GPU's busy share over the run as soon as it ends.
   std::vector<std::unique_ptr<worker::TaskRunner>> runners;
   std::vector<std::shared_ptr<model::GpuUtilization>> meters;
+  std::vector<std::optional<double>> gpu_busy(devices.size());
   for (size_t i = 0; i < devices.size(); ++i) {
     meters.push_back(gpu_busy_meter(devices[i]));
     worker::RunnerOptions ro;
@@ -440,6 +442,9 @@ int run_local_sweep(const RunOptions& o) {
     ro.data_dir = o.data_dir;
     ro.batch_prompt_tokens = o.batch.prompt_tokens;
     runners.push_back(std::make_unique<worker::TaskRunner>(ro));
+  }
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < devices.size(); ++i) {
     threads.emplace_back([&, i] {
       worker::WorkerOptions wo;
       wo.client = {conn.coordinator, so.token, ""};
@@ -452,6 +457,10 @@ int run_local_sweep(const RunOptions& o) {
       Status st = worker::run_worker(wo, worker::make_batch_executor(runners[i].get()), g_stop);
       if (!st.ok()) {
         std::fprintf(stderr, "worker %zu: %s\n", i, st.to_string().c_str());
+      }
+      if (meters[i] != nullptr) {
+        (void)meters[i]->take_fraction();  // the samples since the last heartbeat
+        gpu_busy[i] = meters[i]->overall_fraction();
       }
     });
   }
@@ -472,15 +481,10 @@ int run_local_sweep(const RunOptions& o) {
   }
   done = true;
   progress.join();
-  for (size_t i = 0; i < meters.size(); ++i) {
-    std::optional<double> busy;
-    if (meters[i] != nullptr) {
-      (void)meters[i]->take_fraction();  // the samples since the last heartbeat
-      busy = meters[i]->overall_fraction();
-    }
-    if (busy) {
+  for (size_t i = 0; i < devices.size(); ++i) {
+    if (gpu_busy[i]) {
       std::printf("worker %s: GPU busy %.1f%% of the run (the driver's utilization samples)\n",
-                  devices[i].c_str(), 100.0 * *busy);
+                  devices[i].c_str(), 100.0 * *gpu_busy[i]);
     }
   }
   auto p = (*client)->get_sweep(sub->sweep_id());

@@ -148,9 +148,12 @@ Status launch_typed(const GemvLayers& layers,
     case 2:
       launch_m<T, TOut, 2>(layers, blocks, p, stream);
       break;
-    default:
+    case 3:
       launch_m<T, TOut, 3>(layers, blocks, p, stream);
       break;
+    default:
+      return errorf(StatusCode::kInternal, "gemv: m=%lld, expected 1 to %lld",
+                    static_cast<long long>(p.m), static_cast<long long>(kGemvMaxRows));
   }
   HKV_CUDA_CHECK_LAUNCH(stream);
   return Status();

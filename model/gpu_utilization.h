@@ -30,7 +30,8 @@ std::optional<double> busy_share(std::span<const UtilizationSample> samples,
 
 class GpuUtilization {
  public:
-  // The meter of `device` ("cuda:N", the CUDA ordinal as this process sees it); Unavailable when
+  // The meter of `device` ("cuda:N", the CUDA ordinal as this process sees it; a tensor-parallel
+  // group "cuda:A-B" is measured on its first GPU, A); Unavailable when
   // the build has no CUDA, the device is not a GPU, or NVML cannot be loaded or find the device.
   static Result<std::unique_ptr<GpuUtilization>> open(const std::string& device);
   ~GpuUtilization();

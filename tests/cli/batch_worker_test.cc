@@ -88,9 +88,14 @@ TEST_F(BatchWorkerTest, TasksArriveInBatchesAndEveryResultIsRecorded) {
     }
     return out;
   };
+  // The GPU busy share each heartbeat carries (a GPU worker's NVML meter; fixed here).
+  wo_.gpu_busy = [] { return std::optional<double>(0.375); };
   std::atomic<bool> stop{false};
   Status st = run_worker(wo_, execute, stop);
   EXPECT_TRUE(st.ok()) << st.to_string();
+  auto workers = server_->scheduler()->list_workers();
+  ASSERT_TRUE(workers.ok() && workers->size() == 1u);
+  EXPECT_EQ(workers->at(0).gpu_busy_fraction, 0.375);  // from the heartbeats
   ASSERT_EQ(batches.size(), 2u);
   EXPECT_EQ(batches[0].size(), 4u);
   EXPECT_EQ(batches[1].size(), 2u);

@@ -17,6 +17,7 @@
 #   cpu      the CPU engine against HF on PyTorch's CPU backend, 2 pinned threads
 #   linear   the decode-step linear shapes at m = 1..16 through launch_linear and through cuBLAS
 #            alone (`headkv bench --what linear`: where the small-M GEMV stops)
+# HKV_SWEEP_RUNS=N repeats each whole sweep N times (medians; a SmolLM2 pair takes ~55 s a round).
 # Usage: scripts/gpu-m10-page.sh BUNDLE OUT [tests|bench|linear|smollm2|r8b|r8b-random|ab|cpu|all]
 #        [RUNS]
 # Needs: python3 with torch + transformers (the GPU hosts have them); the SmolLM2 GGUF at
@@ -62,13 +63,31 @@ if want linear; then
   tee -a "$LOG" < "$OUT/linear.log"
 fi
 
-sweep_pair() {  # NAME SWEEP: one task per lease, then batches of 8, then the comparison
-  local name="$1" sweep="$2"
-  for b in 1 8; do
-    scripts/gpu-sweep-busy.sh "$B" "$OUT/${name}_b$b" "$sweep" --batch-tasks "$b" | tee -a "$LOG"
+# NAME SWEEP: one task per lease, then batches of 8, HKV_SWEEP_RUNS times (default 1) in turn,
+# then the medians of each (wall, samples/hour, nvidia-smi dmon's and the worker's GPU busy share)
+# and the first runs' predictions compared.
+sweep_pair() {
+  local name="$1" sweep="$2" runs="${HKV_SWEEP_RUNS:-1}" r b
+  for ((r = 1; r <= runs; r++)); do
+    for b in 1 8; do
+      scripts/gpu-sweep-busy.sh "$B" "$OUT/${name}_b${b}_r$r" "$sweep" --batch-tasks "$b" \
+        | tee "$OUT/${name}_b${b}_r$r.txt" | tee -a "$LOG"
+    done
   done
-  python3 scripts/compare-results.py "$OUT/${name}_b1/results.jsonl" \
-    "$OUT/${name}_b8/results.jsonl" | tee -a "$LOG"
+  for b in 1 8; do
+    cat "$OUT/${name}_b${b}"_r*.txt | python3 -c '
+import re, statistics, sys
+text = sys.stdin.read()
+def med(pattern):
+    xs = [float(x) for x in re.findall(pattern, text)]
+    return "%.1f (of %d)" % (statistics.median(xs), len(xs)) if xs else "-"
+wall, rate = med(r"([0-9.]+) s = "), med(r"= ([0-9]+) samples/hour")
+dmon, gpu = med(r"mean ([0-9.]+)%"), med(r"GPU busy ([0-9.]+)%")
+print("median over runs, batches of %s: wall %s s, %s samples/hour, dmon SM busy %s%%, "
+      "worker GPU busy %s%%" % (sys.argv[1], wall, rate, dmon, gpu))' "$b" | tee -a "$LOG"
+  done
+  python3 scripts/compare-results.py "$OUT/${name}_b1_r1/results.jsonl" \
+    "$OUT/${name}_b8_r1/results.jsonl" | tee -a "$LOG"
 }
 
 if want smollm2; then
@@ -78,7 +97,7 @@ fi
 if want r8b; then
   r8b
   sweep_pair r8b bench/sweeps/r8b_200.yaml
-  python3 bench/hf_sweep_estimate.py /tmp/r8b "$OUT/r8b_b8/results.jsonl" "$OUT/hf_sweep.json" \
+  python3 bench/hf_sweep_estimate.py /tmp/r8b "$OUT/r8b_b8_r1/results.jsonl" "$OUT/hf_sweep.json" \
     2>&1 | grep '^HF' | tee -a "$LOG"
 fi
 

@@ -17,6 +17,7 @@
 #include "common/paths.h"
 #include "common/strings.h"
 #include "cpu_engine/cpu_blas.h"
+#include "model/gpu_utilization.h"
 #ifdef HKV_HAVE_CUDA
 #include "kernels/device_info.h"
 #include "kernels/self_test.h"
@@ -87,6 +88,10 @@ bool print_gpus(const DoctorOptions& options) {
                 format_bytes(info->free_memory_bytes).c_str(), info->compute_major,
                 info->compute_minor, info->sm_count, format_bytes(info->l2_cache_bytes).c_str(),
                 info->pci_bus_id.c_str());
+    auto meter = model::GpuUtilization::open(strformat("cuda:%d", i));
+    std::printf(
+        "           busy share for heartbeats: %s\n",
+        meter.ok() ? "the driver's utilization samples (NVML)" : meter.status().message().c_str());
     if (!options.skip_self_test) {
       Status st = kernels::run_device_self_test(i);
       std::printf("           self-test (f32->bf16/f16 convert vs host reference): %s\n",

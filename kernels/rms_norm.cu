@@ -10,6 +10,23 @@
 namespace hkv::kernels {
 namespace {
 
+// 1 / rms of a row from each thread's share of its sum of squares (block-wide; every thread gets
+// it).
+__device__ __forceinline__ float row_inv_rms(float sum_sq,
+                                             int32_t hidden,
+                                             float eps,
+                                             float* scratch) {
+  const float total = block_sum(sum_sq, scratch);
+  return rsqrtf(total / static_cast<float>(hidden) + eps);
+}
+
+// weight * (h / rms), with h / rms rounded to T first (as the reference does).
+template <typename T>
+__device__ __forceinline__ T normalised(float h, float inv_rms, T weight) {
+  const float normed = round_to<T>(h * inv_rms);
+  return from_float<T>(to_float<T>(weight) * normed);
+}
+
 template <typename T>
 __global__ void rms_norm_kernel(T* __restrict__ out,           // [num_rows, hidden]
                                 const T* in,                   // [num_rows, hidden]
@@ -28,12 +45,10 @@ __global__ void rms_norm_kernel(T* __restrict__ out,           // [num_rows, hid
     }
     sum_sq += h * h;
   }
-  const float total = block_sum(sum_sq, scratch);
-  const float inv_rms = rsqrtf(total / static_cast<float>(hidden) + eps);
+  const float inv_rms = row_inv_rms(sum_sq, hidden, eps, scratch);
   for (int32_t i = threadIdx.x; i < hidden; i += blockDim.x) {
     const float h = to_float<T>(residual != nullptr ? residual[row + i] : in[row + i]);
-    const float normed = round_to<T>(h * inv_rms);
-    out[row + i] = from_float<T>(to_float<T>(weight[i]) * normed);
+    out[row + i] = normalised<T>(h, inv_rms, weight[i]);
   }
 }
 
@@ -68,14 +83,12 @@ __global__ void rms_norm_regs_kernel(T* __restrict__ out,           // [num_rows
       sum_sq += x[j] * x[j];
     }
   }
-  const float total = block_sum(sum_sq, scratch);
-  const float inv_rms = rsqrtf(total / static_cast<float>(hidden) + eps);
+  const float inv_rms = row_inv_rms(sum_sq, hidden, eps, scratch);
 #pragma unroll
   for (int j = 0; j < kRegs; ++j) {
     const int32_t i = threadIdx.x + j * blockDim.x;
     if (i < hidden) {
-      const float normed = round_to<T>(x[j] * inv_rms);
-      out[row + i] = from_float<T>(to_float<T>(weight[i]) * normed);
+      out[row + i] = normalised<T>(x[j], inv_rms, weight[i]);
     }
   }
 }
@@ -112,15 +125,8 @@ Status launch_rms_norm(const RmsNormParams& params, cudaStream_t stream) {
   int threads = params.hidden >= 2048 ? 512 : (params.hidden >= 512 ? 256 : 128);
   return dispatch_float_dtype(params.dtype, "rms_norm", [&](auto tag) -> Status {
     using T = typename decltype(tag)::type;
-    if (params.hidden <= threads * kRegs) {
-      rms_norm_regs_kernel<T><<<static_cast<unsigned>(params.num_rows), threads, 0, stream>>>(
-          static_cast<T*>(params.out), static_cast<const T*>(params.in),
-          static_cast<T*>(params.residual), static_cast<const T*>(params.weight), params.hidden,
-          params.eps);
-      HKV_CUDA_CHECK_LAUNCH(stream);
-      return Status();
-    }
-    rms_norm_kernel<T><<<static_cast<unsigned>(params.num_rows), threads, 0, stream>>>(
+    auto* kernel = params.hidden <= threads * kRegs ? rms_norm_regs_kernel<T> : rms_norm_kernel<T>;
+    kernel<<<static_cast<unsigned>(params.num_rows), threads, 0, stream>>>(
         static_cast<T*>(params.out), static_cast<const T*>(params.in),
         static_cast<T*>(params.residual), static_cast<const T*>(params.weight), params.hidden,
         params.eps);

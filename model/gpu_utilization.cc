@@ -42,7 +42,8 @@ enum NvmlValueType { kDouble = 0, kUInt = 1, kULong = 2, kULongLong = 3, kSLongL
 
 std::optional<double> busy_share(std::span<const UtilizationSample> samples,
                                  uint64_t after_us,
-                                 uint64_t* newest_us) {
+                                 uint64_t* newest_us,
+                                 int64_t* counted) {
   double sum = 0.0;
   int64_t n = 0;
   for (const UtilizationSample& s : samples) {
@@ -52,6 +53,9 @@ std::optional<double> busy_share(std::span<const UtilizationSample> samples,
     sum += std::min<uint32_t>(s.percent, 100);
     ++n;
     *newest_us = std::max(*newest_us, s.timestamp_us);
+  }
+  if (counted != nullptr) {
+    *counted = n;
   }
   if (n == 0) {
     return std::nullopt;
@@ -172,12 +176,9 @@ std::optional<double> GpuUtilization::take_fraction() {
     }
     samples.push_back({raw[i].timestamp, static_cast<uint32_t>(std::min(percent, 100.0))});
   }
-  const uint64_t after = last_us_;
-  std::optional<double> share = busy_share(samples, after, &last_us_);
+  int64_t fresh = 0;
+  std::optional<double> share = busy_share(samples, last_us_, &last_us_, &fresh);
   if (share) {
-    const auto fresh =
-        std::count_if(samples.begin(), samples.end(),
-                      [&](const UtilizationSample& s) { return s.timestamp_us > after; });
     counted_sum_ += *share * static_cast<double>(fresh);
     counted_ += fresh;
   }

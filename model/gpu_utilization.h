@@ -23,10 +23,11 @@ struct UtilizationSample {
 
 // The busy share of samples newer than `after_us`, in [0, 1] (the mean of their percentages,
 // capped at 100); nullopt when there is none. Sets *newest_us to the newest timestamp seen
-// (unchanged when none is newer).
+// (unchanged when none is newer) and, if given, *counted to the number of samples used.
 std::optional<double> busy_share(std::span<const UtilizationSample> samples,
                                  uint64_t after_us,
-                                 uint64_t* newest_us);
+                                 uint64_t* newest_us,
+                                 int64_t* counted = nullptr);
 
 class GpuUtilization {
  public:

@@ -19,6 +19,10 @@ void add_batch_options(CLI::App* cmd, BatchOptions* b) {
   cmd->add_option("--batch-tokens", b->prompt_tokens,
                   "Prompt tokens per decode batch (a longer single prompt still runs)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  cmd->add_option("--prepare-ahead", b->prepare_ahead,
+                  "Lease the next tasks while a lease runs and build their prompts on a CPU "
+                  "thread (auto: on a GPU)")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
 }
 
 void add_tp_option(CLI::App* cmd, int32_t* tp) {

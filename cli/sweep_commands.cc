@@ -136,6 +136,23 @@ int32_t tasks_per_lease(const BatchOptions& b, const std::string& device) {
   return device.rfind("cuda", 0) == 0 ? 8 : 1;
 }
 
+// Whether a worker on `device` leases ahead and prepares prompts on a CPU thread.
+bool prepares_ahead(const BatchOptions& b, const std::string& device) {
+  if (b.prepare_ahead != "auto") {
+    return b.prepare_ahead == "on";
+  }
+  return device.rfind("cuda", 0) == 0;
+}
+
+// Where a worker's task time went, from its runner (one line).
+std::string phase_summary(const worker::TaskRunner& runner) {
+  const worker::TaskRunner::PhaseTimes t = runner.phase_times();
+  return strformat(
+      "prompts %.1f s on the engine's path + %.1f s ahead of it (%lld tasks), engine %.1f s, "
+      "scoring %.1f s",
+      t.prepare_s, t.ahead_s, static_cast<long long>(t.tasks_ahead), t.engine_s, t.score_s);
+}
+
 // `tp` ranks of one model: on GPUs each rank brings its device's memory; CPU ranks are threads
 // sharing the host's.
 v1::WorkerInfo local_worker_info(const std::string& device, int32_t tp) {
@@ -262,7 +279,11 @@ int run_worker_cli(const WorkerCliOptions& o) {
       wo.batch_tasks = tasks_per_lease(o.batch, (*devices)[i]);
       wo.memory_used = [device = (*devices)[i]] { return model::device_memory_used(device); };
       set_gpu_busy(wo, gpu_busy_meter((*devices)[i]));
+      if (prepares_ahead(o.batch, (*devices)[i])) {
+        wo.prepare_ahead = worker::make_batch_preparer(&runner);
+      }
       results[i] = worker::run_worker(wo, worker::make_batch_executor(&runner), g_stop);
+      std::fprintf(stderr, "worker %s: %s\n", (*devices)[i].c_str(), phase_summary(runner).c_str());
     });
   }
   for (auto& t : threads) {
@@ -454,6 +475,9 @@ int run_local_sweep(const RunOptions& o) {
       wo.batch_tasks = tasks_per_lease(o.batch, devices[i]);
       wo.memory_used = [device = devices[i]] { return model::device_memory_used(device); };
       set_gpu_busy(wo, meters[i]);
+      if (prepares_ahead(o.batch, devices[i])) {
+        wo.prepare_ahead = worker::make_batch_preparer(runners[i].get());
+      }
       Status st = worker::run_worker(wo, worker::make_batch_executor(runners[i].get()), g_stop);
       if (!st.ok()) {
         std::fprintf(stderr, "worker %zu: %s\n", i, st.to_string().c_str());
@@ -482,6 +506,7 @@ int run_local_sweep(const RunOptions& o) {
   done = true;
   progress.join();
   for (size_t i = 0; i < devices.size(); ++i) {
+    std::printf("worker %s: %s\n", devices[i].c_str(), phase_summary(*runners[i]).c_str());
     if (gpu_busy[i]) {
       std::printf("worker %s: GPU busy %.1f%% of the run (the driver's utilization samples)\n",
                   devices[i].c_str(), 100.0 * *gpu_busy[i]);

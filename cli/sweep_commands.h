@@ -32,6 +32,9 @@ struct CoordinatorOptions {
 struct BatchOptions {
   int32_t tasks = 0;              // tasks per lease; 0 = auto: 8 on a GPU, 1 on the CPU
   int64_t prompt_tokens = 16384;  // prompt tokens per decode batch
+  // Lease ahead and prepare prompts on a CPU thread: auto (on a GPU, whose engine leaves the CPU
+  // free) | on | off.
+  std::string prepare_ahead = "auto";
 };
 
 struct WorkerCliOptions {

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@
 namespace hkv::worker {
 
 struct TaskRunner::LoadedModel {
+  // Held while the tokenizer, the adapter or the caches below are used: prompts may be prepared
+  // on one thread (TaskRunner::prepare_ahead) while another scores predictions.
+  std::mutex cpu_mu;
   std::string path;
   std::unique_ptr<model::Engine> engine;
   std::unique_ptr<model::Tokenizer> tokenizer;

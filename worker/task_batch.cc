@@ -1,6 +1,7 @@
 // TaskRunner::run_batch: several tasks' samples decoded together on an engine that batches
 // samples (the GPU), so short tasks stop paying one decode loop each. The CPU engine takes the
-// same path and runs the group's samples one after the other.
+// same path and runs the group's samples one after the other. TaskRunner::prepare_ahead builds a
+// lease's prompts on another thread while the engine runs the previous one.
 #include <algorithm>
 #include <optional>
 
@@ -18,9 +19,16 @@ bool same_generation(const model::GenerationConfig& a, const model::GenerationCo
          a.trace == nullptr && b.trace == nullptr;
 }
 
+// Whether two requests are the same task (what prepare() reads from them; not the cancel flag).
+bool same_task(const RunRequest& a, const RunRequest& b) {
+  return a.model == b.model && a.dtype == b.dtype && a.unit == b.unit &&
+         a.max_new_tokens == b.max_new_tokens && a.configs == b.configs;
+}
+
 }  // namespace
 
 Result<TaskRunner::Prepared> TaskRunner::prepare_checked(LoadedModel& m, const RunRequest& r) {
+  std::lock_guard<std::mutex> lock(m.cpu_mu);
   (void)m.adapter->take_error();  // one left by an earlier task belongs to that task
   Result<Prepared> p = prepare(m, r);
   Status tokenizer = m.adapter->take_error();
@@ -48,12 +56,18 @@ std::vector<Result<RunOutcome>> TaskRunner::run_batch(const std::vector<RunReque
       results[i] = run(r);
       continue;
     }
+    models[i] = *m;
+    prepared[i] = take_staged(r);
+    if (prepared[i]) {
+      continue;
+    }
+    const Clock::time_point start = Clock::now();
     Result<Prepared> p = prepare_checked(**m, r);
+    add_time(&PhaseTimes::prepare_s, start);
     if (!p.ok()) {
       results[i] = p.status();
       continue;
     }
-    models[i] = *m;
     prepared[i] = *std::move(p);
   }
   // Runs of consecutive prepared tasks that can share a decode, within the token budget.
@@ -92,19 +106,14 @@ void TaskRunner::run_group(LoadedModel& m,
     Prepared& p = *prepared[k];
     samples.push_back({p.out.sample.prompt_ids, &requests[k].configs, &p.caps, p.gen});
   }
+  const Clock::time_point start = Clock::now();
   Result<std::vector<model::MultiRun>> runs = m.engine->generate_batch(samples);
+  add_time(&PhaseTimes::engine_s, start);
   const bool cancelled = !runs.ok() && runs.status().code() == StatusCode::kCancelled;
   if (!runs.ok() && group.size() > 1 && !cancelled) {
     // One at a time, so only the task at fault fails (or the batch did not fit in memory).
     for (size_t k : group) {
-      Prepared& p = *prepared[k];
-      Result<model::MultiRun> run =
-          m.engine->generate(p.out.sample.prompt_ids, requests[k].configs, p.caps, p.gen);
-      if (!run.ok()) {
-        results[k] = run.status();
-        continue;
-      }
-      finish(m, requests[k], *std::move(run), p, results[k]);
+      run_one(m, requests[k], *prepared[k], results[k]);
     }
     return;
   }
@@ -122,15 +131,92 @@ void TaskRunner::run_group(LoadedModel& m,
   }
 }
 
+void TaskRunner::run_one(LoadedModel& m,
+                         const RunRequest& request,
+                         Prepared& p,
+                         Result<RunOutcome>& result) {
+  const Clock::time_point start = Clock::now();
+  Result<model::MultiRun> run =
+      m.engine->generate(p.out.sample.prompt_ids, request.configs, p.caps, p.gen);
+  add_time(&PhaseTimes::engine_s, start);
+  if (!run.ok()) {
+    result = run.status();
+    return;
+  }
+  finish(m, request, *std::move(run), p, result);
+}
+
 void TaskRunner::finish(LoadedModel& m,
                         const RunRequest& request,
                         model::MultiRun run,
                         Prepared& p,
                         Result<RunOutcome>& result) {
+  const Clock::time_point start = Clock::now();
   ++prefills_;
   p.out.run = std::move(run);
-  Status st = score(m, request, &p.out);
+  Status st;
+  {
+    std::lock_guard<std::mutex> lock(m.cpu_mu);
+    st = score(m, request, &p.out);
+  }
   result = st.ok() ? Result<RunOutcome>(std::move(p.out)) : Result<RunOutcome>(st);
+  add_time(&PhaseTimes::score_s, start);
+}
+
+void TaskRunner::prepare_ahead(const std::vector<RunRequest>& requests) {
+  const Clock::time_point start = Clock::now();
+  uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(staged_mu_);
+    generation = ++ahead_calls_;
+    // What the previous call made may still be taken by the run now on the engine; older ones
+    // belong to tasks that never ran here (cancelled).
+    std::erase_if(staged_, [&](const Staged& s) { return s.generation + 1 < generation; });
+  }
+  for (const RunRequest& r : requests) {
+    LoadedModel* m = loaded(r.model, r.dtype);
+    if (m == nullptr || r.unit.benchmark == jobs::Benchmark::kHeads || r.trace != nullptr) {
+      continue;
+    }
+    Result<Prepared> p = prepare_checked(*m, r);
+    if (!p.ok()) {
+      continue;  // run_batch prepares it again and reports why it fails
+    }
+    Staged s{generation, r, *std::move(p)};
+    s.request.cancel = nullptr;
+    std::lock_guard<std::mutex> lock(staged_mu_);
+    staged_.push_back(std::move(s));
+  }
+  add_time(&PhaseTimes::ahead_s, start);
+}
+
+std::optional<TaskRunner::Prepared> TaskRunner::take_staged(const RunRequest& r) {
+  if (r.trace != nullptr) {
+    return std::nullopt;
+  }
+  std::lock_guard<std::mutex> lock(staged_mu_);
+  auto it = std::find_if(staged_.begin(), staged_.end(),
+                         [&](const Staged& s) { return same_task(s.request, r); });
+  if (it == staged_.end()) {
+    return std::nullopt;
+  }
+  Prepared p = std::move(it->prepared);
+  staged_.erase(it);
+  p.gen.cancel = r.cancel;
+  std::lock_guard<std::mutex> phases(phases_mu_);
+  ++phases_.tasks_ahead;
+  return p;
+}
+
+void TaskRunner::add_time(double PhaseTimes::*field, Clock::time_point start) {
+  const double s = std::chrono::duration<double>(Clock::now() - start).count();
+  std::lock_guard<std::mutex> lock(phases_mu_);
+  phases_.*field += s;
+}
+
+TaskRunner::PhaseTimes TaskRunner::phase_times() const {
+  std::lock_guard<std::mutex> lock(phases_mu_);
+  return phases_;
 }
 
 }  // namespace hkv::worker

@@ -93,4 +93,16 @@ BatchExecutor make_batch_executor(TaskRunner* runner) {
   };
 }
 
+std::function<void(const std::vector<v1::Task>&)> make_batch_preparer(TaskRunner* runner) {
+  return [runner](const std::vector<v1::Task>& tasks) {
+    std::vector<RunRequest> requests;
+    for (const v1::Task& t : tasks) {
+      if (Result<RunRequest> r = to_run_request(t); r.ok()) {
+        requests.push_back(*std::move(r));
+      }
+    }
+    runner->prepare_ahead(requests);
+  };
+}
+
 }  // namespace hkv::worker

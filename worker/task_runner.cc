@@ -49,22 +49,47 @@ TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
 
 TaskRunner::~TaskRunner() = default;
 
+namespace {
+
+// The engine options a request's model runs with, and the key it is loaded under: one engine per
+// (model, dtype), so a sweep's dtype never silently reuses another's weights.
+struct ModelKey {
+  std::string path;  // "~/" expanded
+  model::EngineOptions engine;
+  std::string key;  // "path|dtype"
+};
+
+ModelKey model_key(const model::EngineOptions& base,
+                   const std::string& raw_path,
+                   const std::string& dtype) {
+  const char* home = std::getenv("HOME");
+  ModelKey k{home != nullptr ? jobs::expand_home(raw_path, home) : raw_path, base, ""};
+  if (!dtype.empty()) {
+    k.engine.dtype = dtype;
+  }
+  k.key = k.path + "|" + k.engine.dtype;
+  return k;
+}
+
+}  // namespace
+
+TaskRunner::LoadedModel* TaskRunner::loaded(const std::string& raw_path, const std::string& dtype) {
+  ModelKey k = model_key(options_.engine, raw_path, dtype);
+  std::lock_guard<std::mutex> lock(models_mu_);
+  auto it = models_.find(k.key);
+  return it != models_.end() ? it->second.get() : nullptr;
+}
+
 Result<TaskRunner::LoadedModel*> TaskRunner::model(
     const std::string& raw_path,
     const std::string& dtype,
     const std::vector<model::CompressionConfig>& configs) {
-  const char* home = std::getenv("HOME");
-  std::string path = home != nullptr ? jobs::expand_home(raw_path, home) : raw_path;
-  model::EngineOptions engine = options_.engine;
-  if (!dtype.empty()) {
-    engine.dtype = dtype;
+  if (LoadedModel* m = loaded(raw_path, dtype)) {
+    return m;
   }
-  // One engine per (model, dtype): a sweep's dtype never silently reuses another's weights.
-  std::string key = path + "|" + engine.dtype;
-  auto it = models_.find(key);
-  if (it != models_.end()) {
-    return it->second.get();
-  }
+  ModelKey k = model_key(options_.engine, raw_path, dtype);
+  const std::string& path = k.path;
+  model::EngineOptions& engine = k.engine;
   auto m = std::make_unique<LoadedModel>();
   m->path = path;
   HKV_ASSIGN_OR_RETURN(model::ModelSource source, model::ModelSource::open(path));
@@ -83,7 +108,8 @@ Result<TaskRunner::LoadedModel*> TaskRunner::model(
   HKV_ASSIGN_OR_RETURN(m->chat, model::chat_family_for(*m->tokenizer, path, std::nullopt));
   HKV_ASSIGN_OR_RETURN(m->period_ids, jobs::derive_period_ids(*m->adapter));
   LoadedModel* raw = m.get();
-  models_[key] = std::move(m);
+  std::lock_guard<std::mutex> lock(models_mu_);
+  models_[k.key] = std::move(m);
   return raw;
 }
 
@@ -246,25 +272,28 @@ Result<RunOutcome> TaskRunner::run_heads(LoadedModel& m, const RunRequest& r) {
 
 Result<RunOutcome> TaskRunner::run(const RunRequest& r) {
   HKV_ASSIGN_OR_RETURN(LoadedModel * m, model(r.model, r.dtype, r.configs));
-  (void)m->adapter->take_error();  // one left by an earlier task belongs to that task
-  Result<RunOutcome> out = run_loaded(*m, r);
-  Status tokenizer = m->adapter->take_error();
-  if (!tokenizer.ok()) {
-    return tokenizer.with_context("task %s/%s", r.unit.dataset.c_str(), r.unit.sample_key.c_str());
-  }
-  return out;
-}
-
-Result<RunOutcome> TaskRunner::run_loaded(LoadedModel& m, const RunRequest& r) {
   if (r.unit.benchmark == jobs::Benchmark::kHeads) {
-    return run_heads(m, r);
+    const Clock::time_point start = Clock::now();
+    std::lock_guard<std::mutex> lock(m->cpu_mu);
+    (void)m->adapter->take_error();  // one left by an earlier task belongs to that task
+    Result<RunOutcome> out = run_heads(*m, r);
+    add_time(&PhaseTimes::engine_s, start);
+    Status tokenizer = m->adapter->take_error();
+    if (!tokenizer.ok()) {
+      return tokenizer.with_context("task %s/%s", r.unit.dataset.c_str(),
+                                    r.unit.sample_key.c_str());
+    }
+    return out;
   }
-  HKV_ASSIGN_OR_RETURN(Prepared p, prepare(m, r));
-  HKV_ASSIGN_OR_RETURN(p.out.run,
-                       m.engine->generate(p.out.sample.prompt_ids, r.configs, p.caps, p.gen));
-  ++prefills_;
-  HKV_RETURN_IF_ERROR(score(m, r, &p.out));
-  return std::move(p.out);
+  std::optional<Prepared> p = take_staged(r);
+  if (!p) {
+    const Clock::time_point start = Clock::now();
+    HKV_ASSIGN_OR_RETURN(p, prepare_checked(*m, r));
+    add_time(&PhaseTimes::prepare_s, start);
+  }
+  Result<RunOutcome> out(errorf(StatusCode::kInternal, "task not run"));
+  run_one(*m, r, *p, out);
+  return out;
 }
 
 Result<TaskRunner::Prepared> TaskRunner::prepare(LoadedModel& m, const RunRequest& r) {

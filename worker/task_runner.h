@@ -6,8 +6,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,7 +79,29 @@ class TaskRunner {
   // that fails (other than by cancellation) is run again one task at a time, so one bad task
   // fails alone. Heads tasks run as run() runs them; the CPU engine runs a group's samples one
   // after the other (same results as run()).
+  // Requests prepared by prepare_ahead go straight to the engine.
   std::vector<Result<RunOutcome>> run_batch(const std::vector<RunRequest>& requests);
+
+  // The CPU side of run_batch for `requests` (samples, prompt ids, per-head capacities), done now
+  // so that a later run_batch of the same requests starts on the engine at once. Meant for a
+  // second thread while run_batch runs the previous lease: the two share each model's tokenizer
+  // and data caches under that model's lock. Requests whose model is not loaded yet, heads and
+  // traced requests, and those that fail to prepare are left to run_batch (which reports the
+  // error). Preparations not taken by run_batch are dropped after the next call's.
+  void prepare_ahead(const std::vector<RunRequest>& requests);
+
+  // Where the runner's time went since construction, in seconds: preparing prompts on the
+  // engine's path (run, run_batch) and ahead of it (prepare_ahead), on the engine (heads tasks
+  // whole), and decoding and scoring the predictions.
+  struct PhaseTimes {
+    double prepare_s = 0.0;
+    double ahead_s = 0.0;
+    double engine_s = 0.0;
+    double score_s = 0.0;
+    int64_t tasks_ahead = 0;  // tasks that reached the engine with their prompts prepared ahead
+  };
+
+  PhaseTimes phase_times() const;
 
   // Prefill count since construction: one per run, whatever the number of configs.
   int64_t prefills() const { return prefills_; }
@@ -91,16 +116,35 @@ class TaskRunner {
     std::vector<std::vector<int32_t>> caps;  // per config: per-head capacities (or empty)
   };
 
+  // A preparation made by prepare_ahead, for the task `request` names (its cancel flag and trace
+  // are not kept).
+  struct Staged {
+    uint64_t generation = 0;  // the prepare_ahead call that made it
+    RunRequest request;
+    Prepared prepared;
+  };
+
+  using Clock = std::chrono::steady_clock;
+
   // Loads (once per model and dtype) the engine; under tensor parallelism the heads are placed
-  // for `configs`.
+  // for `configs`. Only the thread that runs the engine loads.
   Result<LoadedModel*> model(const std::string& path,
                              const std::string& dtype,
                              const std::vector<model::CompressionConfig>& configs);
+  // The model of `path` and `dtype` if it is loaded already, else null (any thread).
+  LoadedModel* loaded(const std::string& path, const std::string& dtype);
   Result<Prepared> prepare(LoadedModel& m, const RunRequest& request);
   // Decodes and scores out->run into out->configs.
   Status score(LoadedModel& m, const RunRequest& request, RunOutcome* out);
-  // prepare() plus the tokenizer's deferred encode error, with the task named.
+  // prepare() plus the tokenizer's deferred encode error, with the task named, under the model's
+  // lock.
   Result<Prepared> prepare_checked(LoadedModel& m, const RunRequest& request);
+  // prepare_ahead's preparation of `request`, taken out of the store, or nullopt.
+  std::optional<Prepared> take_staged(const RunRequest& request);
+  // One prepared task on the engine alone (Engine::generate), then finish().
+  void run_one(LoadedModel& m, const RunRequest& request, Prepared& p, Result<RunOutcome>& result);
+  // Adds the time since `start` to one field of the phase times.
+  void add_time(double PhaseTimes::*field, Clock::time_point start);
   // Counts the prefill, scores `run` into `p.out` and stores the outcome (or the scoring error).
   void finish(LoadedModel& m,
               const RunRequest& request,
@@ -115,12 +159,16 @@ class TaskRunner {
                  std::vector<Result<RunOutcome>>& results);
   Result<jobs::Sample> build_sample(LoadedModel& m, const RunRequest& request);
   Result<RunOutcome> run_heads(LoadedModel& m, const RunRequest& request);
-  // run() once the model is loaded; run() then fails the task if the tokenizer could not encode.
-  Result<RunOutcome> run_loaded(LoadedModel& m, const RunRequest& request);
 
   RunnerOptions options_;
+  std::mutex models_mu_;                                        // guards the map, not the models
   std::map<std::string, std::unique_ptr<LoadedModel>> models_;  // by "path|dtype"
   int64_t prefills_ = 0;
+  std::mutex staged_mu_;
+  std::vector<Staged> staged_;
+  uint64_t ahead_calls_ = 0;
+  mutable std::mutex phases_mu_;
+  PhaseTimes phases_;
 };
 
 }  // namespace hkv::worker

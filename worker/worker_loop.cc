@@ -24,6 +24,8 @@ struct Current {
   // A task is held from its lease until the coordinator has answered its report.
   std::vector<std::pair<int64_t, int32_t>> held;
   std::vector<int64_t> running;  // the batch the executor is running now
+  // Held tasks the coordinator took back before they started (leased ahead): dropped unrun.
+  std::vector<int64_t> lost;
   // The last finished task's throughput: prompt plus generated tokens (all configs) per second
   // of the task's wall time. 0 until a task finished.
   double tokens_per_second = 0.0;
@@ -156,14 +158,43 @@ void heartbeat_loop(CoordinatorClient& client,
       for (int64_t t : lost) {
         if (std::find(cur.running.begin(), cur.running.end(), t) != cur.running.end()) {
           cancelled = true;
+        } else {
+          cur.lost.push_back(t);
         }
       }
     }
   }
 }
 
-// Runs one lease's tasks and fills their reports. The tasks stay held (heartbeats keep renewing
-// their leases) until the caller has handed each report over.
+// Holds a lease's tasks: heartbeats renew them from now until their reports are answered.
+void hold(const std::vector<v1::Task>& tasks, Current& cur) {
+  std::lock_guard<std::mutex> lock(cur.mu);
+  for (const v1::Task& t : tasks) {
+    cur.held.emplace_back(t.task_id(), t.attempt());
+  }
+}
+
+// The tasks of a lease taken ahead that are still this worker's; the others are let go unrun.
+std::vector<v1::Task> still_held(std::vector<v1::Task> tasks, Current& cur) {
+  std::lock_guard<std::mutex> lock(cur.mu);
+  auto gone = [&](int64_t task_id) {
+    return std::find(cur.lost.begin(), cur.lost.end(), task_id) != cur.lost.end();
+  };
+  std::erase_if(tasks, [&](const v1::Task& t) {
+    if (!gone(t.task_id())) {
+      return false;
+    }
+    HKV_LOG(kInfo, "worker", "task=%lld attempt=%d: taken back before it started; not run",
+            static_cast<long long>(t.task_id()), t.attempt());
+    return true;
+  });
+  std::erase_if(cur.held, [&](const auto& h) { return gone(h.first); });
+  cur.lost.clear();
+  return tasks;
+}
+
+// Runs one held lease's tasks and fills their reports. The tasks stay held (heartbeats keep
+// renewing their leases) until the caller has handed each report over.
 std::vector<v1::ReportResultRequest> run_tasks(const std::vector<v1::Task>& tasks,
                                                const std::string& id,
                                                const BatchExecutor& execute,
@@ -173,7 +204,6 @@ std::vector<v1::ReportResultRequest> run_tasks(const std::vector<v1::Task>& task
     std::lock_guard<std::mutex> lock(cur.mu);
     cur.running.clear();
     for (const v1::Task& t : tasks) {
-      cur.held.emplace_back(t.task_id(), t.attempt());
       cur.running.push_back(t.task_id());
     }
     cur.busy.task_started(BusyMeter::Clock::now());
@@ -357,34 +387,62 @@ Status run_worker(const WorkerOptions& o,
       [&] { heartbeat_loop(*client, id, o, reg.heartbeat_period_ms(), stop, cur, cancelled); });
   Status result;
   Deliverer deliverer(*client, o, stop, spool, cur);
-  while (!stop.load()) {
-    auto tasks = patiently(o, stop, "asking for a task",
-                           [&] { return client->pull_tasks(id, std::max(1, o.batch_tasks)); });
-    if (!tasks.ok()) {
-      if (!transient(tasks.status())) {
-        result = tasks.status();
-      }
-      break;
+  const int32_t per_lease = std::max(1, o.batch_tasks);
+  // The next lease, taken and prepared on `ahead` while the current one runs (prepare_ahead).
+  std::vector<v1::Task> next;
+  std::thread ahead;
+  while (true) {
+    std::vector<v1::Task> tasks;
+    if (ahead.joinable()) {
+      ahead.join();
+      tasks = still_held(std::move(next), cur);
+      next.clear();
     }
-    if (tasks->empty()) {
-      bool reporting = false;
-      {
-        std::lock_guard<std::mutex> lock(cur.mu);
-        reporting = !cur.held.empty();
-      }
-      if (reporting) {
-        // A report still on its way may send its task back to the queue (a retryable failure):
-        // ask again once it is answered.
-        deliverer.wait_idle();
-        continue;
-      }
-      if (o.exit_when_idle) {
+    if (tasks.empty()) {
+      if (stop.load()) {
         break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(o.idle_poll_ms));
-      continue;
+      auto pulled = patiently(o, stop, "asking for a task",
+                              [&] { return client->pull_tasks(id, per_lease); });
+      if (!pulled.ok()) {
+        if (!transient(pulled.status())) {
+          result = pulled.status();
+        }
+        break;
+      }
+      if (pulled->empty()) {
+        bool reporting = false;
+        {
+          std::lock_guard<std::mutex> lock(cur.mu);
+          reporting = !cur.held.empty();
+        }
+        if (reporting) {
+          // A report still on its way may send its task back to the queue (a retryable
+          // failure): ask again once it is answered.
+          deliverer.wait_idle();
+          continue;
+        }
+        if (o.exit_when_idle) {
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(o.idle_poll_ms));
+        continue;
+      }
+      tasks = *std::move(pulled);
+      hold(tasks, cur);
     }
-    for (v1::ReportResultRequest& report : run_tasks(*tasks, id, execute, cur, cancelled)) {
+    if (o.prepare_ahead && !stop.load()) {
+      // One try: an unreachable coordinator is waited out by the pull above, not here.
+      ahead = std::thread([&] {
+        auto pulled = client->pull_tasks(id, per_lease);
+        if (pulled.ok() && !pulled->empty()) {
+          hold(*pulled, cur);
+          o.prepare_ahead(*pulled);
+          next = *std::move(pulled);
+        }
+      });
+    }
+    for (v1::ReportResultRequest& report : run_tasks(tasks, id, execute, cur, cancelled)) {
       deliverer.push(std::move(report));
     }
   }

@@ -1,6 +1,7 @@
 // The worker process loop: register, then pull -> execute -> report until stopped, with a
 // heartbeat thread that renews the current task's lease and learns of cancellations. SIGTERM
-// (stop flag) drains: the current task finishes and is reported, then the loop exits.
+// (stop flag) drains: the current task (and a lease taken ahead) finishes and is reported, then
+// the loop exits.
 // A coordinator outage of any length is waited out: every call is retried with capped backoff,
 // and each finished report is kept on local disk (ReportSpool) until the coordinator answers it,
 // so a result survives the outage, and a worker restart too.
@@ -48,6 +49,11 @@ struct WorkerOptions {
   // The GPU's busy share since the previous call, sent with every heartbeat that has one (unset,
   // or nullopt: the heartbeat carries none).
   std::function<std::optional<double>()> gpu_busy;
+  // When set, the worker leases the next tasks while a lease runs and hands them to this on a
+  // second thread (to build their prompts on the CPU while the GPU runs), so the next lease starts
+  // on the engine at once. The worker then holds two leases at a time; a draining worker runs
+  // both. Tasks the coordinator takes back before they start are dropped unrun.
+  std::function<void(const std::vector<v1::Task>& tasks)> prepare_ahead;
 };
 
 // Status of a failed task: deterministic failures (bad input, missing files, unsupported) are not

@@ -1,6 +1,8 @@
 // A worker that leases several tasks per pull (WorkerOptions.batch_tasks) against a real
 // coordinator on 127.0.0.1: the executor gets the sweep's tasks in batches, every result is
 // recorded, heartbeats keep every lease of a running batch alive, and a cancel stops the batch.
+// With prepare_ahead the next lease is taken and prepared while the current one runs, and its
+// tasks are dropped unrun when the coordinator takes them back first.
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -139,6 +141,102 @@ TEST_F(BatchWorkerTest, CancellingTheSweepStopsTheRunningBatch) {
   ASSERT_EQ(stop_time.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   EXPECT_LT(std::chrono::duration<double>(stop_time.get() - cancel_time).count(), 5.0);
   EXPECT_TRUE(worker.get().ok());
+  coordinator::SweepProgress p = progress();
+  EXPECT_EQ(p.cancelled, 6);
+  EXPECT_EQ(p.succeeded + p.failed, 0);
+}
+
+// An executor that records each batch's task ids and fills every config's result.
+BatchExecutor recording_executor(std::mutex& mu,
+                                 std::vector<std::vector<int64_t>>& batches,
+                                 std::atomic<bool>& running,
+                                 int sleep_ms) {
+  return [&mu, &batches, &running, sleep_ms](const std::vector<v1::Task>& tasks,
+                                             const std::atomic<bool>&,
+                                             std::vector<v1::ReportResultRequest>* reports) {
+    running = true;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      batches.emplace_back();
+      for (const v1::Task& t : tasks) {
+        batches.back().push_back(t.task_id());
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
+    reports->resize(tasks.size());
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      for (int c = 0; c < tasks[i].configs_size(); ++c) {
+        v1::ConfigResult* r = (*reports)[i].add_results();
+        r->set_config_index(c);
+        r->set_prediction("p" + std::to_string(tasks[i].task_id()));
+      }
+    }
+    running = false;
+    return std::vector<Status>(tasks.size());
+  };
+}
+
+TEST_F(BatchWorkerTest, TheNextLeaseIsPreparedWhileTheCurrentOneRuns) {
+  std::mutex mu;
+  std::vector<std::vector<int64_t>> batches;
+  std::vector<std::vector<int64_t>> prepared;
+  std::atomic<bool> running{false};
+  bool prepared_while_running = true;
+  wo_.prepare_ahead = [&](const std::vector<v1::Task>& tasks) {
+    std::lock_guard<std::mutex> lock(mu);
+    prepared.emplace_back();
+    for (const v1::Task& t : tasks) {
+      prepared.back().push_back(t.task_id());
+    }
+    prepared_while_running = prepared_while_running && running.load();
+  };
+  // Longer than the lease: heartbeats must renew the running batch and the one taken ahead.
+  BatchExecutor execute = recording_executor(mu, batches, running, 2000);
+  std::atomic<bool> stop{false};
+  Status st = run_worker(wo_, execute, stop);
+  EXPECT_TRUE(st.ok()) << st.to_string();
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0].size(), 4u);
+  ASSERT_EQ(prepared.size(), 1u);  // the second lease, taken while the first ran
+  EXPECT_EQ(prepared[0], batches[1]);
+  EXPECT_TRUE(prepared_while_running);
+  coordinator::SweepProgress p = progress();
+  EXPECT_EQ(p.succeeded, 6);
+  EXPECT_EQ(p.failed + p.pending + p.running, 0);
+  auto rows = server_->scheduler()->results(sweep_);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 12u);
+  for (const coordinator::ResultRow& r : *rows) {
+    EXPECT_EQ(r.attempt, 1);  // no lease ran out while its task waited
+    EXPECT_EQ(r.result.prediction, "p" + std::to_string(r.task_id));
+  }
+}
+
+TEST_F(BatchWorkerTest, ALeaseTakenAheadAndCancelledIsNotRun) {
+  std::promise<void> ahead;
+  wo_.prepare_ahead = [&](const std::vector<v1::Task>&) { ahead.set_value(); };
+  std::atomic<int> batches{0};
+  BatchExecutor execute = [&](const std::vector<v1::Task>& tasks,
+                              const std::atomic<bool>& cancelled,
+                              std::vector<v1::ReportResultRequest>* reports) {
+    ++batches;
+    const auto end = Clock::now() + std::chrono::seconds(60);
+    while (!cancelled.load() && Clock::now() < end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    reports->resize(tasks.size());
+    return std::vector<Status>(tasks.size(), errorf(StatusCode::kCancelled, "cancelled"));
+  };
+  std::atomic<bool> stop{false};
+  std::future<Status> worker =
+      std::async(std::launch::async, [&] { return run_worker(wo_, execute, stop); });
+  ASSERT_EQ(ahead.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  auto cancelled = server_->scheduler()->cancel_sweep(sweep_);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(*cancelled, 6);
+  ASSERT_EQ(worker.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_TRUE(worker.get().ok());
+  EXPECT_EQ(batches.load(), 1);  // the lease taken ahead was dropped unrun
   coordinator::SweepProgress p = progress();
   EXPECT_EQ(p.cancelled, 6);
   EXPECT_EQ(p.succeeded + p.failed, 0);

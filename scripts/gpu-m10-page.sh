@@ -5,8 +5,9 @@
 #   bench    `headkv bench` on a random Llama-3-8B shape (ceilings, 8k prefill, decode at 8k, the
 #            12-config sweep; medians of RUNS) and HF transformers (bench/hf_baseline.py) in the
 #            same call
-#   smollm2  bench/sweeps/smollm2_200.yaml through `headkv run`: one task per lease, then batches
-#            of 8; SM busy share from nvidia-smi dmon; the two runs' predictions compared
+#   smollm2  bench/sweeps/smollm2_200.yaml through `headkv run`: one task per lease, batches of 8,
+#            batches of 8 with prompts prepared ahead; SM busy share from nvidia-smi dmon; the
+#            runs' predictions compared
 #   r8b      bench/sweeps/r8b_200.yaml (218 tasks x 12 configs on the random 8B shape) the same
 #            way, then HF generate()'s time for the same sweep (bench/hf_sweep_estimate.py)
 #   r8b-random  the r8b sweep pair on random weights made by headkv itself (random:FOLDER from
@@ -17,7 +18,8 @@
 #   cpu      the CPU engine against HF on PyTorch's CPU backend, 2 pinned threads
 #   linear   the decode-step linear shapes at m = 1..16 through launch_linear and through cuBLAS
 #            alone (`headkv bench --what linear`: where the small-M GEMV stops)
-# HKV_SWEEP_RUNS=N repeats each whole sweep N times (medians; a SmolLM2 pair takes ~55 s a round).
+# HKV_SWEEP_RUNS=N repeats each whole sweep N times (medians; a SmolLM2 round takes ~75 s);
+# HKV_SWEEP_VARIANTS="b8 b8a" runs only those variants.
 # Usage: scripts/gpu-m10-page.sh BUNDLE OUT [tests|bench|linear|smollm2|r8b|r8b-random|ab|cpu|all]
 #        [RUNS]
 # Needs: python3 with torch + transformers (the GPU hosts have them); the SmolLM2 GGUF at
@@ -63,19 +65,24 @@ if want linear; then
   tee -a "$LOG" < "$OUT/linear.log"
 fi
 
-# NAME SWEEP: one task per lease, then batches of 8, HKV_SWEEP_RUNS times (default 1) in turn,
-# then the medians of each (wall, samples/hour, nvidia-smi dmon's and the worker's GPU busy share)
-# and the first runs' predictions compared.
+# NAME SWEEP: one task per lease (b1), batches of 8 (b8), batches of 8 with the next lease's
+# prompts prepared ahead on a CPU thread (b8a), HKV_SWEEP_RUNS times (default 1) in turn
+# (HKV_SWEEP_VARIANTS picks some: "b8 b8a"), then the medians of each (wall, samples/hour,
+# nvidia-smi dmon's and the worker's GPU busy share) and the first runs' predictions compared.
 sweep_pair() {
-  local name="$1" sweep="$2" runs="${HKV_SWEEP_RUNS:-1}" r b
+  local name="$1" sweep="$2" runs="${HKV_SWEEP_RUNS:-1}" r v
+  local variants=(${HKV_SWEEP_VARIANTS:-b1 b8 b8a})
+  declare -A flags=([b1]="--batch-tasks 1 --prepare-ahead off"
+                    [b8]="--batch-tasks 8 --prepare-ahead off"
+                    [b8a]="--batch-tasks 8 --prepare-ahead on")
   for ((r = 1; r <= runs; r++)); do
-    for b in 1 8; do
-      scripts/gpu-sweep-busy.sh "$B" "$OUT/${name}_b${b}_r$r" "$sweep" --batch-tasks "$b" \
-        | tee "$OUT/${name}_b${b}_r$r.txt" | tee -a "$LOG"
+    for v in "${variants[@]}"; do
+      scripts/gpu-sweep-busy.sh "$B" "$OUT/${name}_${v}_r$r" "$sweep" ${flags[$v]} \
+        | tee "$OUT/${name}_${v}_r$r.txt" | tee -a "$LOG"
     done
   done
-  for b in 1 8; do
-    cat "$OUT/${name}_b${b}"_r*.txt | python3 -c '
+  for v in "${variants[@]}"; do
+    cat "$OUT/${name}_${v}"_r*.txt | python3 -c '
 import re, statistics, sys
 text = sys.stdin.read()
 def med(pattern):
@@ -83,11 +90,15 @@ def med(pattern):
     return "%.1f (of %d)" % (statistics.median(xs), len(xs)) if xs else "-"
 wall, rate = med(r"([0-9.]+) s = "), med(r"= ([0-9]+) samples/hour")
 dmon, gpu = med(r"mean ([0-9.]+)%"), med(r"GPU busy ([0-9.]+)%")
-print("median over runs, batches of %s: wall %s s, %s samples/hour, dmon SM busy %s%%, "
-      "worker GPU busy %s%%" % (sys.argv[1], wall, rate, dmon, gpu))' "$b" | tee -a "$LOG"
+print("median over runs, %s: wall %s s, %s samples/hour, dmon SM busy %s%%, "
+      "worker GPU busy %s%%" % (sys.argv[1], wall, rate, dmon, gpu))' "$v" | tee -a "$LOG"
   done
-  python3 scripts/compare-results.py "$OUT/${name}_b1_r1/results.jsonl" \
-    "$OUT/${name}_b8_r1/results.jsonl" | tee -a "$LOG"
+  local first="${variants[0]}" v2
+  for v2 in "${variants[@]:1}"; do
+    log "predictions, ${first} against ${v2}:"
+    python3 scripts/compare-results.py "$OUT/${name}_${first}_r1/results.jsonl" \
+      "$OUT/${name}_${v2}_r1/results.jsonl" | tee -a "$LOG"
+  done
 }
 
 if want smollm2; then
@@ -97,7 +108,7 @@ fi
 if want r8b; then
   r8b
   sweep_pair r8b bench/sweeps/r8b_200.yaml
-  python3 bench/hf_sweep_estimate.py /tmp/r8b "$OUT/r8b_b8_r1/results.jsonl" "$OUT/hf_sweep.json" \
+  python3 bench/hf_sweep_estimate.py /tmp/r8b "$OUT/r8b_b8a_r1/results.jsonl" "$OUT/hf_sweep.json" \
     2>&1 | grep '^HF' | tee -a "$LOG"
 fi
 

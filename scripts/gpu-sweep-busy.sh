@@ -25,7 +25,7 @@ awk -v a="$t0" -v b="$t1" -v n="$tasks" -v f="$failed" -v rc="$rc" -v s="$SWEEP 
   printf "%s: rc=%d, %d tasks done, %d failed, %.1f s = %.0f samples/hour\n", s, rc, n, f, b - a, n * 3600 / (b - a) }'
 # dmon columns: gpu sm mem enc dec ...; the mean of the samples taken while the run was going.
 awk '$1 ~ /^[0-9]+$/ { n++; sm += $2 } END { if (n) printf "  SM busy (nvidia-smi dmon, %d samples): mean %.1f%%\n", n, sm / n }' "$OUT/dmon.log"
-grep -h 'GPU busy' "$OUT/run.log" | sed 's/^/  /'
+grep -hE 'GPU busy|: prompts ' "$OUT/run.log" | sed 's/^/  /'
 cp "$D/tables.md" "$D/results.jsonl" "$OUT/" 2>/dev/null
 rm -rf "$D"
 exit $rc

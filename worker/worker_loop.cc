@@ -23,9 +23,10 @@ struct Current {
   // The tasks this worker holds, (task id, attempt), in lease order; heartbeats renew them all.
   // A task is held from its lease until the coordinator has answered its report.
   std::vector<std::pair<int64_t, int32_t>> held;
-  std::vector<int64_t> running;  // the batch the executor is running now
-  // Held tasks the coordinator took back before they started (leased ahead): dropped unrun.
-  std::vector<int64_t> lost;
+  std::vector<std::pair<int64_t, int32_t>> running;  // the batch the executor runs now
+  // Held tasks (id, attempt) the coordinator took back while they were not running (leased
+  // ahead, or reported): a lease's tasks among them are dropped unrun when it starts.
+  std::vector<std::pair<int64_t, int32_t>> lost;
   // The last finished task's throughput: prompt plus generated tokens (all configs) per second
   // of the task's wall time. 0 until a task finished.
   double tokens_per_second = 0.0;
@@ -156,59 +157,71 @@ void heartbeat_loop(CoordinatorClient& client,
       // Tasks of one lease run as one batch: losing any of them stops the batch (its other tasks
       // are reported as cancelled and go back to the queue).
       for (int64_t t : lost) {
-        if (std::find(cur.running.begin(), cur.running.end(), t) != cur.running.end()) {
+        // The attempt this heartbeat named (a later attempt of the task is another lease).
+        int32_t attempt = hb.task_id() == t ? hb.attempt() : 0;
+        for (const v1::TaskRef& ref : hb.other_tasks()) {
+          attempt = ref.task_id() == t ? ref.attempt() : attempt;
+        }
+        const std::pair<int64_t, int32_t> task(t, attempt);
+        if (std::find(cur.running.begin(), cur.running.end(), task) != cur.running.end()) {
           cancelled = true;
         } else {
-          cur.lost.push_back(t);
+          cur.lost.push_back(task);
         }
       }
     }
   }
 }
 
-// Holds a lease's tasks: heartbeats renew them from now until their reports are answered.
+// Holds a lease's tasks: heartbeats renew them from now until their reports are answered. A new
+// attempt of a task still held (its failed report being answered) replaces the old one.
 void hold(const std::vector<v1::Task>& tasks, Current& cur) {
   std::lock_guard<std::mutex> lock(cur.mu);
   for (const v1::Task& t : tasks) {
+    std::erase_if(cur.held, [&](const auto& h) { return h.first == t.task_id(); });
     cur.held.emplace_back(t.task_id(), t.attempt());
   }
 }
 
-// The tasks of a lease taken ahead that are still this worker's; the others are let go unrun.
-std::vector<v1::Task> still_held(std::vector<v1::Task> tasks, Current& cur) {
-  std::lock_guard<std::mutex> lock(cur.mu);
-  auto gone = [&](int64_t task_id) {
-    return std::find(cur.lost.begin(), cur.lost.end(), task_id) != cur.lost.end();
-  };
-  std::erase_if(tasks, [&](const v1::Task& t) {
-    if (!gone(t.task_id())) {
-      return false;
-    }
-    HKV_LOG(kInfo, "worker", "task=%lld attempt=%d: taken back before it started; not run",
-            static_cast<long long>(t.task_id()), t.attempt());
-    return true;
-  });
-  std::erase_if(cur.held, [&](const auto& h) { return gone(h.first); });
-  cur.lost.clear();
-  return tasks;
-}
-
-// Runs one held lease's tasks and fills their reports. The tasks stay held (heartbeats keep
-// renewing their leases) until the caller has handed each report over.
-std::vector<v1::ReportResultRequest> run_tasks(const std::vector<v1::Task>& tasks,
+// Runs one held lease's tasks and fills their reports. Tasks the coordinator took back before
+// they started are let go unrun (no report). The tasks stay held (heartbeats keep renewing their
+// leases) until the caller has handed each report over.
+std::vector<v1::ReportResultRequest> run_tasks(std::vector<v1::Task> tasks,
                                                const std::string& id,
                                                const BatchExecutor& execute,
                                                Current& cur,
                                                std::atomic<bool>& cancelled) {
   {
+    // One critical section with the heartbeat thread: a take-back lands either in `lost` before
+    // the batch is published, or on the running batch as a cancellation.
     std::lock_guard<std::mutex> lock(cur.mu);
+    auto gone = [&](int64_t task_id, int32_t attempt) {
+      return std::find(cur.lost.begin(), cur.lost.end(), std::pair(task_id, attempt)) !=
+             cur.lost.end();
+    };
+    std::erase_if(tasks, [&](const v1::Task& t) {
+      if (!gone(t.task_id(), t.attempt())) {
+        return false;
+      }
+      HKV_LOG(kInfo, "worker", "task=%lld attempt=%d: taken back before it started; not run",
+              static_cast<long long>(t.task_id()), t.attempt());
+      return true;
+    });
+    std::erase_if(cur.held, [&](const auto& h) { return gone(h.first, h.second); });
+    // What is left in `lost` still names a held task (a lease taken ahead) or nothing.
+    std::erase_if(cur.lost, [&](const auto& l) {
+      return std::find(cur.held.begin(), cur.held.end(), l) == cur.held.end();
+    });
+    if (tasks.empty()) {
+      return {};
+    }
+    cancelled = false;
     cur.running.clear();
     for (const v1::Task& t : tasks) {
-      cur.running.push_back(t.task_id());
+      cur.running.emplace_back(t.task_id(), t.attempt());
     }
     cur.busy.task_started(BusyMeter::Clock::now());
   }
-  cancelled = false;
   std::vector<v1::ReportResultRequest> reports(tasks.size());
   auto start = std::chrono::steady_clock::now();
   std::vector<Status> statuses = execute(tasks, cancelled, &reports);
@@ -315,7 +328,9 @@ class Deliverer {
       send(path, report);
       {
         std::lock_guard<std::mutex> held(cur_.mu);
-        std::erase_if(cur_.held, [&](const auto& h) { return h.first == report.task_id(); });
+        std::erase_if(cur_.held, [&](const auto& h) {
+          return h == std::pair(report.task_id(), report.attempt());
+        });
       }
       lock.lock();
       sending_ = false;
@@ -395,7 +410,7 @@ Status run_worker(const WorkerOptions& o,
     std::vector<v1::Task> tasks;
     if (ahead.joinable()) {
       ahead.join();
-      tasks = still_held(std::move(next), cur);
+      tasks = std::move(next);
       next.clear();
     }
     if (tasks.empty()) {
@@ -434,6 +449,9 @@ Status run_worker(const WorkerOptions& o,
     if (o.prepare_ahead && !stop.load()) {
       // One try: an unreachable coordinator is waited out by the pull above, not here.
       ahead = std::thread([&] {
+        if (stop.load()) {
+          return;  // draining: no new lease
+        }
         auto pulled = client->pull_tasks(id, per_lease);
         if (pulled.ok() && !pulled->empty()) {
           hold(*pulled, cur);
@@ -442,7 +460,8 @@ Status run_worker(const WorkerOptions& o,
         }
       });
     }
-    for (v1::ReportResultRequest& report : run_tasks(tasks, id, execute, cur, cancelled)) {
+    for (v1::ReportResultRequest& report :
+         run_tasks(std::move(tasks), id, execute, cur, cancelled)) {
       deliverer.push(std::move(report));
     }
   }

@@ -149,12 +149,11 @@ TEST_F(BatchWorkerTest, CancellingTheSweepStopsTheRunningBatch) {
 // An executor that records each batch's task ids and fills every config's result.
 BatchExecutor recording_executor(std::mutex& mu,
                                  std::vector<std::vector<int64_t>>& batches,
-                                 std::atomic<bool>& running,
+                                 std::atomic<int>& finished,
                                  int sleep_ms) {
-  return [&mu, &batches, &running, sleep_ms](const std::vector<v1::Task>& tasks,
-                                             const std::atomic<bool>&,
-                                             std::vector<v1::ReportResultRequest>* reports) {
-    running = true;
+  return [&mu, &batches, &finished, sleep_ms](const std::vector<v1::Task>& tasks,
+                                              const std::atomic<bool>&,
+                                              std::vector<v1::ReportResultRequest>* reports) {
     {
       std::lock_guard<std::mutex> lock(mu);
       batches.emplace_back();
@@ -171,7 +170,7 @@ BatchExecutor recording_executor(std::mutex& mu,
         r->set_prediction("p" + std::to_string(tasks[i].task_id()));
       }
     }
-    running = false;
+    ++finished;
     return std::vector<Status>(tasks.size());
   };
 }
@@ -180,7 +179,7 @@ TEST_F(BatchWorkerTest, TheNextLeaseIsPreparedWhileTheCurrentOneRuns) {
   std::mutex mu;
   std::vector<std::vector<int64_t>> batches;
   std::vector<std::vector<int64_t>> prepared;
-  std::atomic<bool> running{false};
+  std::atomic<int> finished{0};
   bool prepared_while_running = true;
   wo_.prepare_ahead = [&](const std::vector<v1::Task>& tasks) {
     std::lock_guard<std::mutex> lock(mu);
@@ -188,10 +187,10 @@ TEST_F(BatchWorkerTest, TheNextLeaseIsPreparedWhileTheCurrentOneRuns) {
     for (const v1::Task& t : tasks) {
       prepared.back().push_back(t.task_id());
     }
-    prepared_while_running = prepared_while_running && running.load();
+    prepared_while_running = prepared_while_running && finished.load() == 0;
   };
   // Longer than the lease: heartbeats must renew the running batch and the one taken ahead.
-  BatchExecutor execute = recording_executor(mu, batches, running, 2000);
+  BatchExecutor execute = recording_executor(mu, batches, finished, 2000);
   std::atomic<bool> stop{false};
   Status st = run_worker(wo_, execute, stop);
   EXPECT_TRUE(st.ok()) << st.to_string();

@@ -10,6 +10,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "cli/local_worker.h"
 #include "cli/sweep_check.h"
 #include "common/mapped_file.h"
 #include "common/strings.h"
@@ -43,26 +44,6 @@ std::atomic<bool> g_stop{false};
 
 void on_signal(int) {
   g_stop = true;
-}
-
-// The meter of the GPU busy share a worker on `device` sends with its heartbeats (NVML); null
-// where it cannot be measured (CPU workers; no NVML: said on stderr for a GPU).
-std::shared_ptr<model::GpuUtilization> gpu_busy_meter(const std::string& device) {
-  auto meter = model::GpuUtilization::open(device);
-  if (!meter.ok()) {
-    if (device.rfind("cuda", 0) == 0) {
-      std::fprintf(stderr, "headkv worker %s: no GPU busy share in heartbeats: %s\n",
-                   device.c_str(), meter.status().to_string().c_str());
-    }
-    return nullptr;
-  }
-  return std::move(*meter);
-}
-
-void set_gpu_busy(worker::WorkerOptions& wo, std::shared_ptr<model::GpuUtilization> meter) {
-  if (meter != nullptr) {
-    wo.gpu_busy = [meter] { return meter->take_fraction(); };
-  }
 }
 
 int fail(const char* cmd, const Status& s) {
@@ -124,54 +105,6 @@ void print_progress(const v1::SweepProgress& p) {
   if (!p.waiting().empty()) {
     std::printf("  waiting: %s\n", p.waiting().c_str());
   }
-}
-
-// Tasks per lease on `device`: the flag, or 8 on a GPU (whose engine decodes samples together)
-// and 1 on the CPU (which runs them one after the other anyway, so leasing more would only keep
-// them from other workers).
-int32_t tasks_per_lease(const BatchOptions& b, const std::string& device) {
-  if (b.tasks > 0) {
-    return b.tasks;
-  }
-  return device.rfind("cuda", 0) == 0 ? 8 : 1;
-}
-
-// Whether a worker on `device` leases ahead and prepares prompts on a CPU thread.
-bool prepares_ahead(const BatchOptions& b, const std::string& device) {
-  if (b.prepare_ahead != "auto") {
-    return b.prepare_ahead == "on";
-  }
-  return device.rfind("cuda", 0) == 0;
-}
-
-// Where a worker's task time went, from its runner (one line).
-std::string phase_summary(const worker::TaskRunner& runner) {
-  const worker::TaskRunner::PhaseTimes t = runner.phase_times();
-  return strformat(
-      "prompts %.1f s on the engine's path + %.1f s ahead of it (%lld tasks), engine %.1f s, "
-      "scoring %.1f s",
-      t.prepare_s, t.ahead_s, static_cast<long long>(t.tasks_ahead), t.engine_s, t.score_s);
-}
-
-// `tp` ranks of one model: on GPUs each rank brings its device's memory; CPU ranks are threads
-// sharing the host's.
-v1::WorkerInfo local_worker_info(const std::string& device, int32_t tp) {
-  v1::WorkerInfo info;
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  info.set_hostname(host);
-  info.set_device(device);
-  info.set_device_name(device == "cpu" ? "CPU (OpenBLAS)" : device);
-  // Random per worker: two workers on one device (or `run --workers 2`) get two ids.
-  info.set_instance_id(worker::random_request_id());
-  // cuda:A-B: B - A + 1 GPUs whatever --tp says (the engine checks they agree).
-  const size_t dash = device.find('-');
-  if (device.rfind("cuda:", 0) == 0 && dash != std::string::npos) {
-    tp = std::max(tp, std::atoi(device.c_str() + dash + 1) - std::atoi(device.c_str() + 5) + 1);
-  }
-  info.set_tp(tp);
-  info.set_device_memory_bytes(model::device_memory_total(device) * (device == "cpu" ? 1 : tp));
-  return info;
 }
 
 Result<std::vector<FailedTask>> failed_tasks(const v1::ListTasksResponse& r) {
@@ -264,24 +197,12 @@ int run_worker_cli(const WorkerCliOptions& o) {
   std::vector<Status> results(devices->size());
   for (size_t i = 0; i < devices->size(); ++i) {
     threads.emplace_back([&, i] {
-      worker::RunnerOptions ro;
-      ro.engine.device = (*devices)[i];
-      ro.engine.dtype = o.dtype;
-      ro.engine.tp = o.tp;
-      ro.data_dir = o.data_dir;
-      ro.batch_prompt_tokens = o.batch.prompt_tokens;
-      worker::TaskRunner runner(ro);
-      worker::WorkerOptions wo;
+      const LocalWorker spec{(*devices)[i], o.dtype, o.tp, o.data_dir, o.batch};
+      worker::TaskRunner runner(local_runner_options(spec));
+      worker::WorkerOptions wo = local_worker_options(spec, &runner, gpu_busy_meter(spec.device));
       wo.client = {o.conn.coordinator, *token, o.conn.tls_ca};
-      wo.info = local_worker_info((*devices)[i], o.tp);
       wo.exit_when_idle = o.exit_when_idle;
       wo.spool_dir = o.spool_dir;
-      wo.batch_tasks = tasks_per_lease(o.batch, (*devices)[i]);
-      wo.memory_used = [device = (*devices)[i]] { return model::device_memory_used(device); };
-      set_gpu_busy(wo, gpu_busy_meter((*devices)[i]));
-      if (prepares_ahead(o.batch, (*devices)[i])) {
-        wo.prepare_ahead = worker::make_batch_preparer(&runner);
-      }
       results[i] = worker::run_worker(wo, worker::make_batch_executor(&runner), g_stop);
       std::fprintf(stderr, "worker %s: %s\n", (*devices)[i].c_str(), phase_summary(runner).c_str());
     });
@@ -454,30 +375,19 @@ int run_local_sweep(const RunOptions& o) {
   std::vector<std::unique_ptr<worker::TaskRunner>> runners;
   std::vector<std::shared_ptr<model::GpuUtilization>> meters;
   std::vector<std::optional<double>> gpu_busy(devices.size());
-  for (size_t i = 0; i < devices.size(); ++i) {
-    meters.push_back(gpu_busy_meter(devices[i]));
-    worker::RunnerOptions ro;
-    ro.engine.device = devices[i];
-    ro.engine.dtype = o.dtype;
-    ro.engine.tp = o.tp;
-    ro.data_dir = o.data_dir;
-    ro.batch_prompt_tokens = o.batch.prompt_tokens;
-    runners.push_back(std::make_unique<worker::TaskRunner>(ro));
+  std::vector<LocalWorker> specs;
+  for (const std::string& device : devices) {
+    specs.push_back({device, o.dtype, o.tp, o.data_dir, o.batch});
+    meters.push_back(gpu_busy_meter(device));
+    runners.push_back(std::make_unique<worker::TaskRunner>(local_runner_options(specs.back())));
   }
   std::vector<std::thread> threads;
   for (size_t i = 0; i < devices.size(); ++i) {
     threads.emplace_back([&, i] {
-      worker::WorkerOptions wo;
+      worker::WorkerOptions wo = local_worker_options(specs[i], runners[i].get(), meters[i]);
       wo.client = {conn.coordinator, so.token, ""};
-      wo.info = local_worker_info(devices[i], o.tp);
       wo.exit_when_idle = true;
       wo.spool_dir = o.out_dir + "/spool";
-      wo.batch_tasks = tasks_per_lease(o.batch, devices[i]);
-      wo.memory_used = [device = devices[i]] { return model::device_memory_used(device); };
-      set_gpu_busy(wo, meters[i]);
-      if (prepares_ahead(o.batch, devices[i])) {
-        wo.prepare_ahead = worker::make_batch_preparer(runners[i].get());
-      }
       Status st = worker::run_worker(wo, worker::make_batch_executor(runners[i].get()), g_stop);
       if (!st.ok()) {
         std::fprintf(stderr, "worker %zu: %s\n", i, st.to_string().c_str());

@@ -19,7 +19,9 @@
 #   linear   the decode-step linear shapes at m = 1..16 through launch_linear and through cuBLAS
 #            alone (`headkv bench --what linear`: where the small-M GEMV stops)
 # HKV_SWEEP_RUNS=N repeats each whole sweep N times (medians; a SmolLM2 round takes ~75 s);
-# HKV_SWEEP_VARIANTS="b8 b8a" runs only those variants.
+# HKV_SWEEP_VARIANTS="b8 b8a" runs only those variants; HKV_SWEEP_FIRST=K numbers the runs from K,
+# so a sweep too long for one 10-minute call takes two calls into the same OUT (the medians then
+# cover every run in OUT): the 8B pair as HKV_SWEEP_RUNS=3, then HKV_SWEEP_FIRST=4 HKV_SWEEP_RUNS=2.
 # Usage: scripts/gpu-m10-page.sh BUNDLE OUT [tests|bench|linear|smollm2|r8b|r8b-random|ab|cpu|all]
 #        [RUNS]
 # Needs: python3 with torch + transformers (the GPU hosts have them); the SmolLM2 GGUF at
@@ -70,12 +72,12 @@ fi
 # (HKV_SWEEP_VARIANTS picks some: "b8 b8a"), then the medians of each (wall, samples/hour,
 # nvidia-smi dmon's and the worker's GPU busy share) and the first runs' predictions compared.
 sweep_pair() {
-  local name="$1" sweep="$2" runs="${HKV_SWEEP_RUNS:-1}" r v
+  local name="$1" sweep="$2" runs="${HKV_SWEEP_RUNS:-1}" first="${HKV_SWEEP_FIRST:-1}" r v
   local variants=(${HKV_SWEEP_VARIANTS:-b1 b8 b8a})
   declare -A flags=([b1]="--batch-tasks 1 --prepare-ahead off"
                     [b8]="--batch-tasks 8 --prepare-ahead off"
                     [b8a]="--batch-tasks 8 --prepare-ahead on")
-  for ((r = 1; r <= runs; r++)); do
+  for ((r = first; r < first + runs; r++)); do
     for v in "${variants[@]}"; do
       scripts/gpu-sweep-busy.sh "$B" "$OUT/${name}_${v}_r$r" "$sweep" ${flags[$v]} \
         | tee "$OUT/${name}_${v}_r$r.txt" | tee -a "$LOG"

@@ -73,21 +73,24 @@ ModelKey model_key(const model::EngineOptions& base,
 
 }  // namespace
 
-TaskRunner::LoadedModel* TaskRunner::loaded(const std::string& raw_path, const std::string& dtype) {
-  ModelKey k = model_key(options_.engine, raw_path, dtype);
+TaskRunner::LoadedModel* TaskRunner::loaded(const std::string& key) {
   std::lock_guard<std::mutex> lock(models_mu_);
-  auto it = models_.find(k.key);
+  auto it = models_.find(key);
   return it != models_.end() ? it->second.get() : nullptr;
+}
+
+TaskRunner::LoadedModel* TaskRunner::loaded(const std::string& raw_path, const std::string& dtype) {
+  return loaded(model_key(options_.engine, raw_path, dtype).key);
 }
 
 Result<TaskRunner::LoadedModel*> TaskRunner::model(
     const std::string& raw_path,
     const std::string& dtype,
     const std::vector<model::CompressionConfig>& configs) {
-  if (LoadedModel* m = loaded(raw_path, dtype)) {
+  ModelKey k = model_key(options_.engine, raw_path, dtype);
+  if (LoadedModel* m = loaded(k.key)) {
     return m;
   }
-  ModelKey k = model_key(options_.engine, raw_path, dtype);
   const std::string& path = k.path;
   model::EngineOptions& engine = k.engine;
   auto m = std::make_unique<LoadedModel>();

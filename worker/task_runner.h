@@ -133,6 +133,7 @@ class TaskRunner {
                              const std::vector<model::CompressionConfig>& configs);
   // The model of `path` and `dtype` if it is loaded already, else null (any thread).
   LoadedModel* loaded(const std::string& path, const std::string& dtype);
+  LoadedModel* loaded(const std::string& key);  // by "path|dtype"
   Result<Prepared> prepare(LoadedModel& m, const RunRequest& request);
   // Decodes and scores out->run into out->configs.
   Status score(LoadedModel& m, const RunRequest& request, RunOutcome* out);

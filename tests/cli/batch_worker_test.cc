@@ -63,11 +63,14 @@ class BatchWorkerTest : public ::testing::Test {
   WorkerOptions wo_;
 };
 
-TEST_F(BatchWorkerTest, TasksArriveInBatchesAndEveryResultIsRecorded) {
-  std::mutex mu;
-  std::vector<std::vector<int64_t>> batches;
-  BatchExecutor execute = [&](const std::vector<v1::Task>& tasks, const std::atomic<bool>&,
-                              std::vector<v1::ReportResultRequest>* reports) {
+// An executor that records each batch's task ids and fills every config's result.
+BatchExecutor recording_executor(std::mutex& mu,
+                                 std::vector<std::vector<int64_t>>& batches,
+                                 std::atomic<int>& finished,
+                                 int sleep_ms) {
+  return [&mu, &batches, &finished, sleep_ms](const std::vector<v1::Task>& tasks,
+                                              const std::atomic<bool>&,
+                                              std::vector<v1::ReportResultRequest>* reports) {
     {
       std::lock_guard<std::mutex> lock(mu);
       batches.emplace_back();
@@ -75,21 +78,38 @@ TEST_F(BatchWorkerTest, TasksArriveInBatchesAndEveryResultIsRecorded) {
         batches.back().push_back(t.task_id());
       }
     }
-    // Longer than the lease: the heartbeats must renew all four.
-    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-    std::vector<Status> out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
     reports->resize(tasks.size());
     for (size_t i = 0; i < tasks.size(); ++i) {
       for (int c = 0; c < tasks[i].configs_size(); ++c) {
         v1::ConfigResult* r = (*reports)[i].add_results();
         r->set_config_index(c);
         r->set_prediction("p" + std::to_string(tasks[i].task_id()));
-        r->set_score(1.0);
       }
-      out.push_back(Status());
     }
-    return out;
+    ++finished;
+    return std::vector<Status>(tasks.size());
   };
+}
+
+// Waits (up to a minute) until the batch is cancelled, then reports every task as cancelled.
+std::vector<Status> wait_for_cancel(const std::vector<v1::Task>& tasks,
+                                    const std::atomic<bool>& cancelled,
+                                    std::vector<v1::ReportResultRequest>* reports) {
+  const auto end = Clock::now() + std::chrono::seconds(60);
+  while (!cancelled.load() && Clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  reports->resize(tasks.size());
+  return std::vector<Status>(tasks.size(), errorf(StatusCode::kCancelled, "cancelled"));
+}
+
+TEST_F(BatchWorkerTest, TasksArriveInBatchesAndEveryResultIsRecorded) {
+  std::mutex mu;
+  std::vector<std::vector<int64_t>> batches;
+  std::atomic<int> finished{0};
+  // Longer than the lease: the heartbeats must renew all four.
+  BatchExecutor execute = recording_executor(mu, batches, finished, 2500);
   // The GPU busy share each heartbeat carries (a GPU worker's NVML meter; fixed here).
   wo_.gpu_busy = [] { return std::optional<double>(0.375); };
   std::atomic<bool> stop{false};
@@ -121,13 +141,9 @@ TEST_F(BatchWorkerTest, CancellingTheSweepStopsTheRunningBatch) {
                               const std::atomic<bool>& cancelled,
                               std::vector<v1::ReportResultRequest>* reports) {
     started.set_value();
-    const auto end = Clock::now() + std::chrono::seconds(60);
-    while (!cancelled.load() && Clock::now() < end) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    std::vector<Status> out = wait_for_cancel(tasks, cancelled, reports);
     stopped.set_value(Clock::now());
-    reports->resize(tasks.size());
-    return std::vector<Status>(tasks.size(), errorf(StatusCode::kCancelled, "cancelled"));
+    return out;
   };
   std::atomic<bool> stop{false};
   std::future<Status> worker =
@@ -144,35 +160,6 @@ TEST_F(BatchWorkerTest, CancellingTheSweepStopsTheRunningBatch) {
   coordinator::SweepProgress p = progress();
   EXPECT_EQ(p.cancelled, 6);
   EXPECT_EQ(p.succeeded + p.failed, 0);
-}
-
-// An executor that records each batch's task ids and fills every config's result.
-BatchExecutor recording_executor(std::mutex& mu,
-                                 std::vector<std::vector<int64_t>>& batches,
-                                 std::atomic<int>& finished,
-                                 int sleep_ms) {
-  return [&mu, &batches, &finished, sleep_ms](const std::vector<v1::Task>& tasks,
-                                              const std::atomic<bool>&,
-                                              std::vector<v1::ReportResultRequest>* reports) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      batches.emplace_back();
-      for (const v1::Task& t : tasks) {
-        batches.back().push_back(t.task_id());
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
-    reports->resize(tasks.size());
-    for (size_t i = 0; i < tasks.size(); ++i) {
-      for (int c = 0; c < tasks[i].configs_size(); ++c) {
-        v1::ConfigResult* r = (*reports)[i].add_results();
-        r->set_config_index(c);
-        r->set_prediction("p" + std::to_string(tasks[i].task_id()));
-      }
-    }
-    ++finished;
-    return std::vector<Status>(tasks.size());
-  };
 }
 
 TEST_F(BatchWorkerTest, TheNextLeaseIsPreparedWhileTheCurrentOneRuns) {
@@ -219,12 +206,7 @@ TEST_F(BatchWorkerTest, ALeaseTakenAheadAndCancelledIsNotRun) {
                               const std::atomic<bool>& cancelled,
                               std::vector<v1::ReportResultRequest>* reports) {
     ++batches;
-    const auto end = Clock::now() + std::chrono::seconds(60);
-    while (!cancelled.load() && Clock::now() < end) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    reports->resize(tasks.size());
-    return std::vector<Status>(tasks.size(), errorf(StatusCode::kCancelled, "cancelled"));
+    return wait_for_cancel(tasks, cancelled, reports);
   };
   std::atomic<bool> stop{false};
   std::future<Status> worker =

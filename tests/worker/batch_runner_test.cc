@@ -28,6 +28,21 @@ RunRequest babilong(const std::string& model, const std::string& task, const std
   return r;
 }
 
+// `got` is what `single` gives for `r` run alone: same prompt, predictions, scores, caches.
+void expect_as_run_alone(const RunOutcome& got, const RunRequest& r, TaskRunner& single, size_t i) {
+  Result<RunOutcome> want = single.run(r);
+  ASSERT_TRUE(want.ok()) << want.status().to_string();
+  EXPECT_EQ(got.sample.prompt_ids, want->sample.prompt_ids) << i;
+  ASSERT_EQ(got.configs.size(), want->configs.size());
+  for (size_t c = 0; c < want->configs.size(); ++c) {
+    EXPECT_EQ(got.configs[c].prediction, want->configs[c].prediction) << i << "/" << c;
+    EXPECT_EQ(got.configs[c].score, want->configs[c].score) << i << "/" << c;
+    EXPECT_EQ(got.configs[c].cache_entries, want->configs[c].cache_entries);
+    EXPECT_EQ(got.configs[c].new_tokens, want->configs[c].new_tokens);
+    EXPECT_LE(got.configs[c].new_tokens, r.max_new_tokens);
+  }
+}
+
 TEST(BatchRunnerTest, ABatchGivesWhatOneByOneGivesAndABadTaskFailsAlone) {
   const std::string model = hkv::testing::default_model_file();
   HKV_SKIP_UNLESS_EXISTS(model, "run scripts/fetch-assets.sh");
@@ -47,17 +62,7 @@ TEST(BatchRunnerTest, ABatchGivesWhatOneByOneGivesAndABadTaskFailsAlone) {
   TaskRunner single(ro);
   for (size_t i : {0u, 1u, 3u}) {
     ASSERT_TRUE(outs[i].ok()) << i << ": " << outs[i].status().to_string();
-    Result<RunOutcome> want = single.run(requests[i]);
-    ASSERT_TRUE(want.ok()) << want.status().to_string();
-    EXPECT_EQ(outs[i]->sample.prompt_ids, want->sample.prompt_ids) << i;
-    ASSERT_EQ(outs[i]->configs.size(), want->configs.size());
-    for (size_t c = 0; c < want->configs.size(); ++c) {
-      EXPECT_EQ(outs[i]->configs[c].prediction, want->configs[c].prediction) << i << "/" << c;
-      EXPECT_EQ(outs[i]->configs[c].score, want->configs[c].score) << i << "/" << c;
-      EXPECT_EQ(outs[i]->configs[c].cache_entries, want->configs[c].cache_entries);
-      EXPECT_EQ(outs[i]->configs[c].new_tokens, want->configs[c].new_tokens);
-      EXPECT_LE(outs[i]->configs[c].new_tokens, requests[i].max_new_tokens);
-    }
+    expect_as_run_alone(*outs[i], requests[i], single, i);
   }
 }
 
@@ -101,14 +106,7 @@ TEST(BatchRunnerTest, PromptsPreparedAheadGiveTheSameOutcomes) {
   TaskRunner single(ro);
   for (size_t i : {0u, 2u}) {
     ASSERT_TRUE(seconds[i].ok()) << i << ": " << seconds[i].status().to_string();
-    Result<RunOutcome> want = single.run(second[i]);
-    ASSERT_TRUE(want.ok()) << want.status().to_string();
-    EXPECT_EQ(seconds[i]->sample.prompt_ids, want->sample.prompt_ids) << i;
-    ASSERT_EQ(seconds[i]->configs.size(), want->configs.size());
-    for (size_t c = 0; c < want->configs.size(); ++c) {
-      EXPECT_EQ(seconds[i]->configs[c].prediction, want->configs[c].prediction) << i << "/" << c;
-      EXPECT_EQ(seconds[i]->configs[c].score, want->configs[c].score) << i << "/" << c;
-    }
+    expect_as_run_alone(*seconds[i], second[i], single, i);
   }
   ASSERT_EQ(outs.size(), 2u);
   ASSERT_TRUE(outs[0].ok() && outs[1].ok()) << outs[0].status().to_string();

@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """HF transformers baseline on the GPU host, same shapes as `headkv bench`:
     hf_baseline.py MODEL_DIR OUT.json [--tokens 8192] [--new-tokens 128] [--runs 5]
+        [--random-weights] [--prefill-only]
 Times (CUDA events / synchronised clock, one warm-up, median of --runs): prefill of TOKENS random
 ids; a hand-written greedy decode loop over a DynamicCache (ms per token); generate() of NEW_TOKENS
-tokens with no early stop (one config = FullKV; a 12-config sweep costs 12 of these)."""
+tokens with no early stop (one config = FullKV; a 12-config sweep costs 12 of these).
+--random-weights builds the model from MODEL_DIR/config.json alone with random bf16 weights on the
+GPU (as `headkv bench --random-weights` does; no 16 GB of files); --prefill-only stops after the
+prefill."""
 import argparse
 import json
 import statistics
 import time
 
 import torch
-from transformers import AutoModelForCausalLM, DynamicCache
+from transformers import AutoModelForCausalLM, DynamicCache, LlamaConfig
 
 
 def main():
@@ -20,8 +24,18 @@ def main():
     ap.add_argument("--tokens", type=int, default=8192)
     ap.add_argument("--new-tokens", type=int, default=128)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--random-weights", action="store_true")
+    ap.add_argument("--prefill-only", action="store_true")
     a = ap.parse_args()
-    model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.bfloat16).to("cuda").eval()
+    if a.random_weights:
+        config = LlamaConfig.from_pretrained(a.model)
+        config._attn_implementation = "sdpa"
+        torch.set_default_dtype(torch.bfloat16)  # built in bf16 directly: no 32 GB fp32 copy
+        with torch.device("cuda"):
+            model = AutoModelForCausalLM.from_config(config).eval()
+        torch.set_default_dtype(torch.float32)
+    else:
+        model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.bfloat16).to("cuda").eval()
     g = torch.Generator().manual_seed(7)
     ids = torch.randint(0, model.config.vocab_size, (1, a.tokens), generator=g).to("cuda")
 
@@ -38,6 +52,17 @@ def main():
 
     with torch.no_grad():
         prefill_ms = timed(lambda: model(ids, use_cache=True))
+        if a.prefill_only:
+            # generate()'s own prefill: the LM head on the last position only (headkv's too).
+            last_ms = timed(lambda: model(ids, use_cache=True, logits_to_keep=1))
+            res = {"card": torch.cuda.get_device_name(0), "torch": torch.__version__,
+                   "transformers": __import__("transformers").__version__, "tokens": a.tokens,
+                   "random_weights": a.random_weights, "prefill_ms": prefill_ms,
+                   "prefill_last_logits_ms": last_ms}
+            json.dump(res, open(a.out, "w"), indent=1)
+            print(f"HF {res['transformers']} on {res['card']}: prefill {a.tokens} {prefill_ms:.1f} ms"
+                  f" (all logits), {last_ms:.1f} ms (last position's logits)")
+            return
 
         def loop():
             cache = DynamicCache()

@@ -34,7 +34,12 @@ Result<CublasHandle> CublasHandle::create(cudaStream_t stream) {
   h.stream_ = stream;
   HKV_CUDA_RETURN_IF_ERROR(cublasSetStream(h.handle_, stream));
   HKV_CUDA_RETURN_IF_ERROR(cublasSetWorkspace(h.handle_, h.workspace_.data(), kWorkspaceBytes));
-  HKV_CUDA_RETURN_IF_ERROR(cublasSetMathMode(h.handle_, CUBLAS_DEFAULT_MATH));
+  // Split-K partial sums stay in fp32: cuBLAS's default lets reduced-precision GEMMs round each
+  // split's partial to the 16-bit output type (the f16 m = 4 LinearMatchesReference failure,
+  // ~6 ulp at k = 2048), so an output would depend on which split count cuBLAS picks.
+  HKV_CUDA_RETURN_IF_ERROR(cublasSetMathMode(
+      h.handle_, static_cast<cublasMath_t>(CUBLAS_DEFAULT_MATH |
+                                           CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION)));
   return h;
 }
 

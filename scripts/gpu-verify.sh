@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Verifies an engine change on one GPU and measures it against earlier builds in the same call:
+#   tests    the GPU tests of BUNDLE (kernels, GPU engine, the worker's NVML meter)
+#   prefill  `headkv bench --what prefill` (random Llama-3-8B shape, bf16, medians of RUNS) for each
+#            build, then HF transformers + SDPA on the same shape (bench/hf_baseline.py
+#            --random-weights --prefill-only: all logits, and the last position's as generate() does)
+#   linear   `headkv bench --what linear` (the decode GEMMs, launch_linear vs cuBLAS) for each build
+#   sweep    `headkv bench --what sweep` (the 12-config sweep on one 8k sample) for each build
+#   detect   `heads detect` on the SmolLM2 GGUF (bf16) for both kinds, compared byte for byte with
+#            the shipped score files (head_scores/data; needs the GGUF in ~/.cache/headkv/models)
+#   whole    the SmolLM2 whole sweep (bench/sweeps/smollm2_200.yaml, batches of 8, prompts prepared
+#            ahead) through each build's `headkv run`, RUNS times interleaved (needs the GGUF)
+# Usage: scripts/gpu-verify.sh BUNDLE OUT "STEP [STEP...]" [RUNS]
+#   HKV_BASELINES="name=/path/to/headkv ..." adds earlier builds' headkv binaries (run with BUNDLE's
+#   lib/, as every build links headkv's own code statically); BUNDLE's own is "new".
+set -uo pipefail
+B="$(cd "$1" && pwd)"; OUT="$2"; STEPS=" $3 "; RUNS="${4:-5}"
+mkdir -p "$OUT"
+export NCCL_NVLS_ENABLE=0 HEADKV_DATA_DIR="${HEADKV_DATA_DIR:-$PWD/data}"
+LOG="$OUT/verify.log"
+log() { echo "$@" | tee -a "$LOG"; }
+want() { [[ "$STEPS" == *" $1 "* ]]; }
+secs() { awk -v a="$1" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
+declare -A EXE=()
+NAMES=()
+for nb in ${HKV_BASELINES:-}; do
+  name="${nb%%=*}"; mkdir -p "$OUT/builds/$name/bin"
+  ln -sfn "$B/lib" "$OUT/builds/$name/lib"; cp "${nb#*=}" "$OUT/builds/$name/bin/headkv"
+  EXE[$name]="$OUT/builds/$name/bin/headkv"; NAMES+=("$name")
+done
+EXE[new]="$B/bin/headkv"; NAMES+=(new)
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee -a "$LOG"
+for n in "${NAMES[@]}"; do log "$n: $("${EXE[$n]}" --version)"; done
+M=(--model bench/models/llama3-8b-shape --random-weights)
+R2="$HEADKV_DATA_DIR/head_scores/Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json"
+G=~/.cache/headkv/models/SmolLM2-135M-Instruct.Q4_1.gguf
+if want tests; then
+  for t in hkv_kernels_gpu_tests hkv_gpu_engine_tests hkv_worker_gpu_tests; do
+    "$B/bin/$t" --gtest_brief=1 > "$OUT/$t.log" 2>&1
+    log "$t rc=$? $(grep -E '^\[  (PASSED|FAILED)' "$OUT/$t.log" | tr '\n' ' ')"
+    grep -E '^\[  FAILED' "$OUT/$t.log" | head -5 | tee -a "$LOG"
+  done
+fi
+for what in prefill linear sweep; do
+  want "$what" || continue
+  for n in "${NAMES[@]}"; do
+    args=("${M[@]}" --what "$what" --runs "$RUNS" --out "$OUT/${what}_$n.json")
+    [[ $what == linear ]] || args+=(--head-scores "$R2")
+    t0=$(date +%s%N)
+    "${EXE[$n]}" bench "${args[@]}" > "$OUT/${what}_$n.log" 2>&1
+    rc=$?
+    case $what in
+      linear) line=$(awk '$2=="sum"{printf "m%s %s/%s  ", $1, $3, $4}' "$OUT/${what}_$n.log") ;;
+      *) line=$(grep -E '^(ceilings|prefill|sweep|12-config)' "$OUT/${what}_$n.log" | tr '\n' ' ') ;;
+    esac
+    log "$what $n rc=$rc ($(secs "$t0") s): $line"
+  done
+  if [[ $what == prefill ]]; then
+    python3 bench/hf_baseline.py bench/models/llama3-8b-shape "$OUT/hf_prefill.json" \
+      --random-weights --prefill-only --runs "$RUNS" 2>&1 | grep '^HF' | tee -a "$LOG"
+  fi
+done
+if want detect; then
+  for kind in retrieval retrieval-reasoning; do
+    extra=(); [[ $kind == retrieval-reasoning ]] && extra=(--min-score -1)
+    t0=$(date +%s%N)
+    "$B/bin/headkv" heads detect --model "$G" --kind "$kind" --device cuda:0 --dtype bf16 \
+      "${extra[@]}" --out "$OUT/detect_$kind.json" > "$OUT/detect_$kind.log" 2>&1
+    rc=$?
+    shipped="head_scores/data/SmolLM2-135M-Instruct_${kind//-/_}_heads.json"
+    same=$(cmp -s "$shipped" "$OUT/detect_$kind.json" && echo identical || echo DIFFERENT)
+    log "detect $kind rc=$rc ($(secs "$t0") s): $same to the shipped file"
+  done
+fi
+if want whole; then
+  for ((r = 1; r <= RUNS; r++)); do
+    for n in "${NAMES[@]}"; do
+      scripts/gpu-sweep-busy.sh "$(dirname "$(dirname "${EXE[$n]}")")" "$OUT/whole_${n}_r$r" \
+        bench/sweeps/smollm2_200.yaml --batch-tasks 8 --prepare-ahead on | tee -a "$LOG"
+    done
+  done
+fi

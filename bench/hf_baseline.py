@@ -52,13 +52,13 @@ def main():
 
     with torch.no_grad():
         prefill_ms = timed(lambda: model(ids, use_cache=True))
+        res = {"card": torch.cuda.get_device_name(0), "torch": torch.__version__,
+               "transformers": __import__("transformers").__version__, "tokens": a.tokens}
         if a.prefill_only:
             # generate()'s own prefill: the LM head on the last position only (headkv's too).
             last_ms = timed(lambda: model(ids, use_cache=True, logits_to_keep=1))
-            res = {"card": torch.cuda.get_device_name(0), "torch": torch.__version__,
-                   "transformers": __import__("transformers").__version__, "tokens": a.tokens,
-                   "random_weights": a.random_weights, "prefill_ms": prefill_ms,
-                   "prefill_last_logits_ms": last_ms}
+            res.update(random_weights=a.random_weights, prefill_ms=prefill_ms,
+                       prefill_last_logits_ms=last_ms)
             json.dump(res, open(a.out, "w"), indent=1)
             print(f"HF {res['transformers']} on {res['card']}: prefill {a.tokens} {prefill_ms:.1f} ms"
                   f" (all logits), {last_ms:.1f} ms (last position's logits)")
@@ -80,10 +80,8 @@ def main():
         generate_ms = timed(lambda: model.generate(ids, max_new_tokens=a.new_tokens,
                                                    min_new_tokens=a.new_tokens, do_sample=False,
                                                    eos_token_id=None, pad_token_id=0))
-    res = {"card": torch.cuda.get_device_name(0), "torch": torch.__version__,
-           "transformers": __import__("transformers").__version__, "tokens": a.tokens,
-           "new_tokens": a.new_tokens, "prefill_ms": prefill_ms, "loop_ms_per_token": loop_ms,
-           "generate_ms_per_config": generate_ms, "sweep12_generate_ms": 12 * generate_ms}
+    res.update(new_tokens=a.new_tokens, prefill_ms=prefill_ms, loop_ms_per_token=loop_ms,
+               generate_ms_per_config=generate_ms, sweep12_generate_ms=12 * generate_ms)
     json.dump(res, open(a.out, "w"), indent=1)
     print(f"HF {res['transformers']} on {res['card']}: prefill {a.tokens} {prefill_ms:.0f} ms;"
           f" decode loop {loop_ms:.1f} ms/token; generate() {generate_ms:.0f} ms per config"

@@ -10,6 +10,8 @@
 #            the shipped score files (head_scores/data; needs the GGUF in ~/.cache/headkv/models)
 #   whole    the SmolLM2 whole sweep (bench/sweeps/smollm2_200.yaml, batches of 8, prompts prepared
 #            ahead) through each build's `headkv run`, RUNS times interleaved (needs the GGUF)
+#   nsys     one such whole sweep per build under Nsight Systems (when the host has nsys): CUDA API,
+#            kernel and memory-copy summaries as OUT/nsys_NAME_*.csv, and where the GPU idles
 # Usage: scripts/gpu-verify.sh BUNDLE OUT "STEP [STEP...]" [RUNS]
 #   HKV_BASELINES="name=/path/to/headkv ..." adds earlier builds' headkv binaries (run with BUNDLE's
 #   lib/, as every build links headkv's own code statically); BUNDLE's own is "new".
@@ -78,5 +80,20 @@ if want whole; then
       scripts/gpu-sweep-busy.sh "$(dirname "$(dirname "${EXE[$n]}")")" "$OUT/whole_${n}_r$r" \
         bench/sweeps/smollm2_200.yaml --batch-tasks 8 --prepare-ahead on | tee -a "$LOG"
     done
+  done
+fi
+if want nsys && command -v nsys > /dev/null; then
+  for n in "${NAMES[@]}"; do
+    rm -rf "$OUT/nsys_run"
+    t0=$(date +%s%N)
+    nsys profile -t cuda -s none --cpuctxsw=none -o "$OUT/nsys_$n" -f true "${EXE[$n]}" run \
+      bench/sweeps/smollm2_200.yaml --device cuda:0 --out "$OUT/nsys_run" --batch-tasks 8 \
+      --prepare-ahead on > "$OUT/nsys_$n.log" 2>&1
+    rc=$?
+    nsys stats -q --report cuda_api_sum,cuda_gpu_kern_sum,cuda_gpu_mem_time_sum --format csv \
+      -o "$OUT/nsys_$n" "$OUT/nsys_$n.nsys-rep" > /dev/null 2>&1
+    python3 scripts/nsys_summary.py "$OUT/nsys_$n" | tee -a "$LOG"
+    log "nsys $n rc=$rc ($(secs "$t0") s)"
+    rm -rf "$OUT/nsys_run" "$OUT/nsys_$n.nsys-rep" "$OUT/nsys_$n.sqlite"
   done
 fi

@@ -86,8 +86,8 @@ if want nsys && command -v nsys > /dev/null; then
   for n in "${NAMES[@]}"; do
     rm -rf "$OUT/nsys_run"
     t0=$(date +%s%N)
-    nsys profile -t cuda --cuda-graph-trace=node -s none --cpuctxsw=none -o "$OUT/nsys_$n" -f true "${EXE[$n]}" run \
-      bench/sweeps/smollm2_200.yaml --device cuda:0 --out "$OUT/nsys_run" --batch-tasks 8 \
+    nsys profile -t cuda --cuda-graph-trace=node -s none --cpuctxsw=none -o "$OUT/nsys_$n" -f true \
+      "${EXE[$n]}" run bench/sweeps/smollm2_200.yaml --device cuda:0 --out "$OUT/nsys_run" --batch-tasks 8 \
       --prepare-ahead on > "$OUT/nsys_$n.log" 2>&1
     rc=$?
     nsys stats -q --report cuda_api_sum,cuda_gpu_kern_sum,cuda_gpu_mem_time_sum --format csv \

@@ -48,15 +48,15 @@ Result<GpuBatch> GpuBatch::create(const LlamaConfig& config,
   b.min_group_ = min_group;
   b.num_groups_ = static_cast<int32_t>(group_start.size()) - 1;
   HKV_ASSIGN_OR_RETURN(b.group_start_,
-                       kernels::DeviceBuffer<int32_t>::allocate(group_start.size()));
+                       kernels::DeviceBuffer<int32_t>::allocate_async(group_start.size(), stream));
   HKV_RETURN_IF_ERROR(b.group_start_.copy_from_host(group_start.data(), stream));
-  HKV_ASSIGN_OR_RETURN(b.query_segment_,
-                       kernels::DeviceBuffer<int32_t>::allocate(query_segment.size()));
+  HKV_ASSIGN_OR_RETURN(b.query_segment_, kernels::DeviceBuffer<int32_t>::allocate_async(
+                                             query_segment.size(), stream));
   HKV_ASSIGN_OR_RETURN(b.segment_src_row_,
-                       kernels::DeviceBuffer<int32_t>::allocate(src_row.size()));
+                       kernels::DeviceBuffer<int32_t>::allocate_async(src_row.size(), stream));
   HKV_RETURN_IF_ERROR(b.query_segment_.copy_from_host(query_segment.data(), stream));
   HKV_RETURN_IF_ERROR(b.segment_src_row_.copy_from_host(src_row.data(), stream));
-  HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));  // the host vectors die here
+  // Pageable host -> device copies are staged before they return: the vectors may go now.
   return b;
 }
 
@@ -105,9 +105,13 @@ Result<GpuBatch> GpuBatch::merge(const LlamaConfig& config, std::vector<GpuBatch
       row_off += bytes;
       seg_off += src.kv_lens.size();
     }
-    // The sources die with `parts`: finish this layer's copies first, bounding peak memory to
-    // one extra layer.
-    HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+    // The sources die with `parts` layer by layer, bounding peak memory to one extra layer. Their
+    // stream-ordered frees follow these copies on the same stream; a part on another stream
+    // waits for the copies first.
+    if (std::any_of(parts.begin(), parts.end(),
+                    [&](const GpuBatch& p) { return p.stream_ != stream; })) {
+      HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+    }
     for (GpuBatch& p : parts) {
       p.layers_[l] = GpuCacheLayer();
     }
@@ -139,11 +143,12 @@ Status GpuBatch::allocate_layer(int32_t l,
   }
   const size_t row_bytes = static_cast<size_t>(head_dim_) * kernels::dtype_size(dtype_);
   const size_t total_rows = static_cast<size_t>(L.host_cu_capacity.back());
-  HKV_ASSIGN_OR_RETURN(L.k, kernels::DeviceBuffer<uint8_t>::allocate(total_rows * row_bytes));
-  HKV_ASSIGN_OR_RETURN(L.v, kernels::DeviceBuffer<uint8_t>::allocate(total_rows * row_bytes));
-  HKV_ASSIGN_OR_RETURN(L.cu_capacity,
-                       kernels::DeviceBuffer<int32_t>::allocate(L.host_cu_capacity.size()));
-  HKV_ASSIGN_OR_RETURN(L.kv_lens, kernels::DeviceBuffer<int32_t>::allocate(rows.size()));
+  using Rows = kernels::DeviceBuffer<uint8_t>;
+  using Ints = kernels::DeviceBuffer<int32_t>;
+  HKV_ASSIGN_OR_RETURN(L.k, Rows::allocate_async(total_rows * row_bytes, stream_));
+  HKV_ASSIGN_OR_RETURN(L.v, Rows::allocate_async(total_rows * row_bytes, stream_));
+  HKV_ASSIGN_OR_RETURN(L.cu_capacity, Ints::allocate_async(L.host_cu_capacity.size(), stream_));
+  HKV_ASSIGN_OR_RETURN(L.kv_lens, Ints::allocate_async(rows.size(), stream_));
   HKV_RETURN_IF_ERROR(L.cu_capacity.copy_from_host(L.host_cu_capacity.data(), stream_));
   HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(L.kv_lens.data(), 0, L.kv_lens.bytes(), stream_));
   L.compressed_lens = std::move(lens);

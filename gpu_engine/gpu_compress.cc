@@ -1,6 +1,8 @@
 // Per-layer compression on the GPU. Score slots persist across layers (same sizes every layer);
 // everything runs on the device, Ada-SnapKV's head allocation included (kernels/ada_counts.h);
-// the per-segment keep counts come back to the host to size the layer's caches.
+// its per-segment keep counts come back to the host to size the layer's caches (one wait per layer
+// that an Ada-SnapKV config compresses; other layers never wait). The error flag is read once, by
+// finish().
 #include "gpu_engine/gpu_compress.h"
 
 #include <algorithm>
@@ -41,7 +43,6 @@ struct ScoreSlot {
   DeviceBuffer<uint8_t> ws_topk;    // top-k scratch
   int32_t computed_layer = -1;
   DeviceBuffer<uint8_t> ws_ada;  // Ada-SnapKV allocation scratch (kernels/ada_counts.h)
-  DeviceBuffer<int32_t> ada;     // [segments] Ada-SnapKV counts of the last config asked
 };
 
 bool is_gqa(const CompressionConfig& cc) {
@@ -64,9 +65,11 @@ struct GpuCompressor::Impl {
   DeviceBuffer<uint16_t> k16;  // [L, kv, d] f16 copy when dtype != f16
   DeviceBuffer<uint16_t> q16;  // [window_rows, q_heads, d]
   int32_t converted_layer = -1;
-  DeviceBuffer<int32_t> zeros;       // [max segments + 1]
-  DeviceBuffer<int32_t> kept_lens;   // [configs * max segments]
-  DeviceBuffer<int32_t> error_flag;  // [1]
+  DeviceBuffer<int32_t> zeros;      // [max segments + 1]
+  DeviceBuffer<int32_t> kept_lens;  // [configs * max segments]
+  DeviceBuffer<int32_t> ada;        // [configs * max segments]: Ada-SnapKV counts of the layer
+  kernels::PinnedBuffer<int32_t> ada_host;  // [configs * max segments]
+  DeviceBuffer<int32_t> error_flag;         // [1]
 
   int32_t segments(const CompressionConfig& cc) const {
     return is_gqa(cc) ? config.num_kv_heads : config.num_q_heads;
@@ -93,8 +96,8 @@ struct GpuCompressor::Impl {
     const int64_t kv_elems = L * config.num_kv_heads * config.head_dim;
     const int64_t q_elems = int64_t{window_rows} * config.num_q_heads * config.head_dim;
     if (k16.size() == 0) {
-      HKV_ASSIGN_OR_RETURN(k16, DeviceBuffer<uint16_t>::allocate(kv_elems));
-      HKV_ASSIGN_OR_RETURN(q16, DeviceBuffer<uint16_t>::allocate(q_elems));
+      HKV_ASSIGN_OR_RETURN(k16, DeviceBuffer<uint16_t>::allocate_async(kv_elems, stream));
+      HKV_ASSIGN_OR_RETURN(q16, DeviceBuffer<uint16_t>::allocate_async(q_elems, stream));
     }
     for (auto [in, out, count] :
          {std::tuple{view.k, static_cast<void*>(k16.data()), kv_elems},
@@ -141,20 +144,19 @@ struct GpuCompressor::Impl {
     if (slot.n == 0) {  // first use: size the slot (identical for every layer)
       slot.n = n;
       slot.segments = S;
-      HKV_ASSIGN_OR_RETURN(slot.q_scores, DeviceBuffer<uint16_t>::allocate(H * n));
+      HKV_ASSIGN_OR_RETURN(slot.q_scores, DeviceBuffer<uint16_t>::allocate_async(H * n, stream));
       if (is_gqa(cc)) {
-        HKV_ASSIGN_OR_RETURN(slot.scores, DeviceBuffer<uint16_t>::allocate(S * n));
+        HKV_ASSIGN_OR_RETURN(slot.scores, DeviceBuffer<uint16_t>::allocate_async(S * n, stream));
       }
-      HKV_ASSIGN_OR_RETURN(slot.sorted, DeviceBuffer<int32_t>::allocate(S * n));
+      HKV_ASSIGN_OR_RETURN(slot.sorted, DeviceBuffer<int32_t>::allocate_async(S * n, stream));
       std::vector<int32_t> cu(S + 1);
       for (int32_t s = 0; s <= S; ++s) {
         cu[s] = static_cast<int32_t>(s * n);
       }
-      HKV_ASSIGN_OR_RETURN(slot.cu, DeviceBuffer<int32_t>::allocate(S + 1));
-      HKV_RETURN_IF_ERROR(slot.cu.copy_from_host(cu.data(), stream));
-      HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
-      HKV_ASSIGN_OR_RETURN(slot.ws_score, DeviceBuffer<uint8_t>::allocate(
-                                              kernels::window_score_workspace_bytes(wp)));
+      HKV_ASSIGN_OR_RETURN(slot.cu, DeviceBuffer<int32_t>::allocate_async(S + 1, stream));
+      HKV_RETURN_IF_ERROR(slot.cu.copy_from_host(cu.data(), stream));  // staged: cu may go
+      HKV_ASSIGN_OR_RETURN(slot.ws_score, DeviceBuffer<uint8_t>::allocate_async(
+                                              kernels::window_score_workspace_bytes(wp), stream));
     }
     wp.scores = slot.q_scores.data();
     wp.workspace = slot.ws_score.data();
@@ -182,7 +184,7 @@ struct GpuCompressor::Impl {
     tp.dtype = DType::kF16;
     if (slot.ws_topk.size() == 0) {
       HKV_ASSIGN_OR_RETURN(int64_t ws, kernels::topk_select_workspace_bytes(tp));
-      HKV_ASSIGN_OR_RETURN(slot.ws_topk, DeviceBuffer<uint8_t>::allocate(ws));
+      HKV_ASSIGN_OR_RETURN(slot.ws_topk, DeviceBuffer<uint8_t>::allocate_async(ws, stream));
     }
     tp.workspace = slot.ws_topk.data();
     tp.workspace_bytes = static_cast<int64_t>(slot.ws_topk.bytes());
@@ -191,23 +193,27 @@ struct GpuCompressor::Impl {
     return &slot;
   }
 
-  // Ada-SnapKV's counts for `cc` on the device (kernels/ada_counts.h, the rule of
-  // compression::ada_snapkv_counts); only the `segments` counts come back to the host.
-  Result<std::vector<int32_t>> ada_counts(ScoreSlot* slot, const CompressionConfig& cc) {
-    if (tp != nullptr && tp->ranks > 1) {
-      // The layer's budget is shared by every rank's heads: the rule runs on the gathered scores.
-      const DeviceBuffer<uint16_t>& src = is_gqa(cc) ? slot->scores : slot->q_scores;
-      std::vector<uint16_t> half(static_cast<size_t>(slot->segments) * slot->n);
-      HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(
-          half.data(), src.data(), half.size() * sizeof(uint16_t), cudaMemcpyDeviceToHost, stream));
-      HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
-      std::vector<float> scores(half.size());
-      for (size_t i = 0; i < half.size(); ++i) {
-        scores[i] = f16_to_float(half[i]);
-      }
-      return tp->ada_counts(slot->computed_layer, cc.storage_layout(), scores, slot->n, cc.budget,
-                            cc.window, true);
+  // Under tensor parallelism over several ranks, Ada-SnapKV's layer budget is shared by every
+  // rank's heads: the rule runs on the host over the gathered scores (TpShard::ada_counts).
+  bool ada_on_host() const { return tp != nullptr && tp->ranks > 1; }
+
+  Result<std::vector<int32_t>> ada_counts_on_host(ScoreSlot* slot, const CompressionConfig& cc) {
+    const DeviceBuffer<uint16_t>& src = is_gqa(cc) ? slot->scores : slot->q_scores;
+    std::vector<uint16_t> half(static_cast<size_t>(slot->segments) * slot->n);
+    HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(
+        half.data(), src.data(), half.size() * sizeof(uint16_t), cudaMemcpyDeviceToHost, stream));
+    HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+    std::vector<float> scores(half.size());
+    for (size_t i = 0; i < half.size(); ++i) {
+      scores[i] = f16_to_float(half[i]);
     }
+    return tp->ada_counts(slot->computed_layer, cc.storage_layout(), scores, slot->n, cc.budget,
+                          cc.window, true);
+  }
+
+  // Enqueues Ada-SnapKV's counts for `cc` on the device (kernels/ada_counts.h, the rule of
+  // compression::ada_snapkv_counts) into `counts` [segments].
+  Status enqueue_ada_counts(ScoreSlot* slot, const CompressionConfig& cc, int32_t* counts) {
     kernels::AdaCountsParams p;
     p.scores = is_gqa(cc) ? slot->scores.data() : slot->q_scores.data();
     p.sorted = slot->sorted.data();
@@ -217,17 +223,12 @@ struct GpuCompressor::Impl {
     p.dtype = DType::kF16;
     if (slot->ws_ada.size() == 0) {
       HKV_ASSIGN_OR_RETURN(int64_t ws, kernels::ada_counts_workspace_bytes(p));
-      HKV_ASSIGN_OR_RETURN(slot->ws_ada, DeviceBuffer<uint8_t>::allocate(ws));
-      HKV_ASSIGN_OR_RETURN(slot->ada, DeviceBuffer<int32_t>::allocate(slot->segments));
+      HKV_ASSIGN_OR_RETURN(slot->ws_ada, DeviceBuffer<uint8_t>::allocate_async(ws, stream));
     }
-    p.counts = slot->ada.data();
+    p.counts = counts;
     p.workspace = slot->ws_ada.data();
     p.workspace_bytes = static_cast<int64_t>(slot->ws_ada.bytes());
-    HKV_RETURN_IF_ERROR(kernels::launch_ada_counts(p, stream));
-    std::vector<int32_t> counts(slot->segments);
-    HKV_RETURN_IF_ERROR(slot->ada.copy_to_host(counts.data(), stream));
-    HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
-    return counts;
+    return kernels::launch_ada_counts(p, stream);
   }
 };
 
@@ -277,10 +278,21 @@ Result<std::unique_ptr<GpuCompressor>> GpuCompressor::create(
     }
   }
   const int32_t max_seg = config.num_q_heads;
-  HKV_ASSIGN_OR_RETURN(impl->zeros, DeviceBuffer<int32_t>::allocate(max_seg + 1));
+  HKV_ASSIGN_OR_RETURN(impl->zeros, DeviceBuffer<int32_t>::allocate_async(max_seg + 1, stream));
   HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(impl->zeros.data(), 0, impl->zeros.bytes(), stream));
-  HKV_ASSIGN_OR_RETURN(impl->kept_lens, DeviceBuffer<int32_t>::allocate(configs.size() * max_seg));
-  HKV_ASSIGN_OR_RETURN(impl->error_flag, DeviceBuffer<int32_t>::allocate(1));
+  HKV_ASSIGN_OR_RETURN(impl->kept_lens,
+                       DeviceBuffer<int32_t>::allocate_async(configs.size() * max_seg, stream));
+  bool any_ada = false;
+  for (const CompressionConfig& cc : configs) {
+    any_ada = any_ada || cc.method == Method::kAdaSnapKv;
+  }
+  if (any_ada) {
+    HKV_ASSIGN_OR_RETURN(impl->ada,
+                         DeviceBuffer<int32_t>::allocate_async(configs.size() * max_seg, stream));
+    HKV_ASSIGN_OR_RETURN(impl->ada_host,
+                         kernels::PinnedBuffer<int32_t>::allocate(configs.size() * max_seg));
+  }
+  HKV_ASSIGN_OR_RETURN(impl->error_flag, DeviceBuffer<int32_t>::allocate_async(1, stream));
   HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(impl->error_flag.data(), 0, 4, stream));
   return std::unique_ptr<GpuCompressor>(new GpuCompressor(std::move(impl)));
 }
@@ -302,21 +314,45 @@ Status GpuCompressor::compress_layer(
   Impl& m = *impl_;
   const int64_t L = m.L;
   const size_t C = m.configs.size();
+  const int32_t max_seg = m.config.num_q_heads;
   std::vector<ScoreSlot*> slot(C, nullptr);
+  // Scores once per key, then every Ada-SnapKV config's counts, all enqueued: the layer waits for
+  // the device once, for the counts, and only when an Ada-SnapKV config compresses it.
+  bool ada_pending = false;
+  for (size_t i = 0; i < C; ++i) {
+    const CompressionConfig& cc = m.configs[i];
+    if (!m.compresses(cc, l)) {
+      continue;
+    }
+    HKV_ASSIGN_OR_RETURN(slot[i], m.scores_for(l, cc, view));
+    if (cc.method == Method::kAdaSnapKv && !m.ada_on_host()) {
+      HKV_RETURN_IF_ERROR(m.enqueue_ada_counts(slot[i], cc, m.ada.data() + i * max_seg));
+      ada_pending = true;
+    }
+  }
+  if (ada_pending) {
+    HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(m.ada_host.data(), m.ada.data(), m.ada.bytes(),
+                                             cudaMemcpyDeviceToHost, m.stream));
+    HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(m.stream));
+  }
   std::vector<std::vector<int32_t>> keep(C);  // per config, per segment: prefix count
   std::vector<int32_t> rows, lens;
+  std::vector<int32_t> kept_lens(C * max_seg, 0);  // keep[], uploaded at once
   for (size_t i = 0; i < C; ++i) {
     const CompressionConfig& cc = m.configs[i];
     const int32_t S = m.segments(cc);
-    if (m.compresses(cc, l)) {
-      HKV_ASSIGN_OR_RETURN(slot[i], m.scores_for(l, cc, view));
+    if (slot[i] != nullptr) {
       std::span<const int32_t> caps;
       if (uses_head_scores(cc.method)) {
         caps = std::span<const int32_t>(m.head_caps[i]).subspan(int64_t{l} * S, S);
       }
       Status ada_status;
       keep[i] = compression::keep_counts(cc, m.threshold(cc, l), S, L, caps, [&] {
-        Result<std::vector<int32_t>> counts = m.ada_counts(slot[i], cc);
+        if (!m.ada_on_host()) {
+          const int32_t* counts = m.ada_host.data() + i * max_seg;
+          return std::vector<int32_t>(counts, counts + S);
+        }
+        Result<std::vector<int32_t>> counts = m.ada_counts_on_host(slot[i], cc);
         if (!counts.ok()) {
           ada_status = counts.status();
           return std::vector<int32_t>(S, 0);
@@ -324,6 +360,7 @@ Status GpuCompressor::compress_layer(
         return *std::move(counts);
       });
       HKV_RETURN_IF_ERROR(ada_status);
+      std::copy(keep[i].begin(), keep[i].end(), kept_lens.begin() + i * max_seg);
       for (int32_t s = 0; s < S; ++s) {
         lens.push_back(keep[i][s] + cc.window);
       }
@@ -334,6 +371,10 @@ Status GpuCompressor::compress_layer(
   for (int32_t len : lens) {
     rows.push_back(len + m.reserve);
   }
+  // Pageable host -> device: staged before the call returns, so kept_lens may go right after.
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(m.kept_lens.data(), kept_lens.data(),
+                                           kept_lens.size() * sizeof(int32_t),
+                                           cudaMemcpyHostToDevice, m.stream));
   HKV_RETURN_IF_ERROR(batch->allocate_layer(l, rows, lens));
   GpuCacheLayer& layer = batch->layer(l);
   const int32_t KV = m.config.num_kv_heads, D = m.config.head_dim;
@@ -364,12 +405,9 @@ Status GpuCompressor::compress_layer(
       g.num_tail_rows = static_cast<int32_t>(L);
       g.max_rows_per_segment = L;
     } else {
-      int32_t* lens_dev = m.kept_lens.data() + i * m.config.num_q_heads;
-      HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(lens_dev, keep[i].data(), S * sizeof(int32_t),
-                                               cudaMemcpyHostToDevice, m.stream));
       g.kept = slot[i]->sorted.data();
       g.cu_kept = slot[i]->cu.data();
-      g.kept_lens = lens_dev;
+      g.kept_lens = m.kept_lens.data() + i * max_seg;
       g.tail_start = L - cc.window;
       g.num_tail_rows = cc.window;
       g.max_rows_per_segment = *std::max_element(keep[i].begin(), keep[i].end()) + cc.window;
@@ -403,15 +441,20 @@ Status GpuCompressor::compress_layer(
       (*kept)[i].push_back(std::move(per_seg));
     }
   }
+  return Status();
+}
+
+Status GpuCompressor::finish() {
+  Impl& m = *impl_;
   int32_t flag = 0;
   HKV_CUDA_RETURN_IF_ERROR(
       cudaMemcpyAsync(&flag, m.error_flag.data(), 4, cudaMemcpyDeviceToHost, m.stream));
-  HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(m.stream));  // keep[] host vectors die here
+  HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(m.stream));
   if (flag != 0) {
     return errorf(StatusCode::kInternal,
-                  "GPU compression, layer %d: a kept position fell outside the prompt or a "
-                  "segment overflowed its capacity",
-                  l);
+                  "GPU compression: a kept position fell outside the prompt or a segment "
+                  "overflowed its capacity (%d layers, %zu configs)",
+                  m.config.num_layers, m.configs.size());
   }
   return Status();
 }

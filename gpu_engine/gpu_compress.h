@@ -2,7 +2,8 @@
 // as kv_compressor.cc): window scores once per distinct (reduce, kernel, pooling, window, layout)
 // key, one stable segmented sort per key (every config's kept set is a prefix of it), per-config
 // counts (budget, PyramidKV schedule, Ada-SnapKV allocation, HeadKV capacities), then one gather
-// per config into the batch's flattened layer buffers.
+// per config into the batch's flattened layer buffers. A layer waits for the device only for
+// Ada-SnapKV's counts; finish() checks the whole prefill's gathers at the end.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +52,10 @@ class GpuCompressor {
                         const LayerKvView& view,
                         GpuBatch* batch,
                         std::vector<std::vector<std::vector<std::vector<int32_t>>>>* kept);
+
+  // After the last layer: waits for the device and reports a kept position outside the prompt or
+  // a segment over its capacity in any layer (the gathers' error flag).
+  Status finish();
 
   // Device bytes of the score slots (for the memory plan).
   int64_t scratch_bytes() const;

@@ -55,6 +55,7 @@ struct GpuModel::PrefillBuffers {
 Result<GpuMemoryPlan> GpuModel::plan_prefill(int64_t L, int32_t w_rows) const {
   size_t free_bytes = 0, total_bytes = 0;
   HKV_CUDA_RETURN_IF_ERROR(cudaMemGetInfo(&free_bytes, &total_bytes));
+  free_bytes += kernels::pool_idle_bytes();  // the prefill's buffers come from the pool first
   int64_t chunk = options_.prefill_chunk;
   GpuMemoryPlan plan = plan_gpu_prefill(config_, dtype(), L, chunk, w_rows);
   while (plan.total() - plan.weights > static_cast<int64_t>(free_bytes) * 9 / 10 && chunk > 256) {
@@ -77,13 +78,13 @@ Status GpuModel::alloc_prefill_buffers(std::span<const int32_t> ids, PrefillBuff
   const DType d = dtype();
   const int64_t L = b.L, h = c.hidden_size, qd = int64_t{c.num_q_heads} * c.head_dim,
                 kvd = int64_t{c.num_kv_heads} * c.head_dim;
-  HKV_ASSIGN_OR_RETURN(b.resid, alloc_elems(L * h, d));
-  HKV_ASSIGN_OR_RETURN(b.pending, alloc_elems(L * h, d));
-  HKV_ASSIGN_OR_RETURN(b.k_full, alloc_elems(L * kvd, d));
-  HKV_ASSIGN_OR_RETURN(b.v_full, alloc_elems(L * kvd, d));
-  HKV_ASSIGN_OR_RETURN(b.window_q, alloc_elems(int64_t{b.w_rows} * qd, d));
-  HKV_ASSIGN_OR_RETURN(b.ids_d, DeviceBuffer<int32_t>::allocate(L));
-  HKV_ASSIGN_OR_RETURN(b.pos_d, DeviceBuffer<int64_t>::allocate(L));
+  HKV_ASSIGN_OR_RETURN(b.resid, alloc_elems_async(L * h, d, stream()));
+  HKV_ASSIGN_OR_RETURN(b.pending, alloc_elems_async(L * h, d, stream()));
+  HKV_ASSIGN_OR_RETURN(b.k_full, alloc_elems_async(L * kvd, d, stream()));
+  HKV_ASSIGN_OR_RETURN(b.v_full, alloc_elems_async(L * kvd, d, stream()));
+  HKV_ASSIGN_OR_RETURN(b.window_q, alloc_elems_async(int64_t{b.w_rows} * qd, d, stream()));
+  HKV_ASSIGN_OR_RETURN(b.ids_d, DeviceBuffer<int32_t>::allocate_async(L, stream()));
+  HKV_ASSIGN_OR_RETURN(b.pos_d, DeviceBuffer<int64_t>::allocate_async(L, stream()));
   std::vector<int64_t> pos(L);
   for (int64_t i = 0; i < L; ++i) {
     pos[i] = i;
@@ -204,6 +205,7 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
       logits_rows(at(b.pending.data(), (L - 1) * h, d), at(b.resid.data(), (L - 1) * h, d), 1));
   HKV_RETURN_IF_ERROR(t1.record(stream()));
   HKV_RETURN_IF_ERROR(copy_logits(1, &result.last_logits));
+  HKV_RETURN_IF_ERROR(compressor->finish());
   HKV_ASSIGN_OR_RETURN(float ms, elapsed_ms(t0, t1));
   result.prefill_ms = ms;
   result.compress_ms = compress_ms;
@@ -265,22 +267,25 @@ Status GpuModel::decode_step(GpuBatch& batch,
                              std::vector<int32_t>* next_tokens,
                              std::vector<float>* logits) {
   HKV_RETURN_IF_ERROR(prepare_decode(batch, tokens, positions));
-  Scratch& s = *scratch_;
   const int64_t B = batch.num_sequences();
-  if (options_.decode_graphs) {
-    if (!batch.decode_graph.valid() || batch.graph_generation != s.generation) {
-      HKV_ASSIGN_OR_RETURN(batch.decode_graph, kernels::CudaGraph::capture(
-                                                   stream(), [&] { return decode_body(batch); }));
-      batch.graph_generation = s.generation;
-    }
-    HKV_RETURN_IF_ERROR(batch.decode_graph.launch(stream()));
-  } else {
-    HKV_RETURN_IF_ERROR(decode_body(batch));
-  }
+  HKV_RETURN_IF_ERROR(run_decode_body(batch));
   if (logits != nullptr) {
     HKV_RETURN_IF_ERROR(copy_logits(B, logits));
   }
   return argmax_rows(B, banned, next_tokens);
+}
+
+Status GpuModel::run_decode_body(GpuBatch& batch) {
+  Scratch& s = *scratch_;
+  if (!options_.decode_graphs) {
+    return decode_body(batch);
+  }
+  if (!batch.decode_graph.valid() || batch.graph_generation != s.generation) {
+    HKV_ASSIGN_OR_RETURN(batch.decode_graph,
+                         kernels::CudaGraph::capture(stream(), [&] { return decode_body(batch); }));
+    batch.graph_generation = s.generation;
+  }
+  return batch.decode_graph.launch(stream());
 }
 
 Status GpuModel::decode_step_observed(GpuBatch& batch,

@@ -1,12 +1,14 @@
 // The GPU generation loop. Sequences that stopped (or reached their sample's max_new_tokens) keep
 // decoding with the batch, their tokens discarded: a step costs the same either way, and the batch
-// maps and the captured decode graph stay fixed.
+// maps and the captured decode graph stay fixed. With GpuEngineOptions::decode_ahead the next
+// step is enqueued before the host reads this step's tokens, so the GPU never waits on the host.
 #include "gpu_engine/gpu_generate.h"
 
 #include <algorithm>
 #include <chrono>
 
 #include "common/timing.h"
+#include "kernels/cuda_utils.h"
 
 namespace hkv::model {
 
@@ -123,30 +125,72 @@ Result<std::vector<MultiRun>> generate_samples_gpu(GpuModel& model,
     emit(seqs[b], tokens[b]);
   }
   auto td = std::chrono::steady_clock::now();
-  std::vector<int64_t> positions(seqs.size());
-  std::vector<int32_t> next;
-  std::vector<float> logits;
-  int32_t steps = 0;
-  for (int32_t step = 1; step < max_new; ++step) {
-    if (std::all_of(seqs.begin(), seqs.end(), done)) {
-      break;
-    }
-    HKV_RETURN_IF_ERROR(check_cancel(gen0, "between decode steps", step));
-    for (size_t b = 0; b < seqs.size(); ++b) {
-      positions[b] = results[seqs[b].sample].prompt_tokens + step - 1;
-    }
-    const std::vector<int32_t>& ban = step < gen0.min_new_tokens ? gen0.stop_ids : no_ban;
-    const bool want_logits = trace != nullptr && trace->keep_logits;
-    HKV_RETURN_IF_ERROR(
-        model.decode_step(batch, tokens, positions, ban, &next, want_logits ? &logits : nullptr));
-    ++steps;
-    if (want_logits) {
-      trace->logits.emplace_back(logits.begin(), logits.begin() + model.config().vocab_size);
-    }
+  auto all_done = [&] { return std::all_of(seqs.begin(), seqs.end(), done); };
+  auto ban_at = [&](int32_t step) -> const std::vector<int32_t>& {
+    return step < gen0.min_new_tokens ? gen0.stop_ids : no_ban;
+  };
+  auto take = [&](const std::vector<int32_t>& next) {
     for (size_t b = 0; b < seqs.size(); ++b) {
       tokens[b] = next[b];
       if (!done(seqs[b])) {
         emit(seqs[b], next[b]);
+      }
+    }
+  };
+  std::vector<int64_t> positions(seqs.size());
+  for (size_t b = 0; b < seqs.size(); ++b) {
+    positions[b] = results[seqs[b].sample].prompt_tokens;  // step 1 feeds the first token
+  }
+  std::vector<int32_t> next;
+  std::vector<float> logits;
+  int32_t steps = 0;
+  const bool want_logits = trace != nullptr && trace->keep_logits;
+  // Tensor-parallel ranks decode step by step: every rank must launch the same steps (their
+  // collectives pair up), and rank 0 alone keeps logits.
+  const bool ahead = model.options().decode_ahead && model.options().comm == nullptr;
+  if (want_logits || !ahead) {
+    // The host reads each step's tokens (and logits) before the next step starts.
+    for (int32_t step = 1; step < max_new && !all_done(); ++step) {
+      HKV_RETURN_IF_ERROR(check_cancel(gen0, "between decode steps", step));
+      HKV_RETURN_IF_ERROR(model.decode_step(batch, tokens, positions, ban_at(step), &next,
+                                            want_logits ? &logits : nullptr));
+      ++steps;
+      if (want_logits) {
+        trace->logits.emplace_back(logits.begin(), logits.begin() + model.config().vocab_size);
+      }
+      take(next);
+      for (int64_t& p : positions) {
+        ++p;
+      }
+    }
+  } else if (max_new > 1 && !all_done()) {
+    // Step k + 1 is enqueued before the host reads step k's tokens; when every sequence is done
+    // after step k, step k + 1 has run for nothing (within the reserve rows). The slots outlive
+    // every copy into them: AheadSlots waits for the stream first, on every way out.
+    struct AheadSlots {
+      cudaStream_t stream;
+      GpuDecodeSlot slot[2];
+
+      ~AheadSlots() { HKV_CUDA_LOG_IF_ERROR(cudaStreamSynchronize(stream)); }
+    } ahead{model.stream(), {}};
+
+    for (GpuDecodeSlot& sl : ahead.slot) {
+      HKV_ASSIGN_OR_RETURN(sl, GpuDecodeSlot::create(static_cast<int64_t>(seqs.size())));
+    }
+    HKV_RETURN_IF_ERROR(check_cancel(gen0, "between decode steps", 1));
+    HKV_RETURN_IF_ERROR(model.start_decode(batch, tokens, positions));
+    HKV_RETURN_IF_ERROR(model.enqueue_decode_step(batch, ban_at(1), &ahead.slot[1]));
+    for (int32_t step = 1; step < max_new; ++step) {
+      if (step + 1 < max_new) {
+        HKV_RETURN_IF_ERROR(check_cancel(gen0, "between decode steps", step + 1));
+        HKV_RETURN_IF_ERROR(
+            model.enqueue_decode_step(batch, ban_at(step + 1), &ahead.slot[(step + 1) % 2]));
+      }
+      HKV_RETURN_IF_ERROR(model.finish_decode_step(ahead.slot[step % 2], &next));
+      ++steps;
+      take(next);
+      if (all_done()) {
+        break;
       }
     }
   }

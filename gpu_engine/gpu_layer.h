@@ -27,6 +27,11 @@ inline Result<DeviceBytes> alloc_elems(int64_t elems, DType d) {
   return DeviceBytes::allocate(static_cast<size_t>(elems) * kernels::dtype_size(d));
 }
 
+// Stream-ordered (DeviceBuffer::allocate_async): for per-sample buffers used on `stream` only.
+inline Result<DeviceBytes> alloc_elems_async(int64_t elems, DType d, cudaStream_t stream) {
+  return DeviceBytes::allocate_async(static_cast<size_t>(elems) * kernels::dtype_size(d), stream);
+}
+
 // The collectives' element type for a compute dtype.
 inline comm::DeviceDType device_dtype(DType d) {
   return d == DType::kF32   ? comm::DeviceDType::kF32

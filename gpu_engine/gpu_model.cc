@@ -26,6 +26,19 @@ using namespace gpu_internal;  // NOLINT: the engine's own internal helpers
 using kernels::DeviceBuffer;
 using kernels::DType;
 
+namespace {
+
+// The decode step's error flag (embedding ids, cache appends) as a status.
+Status decode_flag_status(int32_t flag) {
+  if (flag != 0) {
+    return errorf(StatusCode::kInternal,
+                  "GPU decode: a token id was outside the vocabulary or a cache segment was full");
+  }
+  return Status();
+}
+
+}  // namespace
+
 Result<DType> parse_compute_dtype(std::string_view name) {
   if (name == "f16" || name == "fp16" || name == "float16") {
     return DType::kF16;
@@ -194,9 +207,10 @@ Status GpuModel::gather_logits(int64_t rows) {
   return Status();
 }
 
-Status GpuModel::argmax_rows(int64_t rows,
-                             std::span<const int32_t> banned,
-                             std::vector<int32_t>* out) {
+Status GpuModel::enqueue_argmax(int64_t rows,
+                                std::span<const int32_t> banned,
+                                int32_t* out,
+                                int64_t* advance) {
   Scratch& s = *scratch_;
   if (banned.size() > 64) {
     return errorf(StatusCode::kInvalidArgument, "GPU argmax: %zu banned ids, at most 64",
@@ -208,7 +222,7 @@ Status GpuModel::argmax_rows(int64_t rows,
                                              cudaMemcpyHostToDevice, stream()));
   }
   kernels::ArgmaxParams a;
-  a.out = s.next.data();
+  a.out = out;
   a.logits = s.logits.data();
   a.num_rows = rows;
   a.vocab = config_.vocab_size;
@@ -216,7 +230,15 @@ Status GpuModel::argmax_rows(int64_t rows,
   a.dtype = dtype();
   a.banned = s.banned.data();
   a.num_banned = static_cast<int32_t>(banned.size());
-  HKV_RETURN_IF_ERROR(kernels::launch_argmax(a, stream()));
+  a.advance_positions = advance;
+  return kernels::launch_argmax(a, stream());
+}
+
+Status GpuModel::argmax_rows(int64_t rows,
+                             std::span<const int32_t> banned,
+                             std::vector<int32_t>* out) {
+  Scratch& s = *scratch_;
+  HKV_RETURN_IF_ERROR(enqueue_argmax(rows, banned, s.next.data(), nullptr));
   out->resize(rows);
   HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(out->data(), s.next.data(), rows * sizeof(int32_t),
                                            cudaMemcpyDeviceToHost, stream()));
@@ -224,11 +246,48 @@ Status GpuModel::argmax_rows(int64_t rows,
   HKV_CUDA_RETURN_IF_ERROR(
       cudaMemcpyAsync(&flag, s.error_flag.data(), 4, cudaMemcpyDeviceToHost, stream()));
   HKV_RETURN_IF_ERROR(stream_.synchronize());
-  if (flag != 0) {
-    return errorf(StatusCode::kInternal,
-                  "GPU decode: a token id was outside the vocabulary or a cache segment was full");
+  return decode_flag_status(flag);
+}
+
+Result<GpuDecodeSlot> GpuDecodeSlot::create(int64_t rows) {
+  GpuDecodeSlot slot;
+  HKV_ASSIGN_OR_RETURN(slot.host, kernels::PinnedBuffer<int32_t>::allocate(rows + 1));
+  HKV_ASSIGN_OR_RETURN(slot.done, kernels::CudaEvent::create());
+  slot.rows = rows;
+  return slot;
+}
+
+Status GpuModel::start_decode(GpuBatch& batch,
+                              std::span<const int32_t> tokens,
+                              std::span<const int64_t> positions) {
+  return prepare_decode(batch, tokens, positions);
+}
+
+Status GpuModel::enqueue_decode_step(GpuBatch& batch,
+                                     std::span<const int32_t> banned,
+                                     GpuDecodeSlot* slot) {
+  Scratch& s = *scratch_;
+  const int64_t B = batch.num_sequences();
+  if (slot->rows != B || s.rows < B) {
+    return errorf(StatusCode::kFailedPrecondition,
+                  "GPU decode: a slot of %lld rows for a batch of %lld sequences, scratch for "
+                  "%lld (expected start_decode with this batch, and a slot of its size)",
+                  static_cast<long long>(slot->rows), static_cast<long long>(B),
+                  static_cast<long long>(s.rows));
   }
-  return Status();
+  HKV_RETURN_IF_ERROR(run_decode_body(batch));
+  HKV_RETURN_IF_ERROR(enqueue_argmax(B, banned, s.ids.data(), s.positions.data()));
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(slot->host.data(), s.ids.data(), B * sizeof(int32_t),
+                                           cudaMemcpyDeviceToHost, stream()));
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(slot->host.data() + B, s.error_flag.data(),
+                                           sizeof(int32_t), cudaMemcpyDeviceToHost, stream()));
+  return slot->done.record(stream());
+}
+
+Status GpuModel::finish_decode_step(GpuDecodeSlot& slot, std::vector<int32_t>* next_tokens) {
+  HKV_RETURN_IF_ERROR(slot.done.synchronize());
+  next_tokens->assign(slot.host.data(), slot.host.data() + slot.rows);
+  return decode_flag_status(slot.host[slot.rows]);
 }
 
 Status GpuModel::copy_logits(int64_t rows, std::vector<float>* out) {

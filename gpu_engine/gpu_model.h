@@ -35,6 +35,10 @@ struct GpuEngineOptions {
   kernels::DType dtype = kernels::DType::kBf16;
   int64_t prefill_chunk = 4096;  // query tokens per prefill GEMM/attention pass (shrunk to fit)
   bool decode_graphs = true;     // capture the decode step once per batch as a CUDA graph
+  // generate_samples_gpu enqueues decode step k + 1 before it reads step k's tokens (the greedy
+  // tokens feed the next step on the device), so the GPU never waits for the host between steps.
+  // Single-GPU only: tensor-parallel ranks decode step by step.
+  bool decode_ahead = true;
   // Tensor parallelism (M11), both or neither: this rank's shard (config() is then the shard's
   // shape) and its communicator on `device`. The forward all-reduces the o-proj and down-proj
   // outputs and gathers the LM head's vocabulary slices before the argmax.
@@ -82,6 +86,15 @@ struct GpuPrefillResult {
   double compress_ms = 0.0;  // of which compression
 };
 
+// One decode step's greedy tokens on their way to the host (GpuModel::enqueue_decode_step).
+struct GpuDecodeSlot {
+  kernels::PinnedBuffer<int32_t> host;  // [rows + 1]: the step's tokens, then the error flag
+  kernels::CudaEvent done;              // recorded after the copies
+  int64_t rows = 0;
+
+  static Result<GpuDecodeSlot> create(int64_t rows);
+};
+
 class GpuModel {
  public:
   static Result<std::unique_ptr<GpuModel>> load(const ModelSource& source,
@@ -91,6 +104,8 @@ class GpuModel {
   const LlamaConfig& config() const { return config_; }
 
   const TpShard* tp() const { return options_.tp.get(); }
+
+  const GpuEngineOptions& options() const { return options_; }
 
   kernels::DType dtype() const { return weights_.dtype; }
 
@@ -113,6 +128,17 @@ class GpuModel {
                      std::span<const int32_t> banned,
                      std::vector<int32_t>* next_tokens,
                      std::vector<float>* logits);
+
+  // Decode with the host one step behind the device (GpuEngineOptions::decode_ahead):
+  // start_decode uploads the first step's tokens and positions; enqueue_decode_step runs one step
+  // whose greedy tokens (`banned` ids excluded) become the next step's input on the device (ids in
+  // place, every position + 1) and are copied into `slot`; finish_decode_step waits for that step
+  // only and hands its tokens over, while the steps enqueued after it keep the GPU busy.
+  Status start_decode(GpuBatch& batch,
+                      std::span<const int32_t> tokens,
+                      std::span<const int64_t> positions);
+  Status enqueue_decode_step(GpuBatch& batch, std::span<const int32_t> banned, GpuDecodeSlot* slot);
+  Status finish_decode_step(GpuDecodeSlot& slot, std::vector<int32_t>* next_tokens);
 
   // decode_step without graphs that also hands `observer` every query head's float32 softmax row
   // over its segment, per sequence and layer (head detection on the GPU). No banned ids.
@@ -149,11 +175,19 @@ class GpuModel {
   Status gather_logits(int64_t rows);
   // Final norm + lm head over `rows` hidden rows; logits in the compute dtype into scratch.
   Status logits_rows(const void* pending, void* resid, int64_t rows);
+  // Enqueues the argmax of scratch's logits rows into `out` [rows] (device), `advance` as in
+  // kernels::ArgmaxParams::advance_positions.
+  Status enqueue_argmax(int64_t rows,
+                        std::span<const int32_t> banned,
+                        int32_t* out,
+                        int64_t* advance);
   Status argmax_rows(int64_t rows, std::span<const int32_t> banned, std::vector<int32_t>* out);
   Status copy_logits(int64_t rows, std::vector<float>* out);
   // The device work of one decode step (embedding .. logits) for the tokens and positions already
   // in scratch: captured into the batch's graph or run directly.
   Status decode_body(GpuBatch& batch, float* probs = nullptr, int64_t probs_stride = 0);
+  // decode_body through the batch's graph (captured when missing or stale) or directly.
+  Status run_decode_body(GpuBatch& batch);
   Status prepare_decode(GpuBatch& batch,
                         std::span<const int32_t> tokens,
                         std::span<const int64_t> positions);

@@ -26,7 +26,8 @@ __global__ void argmax_kernel(int32_t* __restrict__ out,     // [num_rows]
                               int32_t vocab,
                               int64_t row_stride,
                               const int32_t* __restrict__ banned,  // [num_banned] or null
-                              int32_t num_banned) {
+                              int32_t num_banned,
+                              int64_t* __restrict__ advance_positions) {  // [num_rows] or null
   __shared__ float best_values[32];
   __shared__ int32_t best_indices[32];
   const T* row = logits + static_cast<int64_t>(blockIdx.x) * row_stride;
@@ -80,6 +81,9 @@ __global__ void argmax_kernel(int32_t* __restrict__ out,     // [num_rows]
     }
     // A row of all -inf keeps index 0 (torch returns the first element).
     out[blockIdx.x] = best_i == INT32_MAX ? 0 : best_i;
+    if (advance_positions != nullptr) {
+      advance_positions[blockIdx.x] += 1;
+    }
   }
 }
 
@@ -118,7 +122,7 @@ Status launch_argmax(const ArgmaxParams& params, cudaStream_t stream) {
     using T = typename decltype(tag)::type;
     argmax_kernel<T><<<static_cast<unsigned>(params.num_rows), kThreads, 0, stream>>>(
         params.out, static_cast<const T*>(params.logits), static_cast<int32_t>(params.vocab),
-        params.row_stride, params.banned, params.num_banned);
+        params.row_stride, params.banned, params.num_banned, params.advance_positions);
     HKV_CUDA_CHECK_LAUNCH(stream);
     return Status();
   });

@@ -21,6 +21,9 @@ struct ArgmaxParams {
   const int32_t* banned = nullptr;  // [num_banned], device: ids never chosen (generation's
                                     // min_new_tokens rule); may be null when num_banned is 0
   int32_t num_banned = 0;           // 0..64
+  // [num_rows], device, or null: each row's position += 1 (a decode step that feeds the next one
+  // on the device: `out` is then the next step's token ids, and these its positions).
+  int64_t* advance_positions = nullptr;
 
   [[nodiscard]] Status validate() const;
 };

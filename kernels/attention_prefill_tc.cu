@@ -1,12 +1,12 @@
-// Flash-attention-2 style causal GQA prefill on the tensor cores. Block = 4 warps = 64 query rows
-// of one query head; each warp owns 16 rows. Per 64-key tile: S = Q.K^T with mma.sync m16n8k16
-// (fp32 accumulate), causal mask, online softmax in fp32 (exp2 with log2(e) folded into the
-// scale), P rounded to the input dtype (as FA2 / SDPA do), O += P.V with mma. Q, K, V tiles sit in
-// shared memory with rows padded by 16 bytes (conflict-free ldmatrix). K and V are double-buffered
-// and copied with cp.async: the next K tile streams in while this tile's S = Q.K^T and softmax
-// run, the next V tile while O += P.V runs (FA2's overlap, with two buffers each so no warp waits
-// for another's reads). The arithmetic is exactly the synchronous kernel's, so the outputs are
-// bit-identical to it. Output O / l rounded to the dtype.
+// Flash-attention-2 style causal GQA prefill on the tensor cores. Block = 4 warps = 64 or 128 query
+// rows of one query head; each warp owns 16 or 32 rows (MT below). Per 64-key tile: S = Q.K^T with
+// mma.sync m16n8k16 (fp32 accumulate), causal mask, online softmax in fp32 (exp2 with log2(e)
+// folded into the scale), P rounded to the input dtype (as FA2 / SDPA do), O += P.V with mma. Q, K,
+// V tiles sit in shared memory with rows padded by 16 bytes (conflict-free ldmatrix). K and V are
+// double-buffered and copied with cp.async: the next K tile streams in while this tile's S = Q.K^T
+// and softmax run, the next V tile while O += P.V runs (FA2's overlap, with two buffers each so no
+// warp waits for another's reads). The arithmetic is exactly the synchronous kernel's, so the
+// outputs are bit-identical to it. Output O / l rounded to the dtype.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -17,8 +17,7 @@ namespace hkv::kernels::internal {
 namespace {
 
 constexpr int kWarps = 4;
-constexpr int kBlockM = 16 * kWarps;  // query rows per block
-constexpr int kBlockN = 64;           // keys per tile
+constexpr int kBlockN = 64;  // keys per tile
 
 template <typename T>
 struct MmaOp;
@@ -98,8 +97,11 @@ __device__ __forceinline__ void load_tile_async(
   }
 }
 
-template <typename T, int D>
-__global__ void __launch_bounds__(kWarps * 32)
+// MT = 16-row M tiles per warp: a block holds 16 * kWarps * MT query rows. With MT = 2 every K and
+// V fragment read from shared memory feeds two mma instead of one (FA2's 128-row blocks), at the
+// cost of fewer, larger blocks; launch() picks MT per call. Q stays in registers when it fits.
+template <typename T, int D, int MT>
+__global__ void __launch_bounds__(kWarps * 32, MT == 1 ? 1 : 2)
     attention_prefill_tc_kernel(T* __restrict__ out,      // [num_q_tokens, num_q_heads, D]
                                 const T* __restrict__ q,  // [num_q_tokens, num_q_heads, D]
                                 const T* __restrict__ k,  // [kv_len, num_kv_heads, D]
@@ -109,6 +111,8 @@ __global__ void __launch_bounds__(kWarps * 32)
                                 int num_q_heads,
                                 int num_kv_heads,
                                 float scale_log2) {  // softmax scale * log2(e)
+  constexpr int kBlockM = 16 * kWarps * MT;
+  constexpr bool kQInRegs = MT * D <= 128;  // else Q's fragments are re-read from shared memory
   extern __shared__ __align__(16) unsigned char smem_raw[];
   T* qs = reinterpret_cast<T*>(smem_raw);  // [kBlockM, D + 8]
   T* ks = qs + kBlockM * (D + 8);          // [2][kBlockN, D + 8]: K tiles, double-buffered
@@ -123,15 +127,24 @@ __global__ void __launch_bounds__(kWarps * 32)
   const int64_t offset = kv_len - num_q_tokens;
   const int64_t q_stride = static_cast<int64_t>(num_q_heads) * D;
   const int64_t kv_stride = static_cast<int64_t>(num_kv_heads) * D;
+  const T* qw = qs + (warp * 16 * MT + lane % 16) * (D + 8) + (lane / 16) * 8;  // ldmatrix row
 
-  float o[D / 8][4];
+  float o[MT][D / 8][4];
+  float row_max[MT][2], row_sum[MT][2];
+  // Query row of M tile mt, half hr (rows g and g + 8 of the tile).
+  auto row_of = [&](int mt, int hr) { return m0 + (warp * MT + mt) * 16 + g + 8 * hr; };
 #pragma unroll
-  for (int i = 0; i < D / 8; ++i) {
-    o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.0f;
+  for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+    for (int i = 0; i < D / 8; ++i) {
+      o[mt][i][0] = o[mt][i][1] = o[mt][i][2] = o[mt][i][3] = 0.0f;
+    }
+#pragma unroll
+    for (int hr = 0; hr < 2; ++hr) {
+      row_max[mt][hr] = -INFINITY;
+      row_sum[mt][hr] = 0.0f;
+    }
   }
-  float row_max[2] = {-INFINITY, -INFINITY};
-  float row_sum[2] = {0.0f, 0.0f};
-  const int64_t my_row[2] = {m0 + warp * 16 + g, m0 + warp * 16 + g + 8};
   const int64_t block_last = min(m0 + kBlockM, num_q_tokens) - 1;
   const int64_t key_end = min(kv_len, block_last + offset + 1);
   const int64_t tiles = (key_end + kBlockN - 1) / kBlockN;
@@ -144,18 +157,23 @@ __global__ void __launch_bounds__(kWarps * 32)
   cp_async_commit();
   load_tile_async<T, D>(vs, v + kv_head * D, 0, kBlockN, kv_len, kv_stride);
   cp_async_commit();
-  uint32_t qf[D / 16][4];  // this warp's 16 query rows as mma A fragments (loaded in tile 0)
+  // This warp's query rows as mma A fragments, when they live in registers (loaded in tile 0).
+  uint32_t qf[kQInRegs ? MT : 1][kQInRegs ? D / 16 : 1][4];
   for (int64_t it = 0; it < tiles; ++it) {
     const int64_t n0 = it * kBlockN;
     const T* kt = ks + (it % 2) * kTile;  // [kBlockN, D + 8]: this tile's keys
     const T* vt = vs + (it % 2) * kTile;  // [kBlockN, D + 8]: this tile's values
     cp_async_wait<1>();                   // K[it] (and Q) landed; V[it] may still be in flight
     __syncthreads();
-    if (it == 0) {
+    if constexpr (kQInRegs) {
+      if (it == 0) {
 #pragma unroll
-      for (int kc = 0; kc < D / 16; ++kc) {
-        const int r = warp * 16 + (lane % 16);
-        ldmatrix_x4(qf[kc], qs + r * (D + 8) + kc * 16 + (lane / 16) * 8);
+        for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+          for (int kc = 0; kc < D / 16; ++kc) {
+            ldmatrix_x4(qf[mt][kc], qw + mt * 16 * (D + 8) + kc * 16);
+          }
+        }
       }
     }
     if (it + 1 < tiles) {
@@ -163,63 +181,94 @@ __global__ void __launch_bounds__(kWarps * 32)
                             kv_len, kv_stride);
     }
     cp_async_commit();
-    float s[kBlockN / 8][4];
+    // S = Q.K^T; each element accumulates its 16-wide k chunks in order 0, 1, ..., D / 16 - 1.
+    float s[MT][kBlockN / 8][4];
 #pragma unroll
-    for (int nt = 0; nt < kBlockN / 8; ++nt) {
-      s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
-    }
-#pragma unroll
-    for (int nt = 0; nt < kBlockN / 8; ++nt) {
-#pragma unroll
-      for (int kc = 0; kc < D / 16; kc += 2) {
-        uint32_t b[4];
-        ldmatrix_x4(b, kt + (nt * 8 + lane % 8) * (D + 8) + kc * 16 + (lane / 8) * 8);
-        MmaOp<T>::run(s[nt], qf[kc], b);
-        MmaOp<T>::run(s[nt], qf[kc + 1], b + 2);
-      }
-    }
-    // Mask (causal and past kv_len), then the online softmax per row (rows g and g + 8; each row's
-    // 64 values are spread over the 4 lanes of a quad).
-    const bool needs_mask = n0 + kBlockN - 1 > m0 + offset || n0 + kBlockN > kv_len;
-    float tile_max[2] = {-INFINITY, -INFINITY};
-#pragma unroll
-    for (int nt = 0; nt < kBlockN / 8; ++nt) {
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int hr = e / 2;
-        const int64_t key = n0 + nt * 8 + 2 * t + (e % 2);
-        float val = s[nt][e] * scale_log2;
-        if (needs_mask && (key > my_row[hr] + offset || key >= kv_len)) {
-          val = -INFINITY;
-        }
-        s[nt][e] = val;
-        tile_max[hr] = fmaxf(tile_max[hr], val);
-      }
-    }
-    float correction[2];
-#pragma unroll
-    for (int hr = 0; hr < 2; ++hr) {
-      tile_max[hr] = fmaxf(tile_max[hr], __shfl_xor_sync(0xffffffffu, tile_max[hr], 1));
-      tile_max[hr] = fmaxf(tile_max[hr], __shfl_xor_sync(0xffffffffu, tile_max[hr], 2));
-      const float new_max = fmaxf(row_max[hr], tile_max[hr]);
-      // A row with every key masked so far keeps max -inf: use 0 to avoid inf - inf.
-      const float base = new_max == -INFINITY ? 0.0f : new_max;
-      correction[hr] = exp2f(row_max[hr] - base);
-      row_max[hr] = new_max;
-      row_sum[hr] *= correction[hr];
+    for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
       for (int nt = 0; nt < kBlockN / 8; ++nt) {
-        s[nt][2 * hr] = exp2f(s[nt][2 * hr] - base);
-        s[nt][2 * hr + 1] = exp2f(s[nt][2 * hr + 1] - base);
-        row_sum[hr] += s[nt][2 * hr] + s[nt][2 * hr + 1];
+        s[mt][nt][0] = s[mt][nt][1] = s[mt][nt][2] = s[mt][nt][3] = 0.0f;
       }
     }
 #pragma unroll
-    for (int i = 0; i < D / 8; ++i) {
-      o[i][0] *= correction[0];
-      o[i][1] *= correction[0];
-      o[i][2] *= correction[1];
-      o[i][3] *= correction[1];
+    for (int kc = 0; kc < D / 16; ++kc) {
+      uint32_t a[MT][4];  // chunk kc of each M tile
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+        if constexpr (kQInRegs) {
+#pragma unroll
+          for (int r = 0; r < 4; ++r) {
+            a[mt][r] = qf[mt][kc][r];
+          }
+        } else {
+          ldmatrix_x4(a[mt], qw + mt * 16 * (D + 8) + kc * 16);
+        }
+      }
+#pragma unroll
+      for (int nt = 0; nt < kBlockN / 8; nt += 2) {
+        uint32_t
+            b[4];  // chunk kc of keys nt * 8 .. + 8 (b[0..1]) and (nt + 1) * 8 .. + 8 (b[2..3])
+        ldmatrix_x4(b, kt + (nt * 8 + lane % 8 + (lane / 16) * 8) * (D + 8) + kc * 16 +
+                           ((lane / 8) % 2) * 8);
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          MmaOp<T>::run(s[mt][nt], a[mt], b);
+          MmaOp<T>::run(s[mt][nt + 1], a[mt], b + 2);
+        }
+      }
+    }
+    // Mask (causal and past kv_len), then the online softmax per row (rows g and g + 8 of each M
+    // tile; each row's 64 values are spread over the 4 lanes of a quad).
+    const bool needs_mask = n0 + kBlockN - 1 > m0 + offset || n0 + kBlockN > kv_len;
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+      float tile_max[2] = {-INFINITY, -INFINITY};
+      int last_key[2] = {kBlockN, kBlockN};  // per row: the last key of this tile it may see
+      if (needs_mask) {
+#pragma unroll
+        for (int hr = 0; hr < 2; ++hr) {
+          const int64_t last = min(row_of(mt, hr) + offset, kv_len - 1) - n0;
+          last_key[hr] = last < 0 ? -1 : static_cast<int>(last < kBlockN ? last : kBlockN);
+        }
+      }
+#pragma unroll
+      for (int nt = 0; nt < kBlockN / 8; ++nt) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int hr = e / 2;
+          float val = s[mt][nt][e] * scale_log2;
+          if (nt * 8 + 2 * t + (e % 2) > last_key[hr]) {  // causal, or past kv_len
+            val = -INFINITY;
+          }
+          s[mt][nt][e] = val;
+          tile_max[hr] = fmaxf(tile_max[hr], val);
+        }
+      }
+      float correction[2];
+#pragma unroll
+      for (int hr = 0; hr < 2; ++hr) {
+        tile_max[hr] = fmaxf(tile_max[hr], __shfl_xor_sync(0xffffffffu, tile_max[hr], 1));
+        tile_max[hr] = fmaxf(tile_max[hr], __shfl_xor_sync(0xffffffffu, tile_max[hr], 2));
+        const float new_max = fmaxf(row_max[mt][hr], tile_max[hr]);
+        // A row with every key masked so far keeps max -inf: use 0 to avoid inf - inf.
+        const float base = new_max == -INFINITY ? 0.0f : new_max;
+        correction[hr] = exp2f(row_max[mt][hr] - base);
+        row_max[mt][hr] = new_max;
+        row_sum[mt][hr] *= correction[hr];
+#pragma unroll
+        for (int nt = 0; nt < kBlockN / 8; ++nt) {
+          s[mt][nt][2 * hr] = exp2f(s[mt][nt][2 * hr] - base);
+          s[mt][nt][2 * hr + 1] = exp2f(s[mt][nt][2 * hr + 1] - base);
+          row_sum[mt][hr] += s[mt][nt][2 * hr] + s[mt][nt][2 * hr + 1];
+        }
+      }
+#pragma unroll
+      for (int i = 0; i < D / 8; ++i) {
+        o[mt][i][0] *= correction[0];
+        o[mt][i][1] *= correction[0];
+        o[mt][i][2] *= correction[1];
+        o[mt][i][3] *= correction[1];
+      }
     }
     cp_async_wait<1>();  // V[it] landed; K[it + 1] may still be in flight
     __syncthreads();
@@ -231,55 +280,66 @@ __global__ void __launch_bounds__(kWarps * 32)
     // O += P.V: P's accumulator layout is the A-fragment layout of the next mma.
 #pragma unroll
     for (int kc = 0; kc < kBlockN / 16; ++kc) {
-      uint32_t a[4];
-      a[0] = MmaOp<T>::pack(s[2 * kc][0], s[2 * kc][1]);
-      a[1] = MmaOp<T>::pack(s[2 * kc][2], s[2 * kc][3]);
-      a[2] = MmaOp<T>::pack(s[2 * kc + 1][0], s[2 * kc + 1][1]);
-      a[3] = MmaOp<T>::pack(s[2 * kc + 1][2], s[2 * kc + 1][3]);
+      uint32_t a[MT][4];
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+        a[mt][0] = MmaOp<T>::pack(s[mt][2 * kc][0], s[mt][2 * kc][1]);
+        a[mt][1] = MmaOp<T>::pack(s[mt][2 * kc][2], s[mt][2 * kc][3]);
+        a[mt][2] = MmaOp<T>::pack(s[mt][2 * kc + 1][0], s[mt][2 * kc + 1][1]);
+        a[mt][3] = MmaOp<T>::pack(s[mt][2 * kc + 1][2], s[mt][2 * kc + 1][3]);
+      }
 #pragma unroll
       for (int dt = 0; dt < D / 8; dt += 2) {
         uint32_t b[4];
         const int r = kc * 16 + (lane % 8) + ((lane / 8) % 2) * 8;
         ldmatrix_x4_trans(b, vt + r * (D + 8) + dt * 8 + (lane / 16) * 8);
-        MmaOp<T>::run(o[dt], a, b);
-        MmaOp<T>::run(o[dt + 1], a, b + 2);
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          MmaOp<T>::run(o[mt][dt], a[mt], b);
+          MmaOp<T>::run(o[mt][dt + 1], a[mt], b + 2);
+        }
       }
     }
   }
   // Row sums: combine the quad's partial sums, normalise, store.
 #pragma unroll
-  for (int hr = 0; hr < 2; ++hr) {
-    row_sum[hr] += __shfl_xor_sync(0xffffffffu, row_sum[hr], 1);
-    row_sum[hr] += __shfl_xor_sync(0xffffffffu, row_sum[hr], 2);
-  }
+  for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
-  for (int hr = 0; hr < 2; ++hr) {
-    if (my_row[hr] >= num_q_tokens) {
-      continue;
-    }
-    const float inv = 1.0f / row_sum[hr];
-    T* dst = out + my_row[hr] * q_stride + head * D;
+    for (int hr = 0; hr < 2; ++hr) {
+      float sum = row_sum[mt][hr];
+      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+      sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+      const int64_t row = row_of(mt, hr);
+      if (row >= num_q_tokens) {
+        continue;
+      }
+      const float inv = 1.0f / sum;
+      T* dst = out + row * q_stride + head * D;
 #pragma unroll
-    for (int dt = 0; dt < D / 8; ++dt) {
-      const uint32_t packed = MmaOp<T>::pack(o[dt][2 * hr] * inv, o[dt][2 * hr + 1] * inv);
-      *reinterpret_cast<uint32_t*>(dst + dt * 8 + 2 * t) = packed;
+      for (int dt = 0; dt < D / 8; ++dt) {
+        const uint32_t packed =
+            MmaOp<T>::pack(o[mt][dt][2 * hr] * inv, o[mt][dt][2 * hr + 1] * inv);
+        *reinterpret_cast<uint32_t*>(dst + dt * 8 + 2 * t) = packed;
+      }
     }
   }
 }
 
-template <typename T, int D>
+template <typename T, int D, int MT>
 Status launch(const AttentionPrefillParams& p, cudaStream_t stream) {
+  constexpr int kBlockM = 16 * kWarps * MT;
   constexpr int kSmem = (kBlockM + 4 * kBlockN) * (D + 8) * static_cast<int>(sizeof(T));
   // Every launch: the attributes belong to the current device, and workers drive one GPU each.
-  // The carveout asks for the most shared memory, so two blocks (2 x 87 KB at D = 128) share an SM.
+  // The carveout asks for the most shared memory, so two blocks (2 x 87 KB at D = 128 and MT = 1,
+  // 2 x 102 KB at MT = 2) share an SM.
   HKV_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(
-      attention_prefill_tc_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem));
-  HKV_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(attention_prefill_tc_kernel<T, D>,
+      attention_prefill_tc_kernel<T, D, MT>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem));
+  HKV_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(attention_prefill_tc_kernel<T, D, MT>,
                                                 cudaFuncAttributePreferredSharedMemoryCarveout,
                                                 cudaSharedmemCarveoutMaxShared));
   const dim3 grid(static_cast<unsigned>((p.num_q_tokens + kBlockM - 1) / kBlockM),
                   static_cast<unsigned>(p.num_q_heads));
-  attention_prefill_tc_kernel<T, D><<<grid, kWarps * 32, kSmem, stream>>>(
+  attention_prefill_tc_kernel<T, D, MT><<<grid, kWarps * 32, kSmem, stream>>>(
       static_cast<T*>(p.out), static_cast<const T*>(p.q), static_cast<const T*>(p.k),
       static_cast<const T*>(p.v), p.num_q_tokens, p.kv_len, p.num_q_heads, p.num_kv_heads,
       p.scale * 1.4426950408889634f);
@@ -287,14 +347,39 @@ Status launch(const AttentionPrefillParams& p, cudaStream_t stream) {
   return Status();
 }
 
+template <typename T>
+Status launch_dtype(const AttentionPrefillParams& p, int m_tiles, cudaStream_t stream) {
+  if (p.head_dim == 64) {
+    return m_tiles == 2 ? launch<T, 64, 2>(p, stream) : launch<T, 64, 1>(p, stream);
+  }
+  return m_tiles == 2 ? launch<T, 128, 2>(p, stream) : launch<T, 128, 1>(p, stream);
+}
+
 }  // namespace
 
-Status launch_attention_prefill_tc(const AttentionPrefillParams& p, cudaStream_t stream) {
-  const bool half = p.dtype == DType::kF16;
-  if (p.head_dim == 64) {
-    return half ? launch<__half, 64>(p, stream) : launch<__nv_bfloat16, 64>(p, stream);
+int attention_prefill_tc_m_tiles(const AttentionPrefillParams& p, int sm_count) {
+  // 128-row blocks only when they still fill every SM twice over (two blocks fit an SM): short
+  // prompts keep 64-row blocks and twice the blocks.
+  const int64_t blocks = (p.num_q_tokens + 16 * kWarps * 2 - 1) / (16 * kWarps * 2) * p.num_q_heads;
+  return blocks >= 2 * static_cast<int64_t>(sm_count) ? 2 : 1;
+}
+
+Status launch_attention_prefill_tc(const AttentionPrefillParams& p,
+                                   cudaStream_t stream,
+                                   int m_tiles) {
+  if (m_tiles == 0) {
+    int device = 0, sm_count = 0;
+    HKV_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
+    HKV_CUDA_RETURN_IF_ERROR(
+        cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device));
+    m_tiles = attention_prefill_tc_m_tiles(p, sm_count);
   }
-  return half ? launch<__half, 128>(p, stream) : launch<__nv_bfloat16, 128>(p, stream);
+  if (m_tiles != 1 && m_tiles != 2) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "attention_prefill_tc: m_tiles=%d (expected 0 = auto, 1 or 2)", m_tiles);
+  }
+  return p.dtype == DType::kF16 ? launch_dtype<__half>(p, m_tiles, stream)
+                                : launch_dtype<__nv_bfloat16>(p, m_tiles, stream);
 }
 
 }  // namespace hkv::kernels::internal

@@ -1,7 +1,10 @@
 // Non-template parts of the CUDA RAII wrappers.
 #include "kernels/device_buffer.h"
 
+#include <cstdint>
 #include <limits>
+#include <mutex>
+#include <vector>
 
 namespace hkv::kernels {
 namespace internal {
@@ -14,7 +17,83 @@ Status check_allocation_size(size_t count, size_t elem_size, const char* what) {
   return Status();
 }
 
+namespace {
+
+// The current device's default memory pool, with its release threshold raised on first use (once
+// per device): by default a pool gives every idle byte back to the device at each synchronisation,
+// and the next allocation pays cudaMalloc's price again.
+Result<cudaMemPool_t> default_pool() {
+  static std::mutex mu;
+  static std::vector<bool> configured;
+  int device = 0;
+  HKV_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
+  cudaMemPool_t pool = nullptr;
+  HKV_CUDA_RETURN_IF_ERROR(cudaDeviceGetDefaultMemPool(&pool, device));
+  std::lock_guard<std::mutex> lock(mu);
+  if (configured.size() <= static_cast<size_t>(device)) {
+    configured.resize(device + 1, false);
+  }
+  if (!configured[device]) {
+    size_t free_bytes = 0, total_bytes = 0;
+    HKV_CUDA_RETURN_IF_ERROR(cudaMemGetInfo(&free_bytes, &total_bytes));
+    uint64_t keep = total_bytes / 8;
+    HKV_CUDA_RETURN_IF_ERROR(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep));
+    configured[device] = true;
+  }
+  return pool;
+}
+
+// Gives the pool's idle memory back to the device after the device has finished every freed
+// buffer's work (cudaMemPoolTrimTo keeps what pending frees still need).
+void trim_pool() {
+  int device = 0;
+  cudaMemPool_t pool = nullptr;
+  if (cudaGetDevice(&device) == cudaSuccess &&
+      cudaDeviceGetDefaultMemPool(&pool, device) == cudaSuccess) {
+    HKV_CUDA_LOG_IF_ERROR(cudaDeviceSynchronize());
+    HKV_CUDA_LOG_IF_ERROR(cudaMemPoolTrimTo(pool, 0));
+  }
+  cudaGetLastError();  // clear the out-of-memory error of the first try
+}
+
+}  // namespace
+
+Result<void*> device_allocate(size_t bytes) {
+  void* ptr = nullptr;
+  if (cudaMalloc(&ptr, bytes) == cudaSuccess) {
+    return ptr;
+  }
+  trim_pool();
+  HKV_CUDA_RETURN_IF_ERROR(cudaMalloc(&ptr, bytes));
+  return ptr;
+}
+
+Result<void*> pool_allocate(size_t bytes, cudaStream_t stream) {
+  HKV_ASSIGN_OR_RETURN(cudaMemPool_t pool, default_pool());
+  void* ptr = nullptr;
+  if (cudaMallocFromPoolAsync(&ptr, bytes, pool, stream) == cudaSuccess) {
+    return ptr;
+  }
+  trim_pool();
+  HKV_CUDA_RETURN_IF_ERROR(cudaMallocFromPoolAsync(&ptr, bytes, pool, stream));
+  return ptr;
+}
+
 }  // namespace internal
+
+size_t pool_idle_bytes() {
+  int device = 0;
+  cudaMemPool_t pool = nullptr;
+  uint64_t reserved = 0, used = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetDefaultMemPool(&pool, device) != cudaSuccess ||
+      cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReservedMemCurrent, &reserved) != cudaSuccess ||
+      cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &used) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return reserved > used ? static_cast<size_t>(reserved - used) : 0;
+}
 
 Result<CudaStream> CudaStream::create() {
   CudaStream s;

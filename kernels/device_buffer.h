@@ -1,6 +1,7 @@
 // Move-only RAII owners of CUDA resources: DeviceBuffer<T>, PinnedBuffer<T>, CudaStream, CudaEvent.
 // Created through allocate()/create() returning Result, so OOM is a Status. The only place that
-// calls cudaMalloc/cudaFree. Copies are deleted: nothing deep-copies device memory silently.
+// calls cudaMalloc/cudaFree (and their stream-ordered forms). Copies are deleted: nothing
+// deep-copies device memory silently.
 #pragma once
 
 #include <cstddef>
@@ -14,7 +15,18 @@ namespace hkv::kernels {
 
 namespace internal {
 Status check_allocation_size(size_t count, size_t elem_size, const char* what);
+// cudaMalloc; when the device is out of memory, first hands the memory pool's idle bytes back
+// to the device (see pool_allocate) and tries once more.
+Result<void*> device_allocate(size_t bytes);
+// cudaMallocAsync from the current device's default pool, in `stream`'s order. The pool keeps up
+// to an eighth of the device's memory after frees (set once per device), so a freed buffer's memory
+// serves the next allocation without a device-wide synchronisation.
+Result<void*> pool_allocate(size_t bytes, cudaStream_t stream);
 }  // namespace internal
+
+// Bytes the current device's default pool holds without a live allocation: memory a
+// stream-ordered allocation gets back without cudaMalloc (cudaMemGetInfo counts it as used).
+size_t pool_idle_bytes();
 
 // Owns `count` elements of T in device memory (uninitialised).
 template <typename T>
@@ -24,9 +36,26 @@ class DeviceBuffer {
     HKV_RETURN_IF_ERROR(internal::check_allocation_size(count, sizeof(T), "device buffer"));
     DeviceBuffer buffer;
     if (count > 0) {
-      void* ptr = nullptr;
-      HKV_CUDA_RETURN_IF_ERROR(cudaMalloc(&ptr, count * sizeof(T)));
+      HKV_ASSIGN_OR_RETURN(void* ptr, internal::device_allocate(count * sizeof(T)));
       buffer.data_ = static_cast<T*>(ptr);
+    }
+    buffer.size_ = count;
+    return buffer;
+  }
+
+  // Stream-ordered: the memory comes from the device's pool in `stream`'s order (cudaMallocAsync)
+  // and goes back to it in the same order when the buffer dies (cudaFreeAsync on `stream`), so
+  // neither waits for the device, where cudaMalloc/cudaFree synchronise it. Work on other streams
+  // must not use the buffer after its last use on `stream`. `stream` must outlive the buffer.
+  // For the engine's per-sample buffers (caches, prefill activations, compression scratch).
+  static Result<DeviceBuffer> allocate_async(size_t count, cudaStream_t stream) {
+    HKV_RETURN_IF_ERROR(internal::check_allocation_size(count, sizeof(T), "device buffer"));
+    DeviceBuffer buffer;
+    if (count > 0) {
+      HKV_ASSIGN_OR_RETURN(void* ptr, internal::pool_allocate(count * sizeof(T), stream));
+      buffer.data_ = static_cast<T*>(ptr);
+      buffer.stream_ = stream;
+      buffer.stream_ordered_ = true;
     }
     buffer.size_ = count;
     return buffer;
@@ -35,13 +64,18 @@ class DeviceBuffer {
   DeviceBuffer() = default;
 
   DeviceBuffer(DeviceBuffer&& o) noexcept
-      : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+      : data_(std::exchange(o.data_, nullptr)),
+        size_(std::exchange(o.size_, 0)),
+        stream_(std::exchange(o.stream_, nullptr)),
+        stream_ordered_(std::exchange(o.stream_ordered_, false)) {}
 
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
     if (this != &o) {
       release();
       data_ = std::exchange(o.data_, nullptr);
       size_ = std::exchange(o.size_, 0);
+      stream_ = std::exchange(o.stream_, nullptr);
+      stream_ordered_ = std::exchange(o.stream_ordered_, false);
     }
     return *this;
   }
@@ -73,14 +107,22 @@ class DeviceBuffer {
  private:
   void release() {
     if (data_ != nullptr) {
-      HKV_CUDA_LOG_IF_ERROR(cudaFree(data_));
+      if (stream_ordered_) {
+        HKV_CUDA_LOG_IF_ERROR(cudaFreeAsync(data_, stream_));
+      } else {
+        HKV_CUDA_LOG_IF_ERROR(cudaFree(data_));
+      }
     }
     data_ = nullptr;
     size_ = 0;
+    stream_ = nullptr;
+    stream_ordered_ = false;
   }
 
   T* data_ = nullptr;  // [size_]
   size_t size_ = 0;
+  cudaStream_t stream_ = nullptr;  // the stream a stream-ordered buffer is freed on
+  bool stream_ordered_ = false;    // allocate_async: cudaFreeAsync, else cudaFree
 };
 
 // Owns `count` elements of page-locked host memory, for async copies.

@@ -19,6 +19,8 @@ set -uo pipefail
 B="$(cd "$1" && pwd)"; OUT="$2"; STEPS=" $3 "; RUNS="${4:-5}"
 mkdir -p "$OUT"
 export NCCL_NVLS_ENABLE=0 HEADKV_DATA_DIR="${HEADKV_DATA_DIR:-$PWD/data}"
+# A baseline may be a build-tree binary, whose RPATH names this machine's build folders.
+export LD_LIBRARY_PATH="$B/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 LOG="$OUT/verify.log"
 log() { echo "$@" | tee -a "$LOG"; }
 want() { [[ "$STEPS" == *" $1 "* ]]; }
@@ -82,7 +84,9 @@ if want whole; then
     done
   done
 fi
-if want nsys && command -v nsys > /dev/null; then
+if want nsys && ! command -v nsys > /dev/null; then
+  log "nsys: not on this host (session 13's H100 host had ncu only)"
+elif want nsys; then
   for n in "${NAMES[@]}"; do
     rm -rf "$OUT/nsys_run"
     t0=$(date +%s%N)

@@ -71,7 +71,7 @@ struct Models {
   std::unique_ptr<GpuModel> gpu;
 };
 
-void load_models(Models* m, uint32_t seed, bool graphs = true) {
+void load_models(Models* m, uint32_t seed, bool graphs = true, bool ahead = true) {
   testing::TinyModelOptions o;
   o.hidden = 256;
   o.heads = 4;
@@ -90,6 +90,7 @@ void load_models(Models* m, uint32_t seed, bool graphs = true) {
   go.dtype = kernels::DType::kF32;
   go.prefill_chunk = 64;  // several chunks per prompt
   go.decode_graphs = graphs;
+  go.decode_ahead = ahead;
   auto gpu = GpuModel::load(*source, go);
   ASSERT_TRUE(gpu.ok()) << gpu.status().to_string();
   m->gpu = std::move(*gpu);
@@ -200,6 +201,46 @@ TEST(GpuEngineTest, DecodeGraphsChangeNothing) {
     EXPECT_EQ(ra->runs[i].tokens, rb->runs[i].tokens) << configs[i].label();
   }
   EXPECT_EQ(a.logits, b.logits);  // same kernels, same order: bit-identical
+}
+
+// Decoding one step ahead of the host reads the same tokens as waiting for each step: with every
+// sequence stopping early (the step enqueued after the last one runs for nothing), with stop ids
+// banned for the first steps, and with every sequence running to max_new_tokens.
+TEST(GpuEngineTest, DecodingAheadChangesNothing) {
+  HKV_SKIP_IF_NO_GPU();
+  Models ahead, waiting;
+  ASSERT_NO_FATAL_FAILURE(load_models(&ahead, 6, true, true));
+  ASSERT_NO_FATAL_FAILURE(load_models(&waiting, 6, true, false));
+  const std::vector<int32_t> ids = random_ids(120, ahead.cpu->config().vocab_size, 8);
+  auto configs = all_methods(CacheLayout::kReference, 40);
+  auto caps = caps_for(configs, ahead.cpu->config());
+  GenerationConfig gen;
+  gen.max_new_tokens = 14;
+  auto free_run = generate_multi_gpu(*waiting.gpu, ids, configs, caps, gen);
+  ASSERT_TRUE(free_run.ok()) << free_run.status().to_string();
+  std::vector<GenerationConfig> gens = {gen};
+  for (int32_t at : {2, 5}) {  // a token every config says by then stops them all
+    GenerationConfig g = gen;
+    for (const ConfigRun& run : free_run->runs) {
+      g.stop_ids.push_back(run.tokens[at]);
+    }
+    gens.push_back(g);
+    g.min_new_tokens = 4;
+    gens.push_back(g);
+  }
+  for (size_t k = 0; k < gens.size(); ++k) {
+    auto a = generate_multi_gpu(*ahead.gpu, ids, configs, caps, gens[k]);
+    auto w = generate_multi_gpu(*waiting.gpu, ids, configs, caps, gens[k]);
+    ASSERT_TRUE(a.ok()) << a.status().to_string();
+    ASSERT_TRUE(w.ok()) << w.status().to_string();
+    EXPECT_EQ(a->decode_steps, w->decode_steps) << "generation " << k;
+    for (size_t i = 0; i < configs.size(); ++i) {
+      EXPECT_EQ(a->runs[i].tokens, w->runs[i].tokens)
+          << "generation " << k << " " << configs[i].label();
+    }
+  }
+  // A full-length run of the first config ends with the model's own tokens, not the cut.
+  EXPECT_EQ(static_cast<int32_t>(free_run->runs[0].tokens.size()), gen.max_new_tokens);
 }
 
 // Several samples (different lengths, configs and max_new_tokens) decoded as one merged batch give
@@ -361,6 +402,8 @@ TEST(GpuCompressorTest, KeepsExactlyTheCpuPositionsOnIdenticalInputs) {
         Status st = (*comp)->compress_layer(l, view, &*batch, &kept);
         ASSERT_TRUE(st.ok()) << st.to_string();
       }
+      Status done = (*comp)->finish();
+      ASSERT_TRUE(done.ok()) << done.to_string();
       for (size_t i = 0; i < configs.size(); ++i) {
         const bool gqa = layouts[i] == CacheLayout::kGqa;
         const int32_t S = gqa ? c.num_kv_heads : c.num_q_heads;

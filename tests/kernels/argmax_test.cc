@@ -65,5 +65,31 @@ INSTANTIATE_TEST_SUITE_P(
              std::to_string(std::get<1>(info.param));
     });
 
+// The decode look-ahead's form: ids written in place and every row's position advanced by one.
+TEST(ArgmaxAdvanceGpuTest, AdvancesEveryRowsPositionOnce) {
+  HKV_SKIP_IF_NO_GPU();
+  const int rows = 5, vocab = 33;
+  std::vector<float> logits(rows * vocab, 0.0f);
+  for (int r = 0; r < rows; ++r) {
+    logits[r * vocab + (7 * r + 3) % vocab] = 1.0f;
+  }
+  const std::vector<int64_t> positions = {0, 9, 100, 4095, 1LL << 33};
+  HKV_ASSERT_OK_AND_ASSIGN(CudaStream stream, CudaStream::create());
+  HKV_ASSERT_OK_AND_ASSIGN(auto d_logits, testing::upload(logits, DType::kF32, stream.get()));
+  HKV_ASSERT_OK_AND_ASSIGN(auto d_out, DeviceBuffer<int32_t>::allocate(rows));
+  HKV_ASSERT_OK_AND_ASSIGN(auto d_pos, DeviceBuffer<int64_t>::allocate(rows));
+  HKV_ASSERT_OK(d_pos.copy_from_host(positions.data(), stream.get()));
+  ArgmaxParams p{d_out.data(), d_logits.data(), rows, vocab, vocab, DType::kF32};
+  p.advance_positions = d_pos.data();
+  HKV_ASSERT_OK(launch_argmax(p, stream.get()));
+  HKV_ASSERT_OK(launch_argmax(p, stream.get()));
+  HKV_ASSERT_OK_AND_ASSIGN(auto got_pos, testing::download_ints(d_pos, stream.get()));
+  HKV_ASSERT_OK_AND_ASSIGN(auto got, testing::download_ints(d_out, stream.get()));
+  for (int r = 0; r < rows; ++r) {
+    EXPECT_EQ(got[r], (7 * r + 3) % vocab) << "row " << r;
+    EXPECT_EQ(got_pos[r], positions[r] + 2) << "row " << r;
+  }
+}
+
 }  // namespace
 }  // namespace hkv::kernels

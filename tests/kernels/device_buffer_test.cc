@@ -44,6 +44,35 @@ TEST(DeviceBufferGpuTest, RoundTripAndMove) {
   EXPECT_EQ(back, host);
 }
 
+// Stream-ordered buffers: a buffer freed on a stream and the next one allocated on it may share
+// memory, and the stream's order keeps the first one's pending work apart from the second's.
+TEST(DeviceBufferGpuTest, StreamOrderedBuffersReuseMemoryInStreamOrder) {
+  HKV_SKIP_IF_NO_GPU();
+  auto stream = CudaStream::create();
+  ASSERT_TRUE(stream.ok());
+  const size_t n = 1 << 20;
+  std::vector<int> first(n, 0), second(n, 0);
+  {
+    auto a = DeviceBuffer<int>::allocate_async(n, stream->get());
+    ASSERT_TRUE(a.ok());
+    ASSERT_TRUE(cudaMemsetAsync(a->data(), 0x11, a->bytes(), stream->get()) == cudaSuccess);
+    ASSERT_TRUE(a->copy_to_host(first.data(), stream->get()).ok());
+    DeviceBuffer<int> moved = std::move(a).value();  // the move keeps the stream-ordered free
+  }  // freed in stream order, before the device ran the memset or the copy
+  auto b = DeviceBuffer<int>::allocate_async(n, stream->get());
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE(cudaMemsetAsync(b->data(), 0x22, b->bytes(), stream->get()) == cudaSuccess);
+  ASSERT_TRUE(b->copy_to_host(second.data(), stream->get()).ok());
+  ASSERT_TRUE(stream->synchronize().ok());
+  EXPECT_EQ(first, std::vector<int>(n, 0x11111111));
+  EXPECT_EQ(second, std::vector<int>(n, 0x22222222));
+  *b = DeviceBuffer<int>();  // frees the 4 MiB buffer in stream order
+  ASSERT_TRUE(stream->synchronize().ok());
+  // The pool keeps freed memory past a synchronisation for the next allocation.
+  EXPECT_GE(pool_idle_bytes(), n * sizeof(int));
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+}
+
 TEST(DeviceBufferGpuTest, OutOfMemoryIsResourceExhausted) {
   HKV_SKIP_IF_NO_GPU();
   auto info = DeviceInfo::query(0);
@@ -52,6 +81,9 @@ TEST(DeviceBufferGpuTest, OutOfMemoryIsResourceExhausted) {
   ASSERT_FALSE(too_big.ok());
   EXPECT_EQ(too_big.status().code(), StatusCode::kResourceExhausted);
   EXPECT_NE(too_big.status().message().find("cudaMalloc"), std::string::npos);
+  auto too_big_async = DeviceBuffer<uint8_t>::allocate_async(info->total_memory_bytes * 4, nullptr);
+  ASSERT_FALSE(too_big_async.ok());
+  EXPECT_EQ(too_big_async.status().code(), StatusCode::kResourceExhausted);
   // The failure is neither sticky nor left behind for the next launch check to report.
   EXPECT_EQ(cudaGetLastError(), cudaSuccess);
   EXPECT_TRUE(DeviceBuffer<uint8_t>::allocate(16).ok());

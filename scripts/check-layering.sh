@@ -17,6 +17,7 @@ declare -A allow=(
   [gpu_engine]="common comm compression formats kernels cpu_engine gpu_engine"
   [model]="common comm compression formats tokenizer kernels cpu_engine gpu_engine model"
   [head_scores]="common head_scores"
+  [gpu_trace]="gpu_trace"
   [metrics]="common metrics"
   [benchmarks]="common metrics benchmarks"
   [jobs]="common compression benchmarks jobs"

@@ -10,6 +10,9 @@
 #            the shipped score files (head_scores/data; needs the GGUF in ~/.cache/headkv/models)
 #   whole    the SmolLM2 whole sweep (bench/sweeps/smollm2_200.yaml, batches of 8, prompts prepared
 #            ahead) through each build's `headkv run`, RUNS times interleaved (needs the GGUF)
+#   trace    one such whole sweep per build under headkv's CUPTI tracer (gpu_trace/, BUNDLE's
+#            lib/libhkv_gpu_trace.so): busy share, idle gaps by length and by the host call in
+#            flight, device time by kernel, as OUT/trace_NAME.txt
 #   nsys     one such whole sweep per build under Nsight Systems (when the host has nsys): CUDA API,
 #            kernel and memory-copy summaries as OUT/nsys_NAME_*.csv, and where the GPU idles
 # Usage: scripts/gpu-verify.sh BUNDLE OUT "STEP [STEP...]" [RUNS]
@@ -82,6 +85,19 @@ if want whole; then
       scripts/gpu-sweep-busy.sh "$(dirname "$(dirname "${EXE[$n]}")")" "$OUT/whole_${n}_r$r" \
         bench/sweeps/smollm2_200.yaml --batch-tasks 8 --prepare-ahead on | tee -a "$LOG"
     done
+  done
+fi
+if want trace; then
+  for n in "${NAMES[@]}"; do
+    rm -rf "$OUT/trace_run"
+    t0=$(date +%s%N)
+    CUDA_INJECTION64_PATH="$B/lib/libhkv_gpu_trace.so" HKV_TRACE_OUT="$OUT/trace_$n.txt" \
+      "${EXE[$n]}" run bench/sweeps/smollm2_200.yaml --device cuda:0 --out "$OUT/trace_run" \
+      --batch-tasks 8 --prepare-ahead on > "$OUT/trace_$n.log" 2>&1
+    rc=$?
+    log "trace $n rc=$rc ($(secs "$t0") s): $(grep -E 'GPU busy' "$OUT/trace_$n.log" | head -1)"
+    sed -n '1,40p' "$OUT/trace_$n.txt" 2>&1 | tee -a "$LOG"
+    rm -rf "$OUT/trace_run"
   done
 fi
 if want nsys && ! command -v nsys > /dev/null; then

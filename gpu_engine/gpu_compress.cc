@@ -166,11 +166,12 @@ Status GpuCompressor::compress_layer(
   GpuCacheLayer& layer = batch->layer(l);
   const int32_t KV = m.config.num_kv_heads, D = m.config.head_dim;
   const int32_t group = m.config.num_q_heads / KV;
+  std::vector<kernels::KvGatherParams> gathers(C);  // one launch for every config
   for (size_t i = 0; i < C; ++i) {
     const CompressionConfig& cc = m.configs[i];
     const int32_t S = m.segments(cc);
     const int32_t off = batch->segment_offset(static_cast<int32_t>(i));
-    kernels::KvGatherParams g;
+    kernels::KvGatherParams& g = gathers[i];
     g.k_out = layer.k.data();
     g.v_out = layer.v.data();
     g.k_src = view.k;
@@ -199,8 +200,8 @@ Status GpuCompressor::compress_layer(
       g.num_tail_rows = cc.window;
       g.max_rows_per_segment = *std::max_element(keep[i].begin(), keep[i].end()) + cc.window;
     }
-    HKV_RETURN_IF_ERROR(kernels::launch_kv_gather(g, m.stream));
   }
+  HKV_RETURN_IF_ERROR(kernels::launch_kv_gather_parts(gathers, m.stream));
   if (kept != nullptr) {
     kept->resize(C);
     for (size_t i = 0; i < C; ++i) {

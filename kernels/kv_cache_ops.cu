@@ -17,42 +17,65 @@ __device__ __forceinline__ void copy_row(W* __restrict__ dst, const W* __restric
   }
 }
 
-// One word type per launch: W is the widest that divides the row size and every offset.
+// One part of a gather launch: the segment tables of one sequence (KvGatherParams), its blocks
+// [first_block, first_block + num_segments * blocks_x) of the launch's 1-D grid.
+struct GatherPart {
+  const int32_t* kept;         // [cu_kept[S]]
+  const int32_t* cu_kept;      // [S + 1]
+  const int32_t* kept_lens;    // [S] or null
+  const int32_t* cu_capacity;  // [S + 1], rows of the shared destination
+  int32_t* kv_lens;            // [S] or null
+  int64_t tail_start;
+  int32_t num_tail_rows;
+  int32_t segments_per_kv_head;
+  int32_t blocks_x;  // blocks per segment
+  int32_t first_block;
+};
+
+constexpr int kMaxGatherParts = 16;  // parts per launch (kernel parameters: ~1 KB)
+
+struct GatherParts {
+  GatherPart part[kMaxGatherParts];
+  int32_t num_parts;
+};
+
+// One word type per launch: W is the widest that divides the row size and every offset. Each
+// block finds its part, segment and slice of rows; every part writes the shared destination.
 template <typename W>
-__global__ void kv_gather_kernel(W* __restrict__ k_out,                  // [rows, row_words]
-                                 W* __restrict__ v_out,                  // [rows, row_words]
-                                 const W* __restrict__ k_src,            // [kv_heads, tokens, ...]
-                                 const W* __restrict__ v_src,            // [kv_heads, tokens, ...]
-                                 const int32_t* __restrict__ kept,       // [cu_kept[S]]
-                                 const int32_t* __restrict__ cu_kept,    // [S + 1]
-                                 const int32_t* __restrict__ kept_lens,  // [S] or null
-                                 const int32_t* __restrict__ cu_capacity,  // [S + 1]
-                                 int32_t* __restrict__ kv_lens,            // [S] or null
-                                 int32_t* __restrict__ error_flag,         // [1] or null
-                                 int32_t segments_per_kv_head,
+__global__ void kv_gather_kernel(W* __restrict__ k_out,             // [rows, row_words]
+                                 W* __restrict__ v_out,             // [rows, row_words]
+                                 const W* __restrict__ k_src,       // [kv_heads, tokens, ...]
+                                 const W* __restrict__ v_src,       // [kv_heads, tokens, ...]
+                                 int32_t* __restrict__ error_flag,  // [1] or null
+                                 const __grid_constant__ GatherParts parts,
                                  int32_t row_words,
                                  int64_t num_tokens,
                                  int64_t head_stride_words,
-                                 int64_t row_stride_words,
-                                 int64_t tail_start,
-                                 int32_t num_tail_rows) {
-  const int s = blockIdx.y;
-  const int32_t num_kept = kept_lens != nullptr ? kept_lens[s] : cu_kept[s + 1] - cu_kept[s];
-  const int32_t rows = num_kept + num_tail_rows;
-  const int32_t capacity = cu_capacity[s + 1] - cu_capacity[s];
-  if (blockIdx.x == 0 && threadIdx.x == 0) {
-    if (kv_lens != nullptr) {
-      kv_lens[s] = min(rows, capacity);
+                                 int64_t row_stride_words) {
+  int p = 0;
+  while (p + 1 < parts.num_parts && static_cast<int>(blockIdx.x) >= parts.part[p + 1].first_block) {
+    ++p;
+  }
+  const GatherPart& g = parts.part[p];
+  const int local = static_cast<int>(blockIdx.x) - g.first_block;
+  const int s = local / g.blocks_x, bx = local % g.blocks_x;
+  const int32_t num_kept =
+      g.kept_lens != nullptr ? g.kept_lens[s] : g.cu_kept[s + 1] - g.cu_kept[s];
+  const int32_t rows = num_kept + g.num_tail_rows;
+  const int32_t capacity = g.cu_capacity[s + 1] - g.cu_capacity[s];
+  if (bx == 0 && threadIdx.x == 0) {
+    if (g.kv_lens != nullptr) {
+      g.kv_lens[s] = min(rows, capacity);
     }
     if (rows > capacity && error_flag != nullptr) {
       *error_flag = 1;
     }
   }
-  const int64_t src_head = static_cast<int64_t>(s / segments_per_kv_head) * head_stride_words;
+  const int64_t src_head = static_cast<int64_t>(s / g.segments_per_kv_head) * head_stride_words;
   const int warp = threadIdx.x >> 5;
-  for (int32_t r = blockIdx.x * kWarpsPerBlock + warp; r < min(rows, capacity);
-       r += gridDim.x * kWarpsPerBlock) {
-    const int64_t pos = r < num_kept ? kept[cu_kept[s] + r] : tail_start + (r - num_kept);
+  for (int32_t r = bx * kWarpsPerBlock + warp; r < min(rows, capacity);
+       r += g.blocks_x * kWarpsPerBlock) {
+    const int64_t pos = r < num_kept ? g.kept[g.cu_kept[s] + r] : g.tail_start + (r - num_kept);
     if (pos < 0 || pos >= num_tokens) {
       if ((threadIdx.x & 31) == 0 && error_flag != nullptr) {
         *error_flag = 1;
@@ -60,7 +83,7 @@ __global__ void kv_gather_kernel(W* __restrict__ k_out,                  // [row
       continue;
     }
     const int64_t src = src_head + pos * row_stride_words;
-    const int64_t dst = (static_cast<int64_t>(cu_capacity[s]) + r) * row_words;
+    const int64_t dst = (static_cast<int64_t>(g.cu_capacity[s]) + r) * row_words;
     copy_row(k_out + dst, k_src + src, row_words);
     copy_row(v_out + dst, v_src + src, row_words);
   }
@@ -198,25 +221,68 @@ Status KvAppendParams::validate() const {
   return Status();
 }
 
-Status launch_kv_gather(const KvGatherParams& p, cudaStream_t stream) {
-  HKV_RETURN_IF_ERROR(p.validate());
+Status launch_kv_gather(const KvGatherParams& params, cudaStream_t stream) {
+  return launch_kv_gather_parts(std::span<const KvGatherParams>(&params, 1), stream);
+}
+
+Status launch_kv_gather_parts(std::span<const KvGatherParams> parts, cudaStream_t stream) {
+  if (parts.empty()) {
+    return Status();
+  }
+  const KvGatherParams& p = parts[0];
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const KvGatherParams& q = parts[i];
+    HKV_RETURN_IF_ERROR(q.validate().with_context("kv_gather part %zu", i));
+    if (q.k_out != p.k_out || q.v_out != p.v_out || q.k_src != p.k_src || q.v_src != p.v_src ||
+        q.error_flag != p.error_flag || q.dtype != p.dtype || q.head_dim != p.head_dim ||
+        q.num_tokens != p.num_tokens || q.src_head_stride != p.src_head_stride ||
+        q.src_row_stride != p.src_row_stride) {
+      return errorf(StatusCode::kInvalidArgument,
+                    "kv_gather part %zu: destination, source, error flag, dtype, head_dim, "
+                    "num_tokens and strides must be part 0's (one layer's gathers)",
+                    i);
+    }
+  }
   const int64_t elem = static_cast<int64_t>(dtype_size(p.dtype));
   const int w = word_bytes({p.head_dim * elem, p.src_row_stride * elem, p.src_head_stride * elem},
                            {p.k_out, p.v_out, p.k_src, p.v_src});
-  const int64_t blocks_x =
-      std::clamp<int64_t>((p.max_rows_per_segment + kWarpsPerBlock - 1) / kWarpsPerBlock, 1, 1024);
-  const dim3 grid(static_cast<unsigned>(blocks_x), static_cast<unsigned>(p.num_segments));
-  return dispatch_word(w, [&](auto word) -> Status {
-    using W = decltype(word);
-    kv_gather_kernel<W><<<grid, kWarpsPerBlock * 32, 0, stream>>>(
-        static_cast<W*>(p.k_out), static_cast<W*>(p.v_out), static_cast<const W*>(p.k_src),
-        static_cast<const W*>(p.v_src), p.kept, p.cu_kept, p.kept_lens, p.cu_capacity, p.kv_lens,
-        p.error_flag, p.segments_per_kv_head, static_cast<int32_t>(p.head_dim * elem / w),
-        p.num_tokens, p.src_head_stride * elem / w, p.src_row_stride * elem / w, p.tail_start,
-        p.num_tail_rows);
-    HKV_CUDA_CHECK_LAUNCH(stream);
-    return Status();
-  });
+  for (size_t first = 0; first < parts.size();) {
+    // As many parts as fit one launch: at most kMaxGatherParts and a grid under 2^31 blocks.
+    GatherParts gp{};
+    int64_t blocks = 0;
+    size_t i = first;
+    for (; i < parts.size() && gp.num_parts < kMaxGatherParts; ++i) {
+      const KvGatherParams& q = parts[i];
+      const int64_t bx = std::clamp<int64_t>(
+          (q.max_rows_per_segment + kWarpsPerBlock - 1) / kWarpsPerBlock, 1, 1024);
+      if (blocks + bx * q.num_segments > 2147483647LL) {
+        break;
+      }
+      gp.part[gp.num_parts++] = GatherPart{q.kept,
+                                           q.cu_kept,
+                                           q.kept_lens,
+                                           q.cu_capacity,
+                                           q.kv_lens,
+                                           q.tail_start,
+                                           q.num_tail_rows,
+                                           q.segments_per_kv_head,
+                                           static_cast<int32_t>(bx),
+                                           static_cast<int32_t>(blocks)};
+      blocks += bx * q.num_segments;
+    }
+    first = i;
+    HKV_RETURN_IF_ERROR(dispatch_word(w, [&](auto word) -> Status {
+      using W = decltype(word);
+      kv_gather_kernel<W><<<static_cast<unsigned>(blocks), kWarpsPerBlock * 32, 0, stream>>>(
+          static_cast<W*>(p.k_out), static_cast<W*>(p.v_out), static_cast<const W*>(p.k_src),
+          static_cast<const W*>(p.v_src), p.error_flag, gp,
+          static_cast<int32_t>(p.head_dim * elem / w), p.num_tokens, p.src_head_stride * elem / w,
+          p.src_row_stride * elem / w);
+      HKV_CUDA_CHECK_LAUNCH(stream);
+      return Status();
+    }));
+  }
+  return Status();
 }
 
 Status launch_kv_append(const KvAppendParams& p, cudaStream_t stream) {

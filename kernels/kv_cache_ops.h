@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include <cuda_runtime_api.h>
 
@@ -72,6 +73,12 @@ struct KvAppendParams {
 
 // Both enqueue on `stream` and return validation and launch errors only.
 [[nodiscard]] Status launch_kv_gather(const KvGatherParams& params, cudaStream_t stream);
+// Several gathers into one destination in as few launches as possible (one per 16 parts): one
+// layer's caches for every sequence of a batch. Every part must share k_out, v_out, k_src, v_src,
+// error_flag, dtype, head_dim, num_tokens and the source strides; the segment tables, tail and
+// layout are each part's own. Output is identical to one launch_kv_gather per part.
+[[nodiscard]] Status launch_kv_gather_parts(std::span<const KvGatherParams> parts,
+                                            cudaStream_t stream);
 [[nodiscard]] Status launch_kv_append(const KvAppendParams& params, cudaStream_t stream);
 
 }  // namespace hkv::kernels

@@ -65,11 +65,10 @@ TEST(KvGatherPartsGpuTest, OneLaunchMatchesOneLaunchPerPart) {
       std::vector<int32_t> order(tokens - h.tail_rows);
       std::iota(order.begin(), order.end(), 0);
       std::shuffle(order.begin(), order.end(), rng);
-      const int32_t n =
-          p == 0 ? 0 : static_cast<int32_t>(rng() % std::min<size_t>(order.size(), 200));
+      const int32_t n = p == 0 ? 0 : 1 + static_cast<int32_t>(rng() % 199);  // order: >= 684
       h.kept.insert(h.kept.end(), order.begin(), order.begin() + n);
       h.cu_kept.push_back(static_cast<int32_t>(h.kept.size()));
-      // Odd parts take a prefix of their sorted list (kept_lens), as the compressor does.
+      // Every fourth part takes a prefix of their sorted list (kept_lens), as the compressor does.
       h.kept_lens.push_back(p % 4 == 3 ? n / 2 : n);
       const int32_t want = h.kept_lens.back() + h.tail_rows;
       h.max_rows = std::max<int64_t>(h.max_rows, want);

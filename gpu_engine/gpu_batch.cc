@@ -19,6 +19,7 @@ Result<GpuBatch> GpuBatch::create(const LlamaConfig& config,
   b.dtype_ = dtype;
   b.stream_ = stream;
   b.layouts_ = layouts;
+  b.config_layers_ = config.num_layers;
   const int32_t group = config.num_q_heads / config.num_kv_heads;
   std::vector<int32_t> query_segment, src_row;
   b.seg_offset_.push_back(0);
@@ -74,6 +75,12 @@ Result<GpuBatch> GpuBatch::merge(const LlamaConfig& config, std::vector<GpuBatch
                     "GpuBatch::merge: batches of dtype %s / %d layers and %s / %d layers",
                     kernels::dtype_name(parts[0].dtype_), parts[0].num_layers(),
                     kernels::dtype_name(p.dtype_), p.num_layers());
+    }
+    if (std::any_of(p.layers_.begin(), p.layers_.end(),
+                    [](const GpuCacheLayer& L) { return L.host_pending; })) {
+      return errorf(StatusCode::kInternal,
+                    "GpuBatch::merge: a layer sized on the device has no host tables yet "
+                    "(sync_host_tables first)");
     }
     layouts.insert(layouts.end(), p.layouts_.begin(), p.layouts_.end());
   }
@@ -152,8 +159,77 @@ Status GpuBatch::allocate_layer(int32_t l,
   HKV_RETURN_IF_ERROR(L.cu_capacity.copy_from_host(L.host_cu_capacity.data(), stream_));
   HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(L.kv_lens.data(), 0, L.kv_lens.bytes(), stream_));
   L.compressed_lens = std::move(lens);
+  L.rows = static_cast<int64_t>(total_rows);
   // host_cu_capacity lives in the layer, so the async copy may still be in flight on return.
   layers_.push_back(std::move(L));
+  return Status();
+}
+
+Status GpuBatch::allocate_layer_on_device(int32_t l, int64_t max_rows, int32_t reserve_rows) {
+  const int32_t T = total_segments();
+  if (l != num_layers() || l >= config_layers_ || max_rows < 0 || max_rows > 2147483647LL ||
+      reserve_rows < 0) {
+    return errorf(StatusCode::kInternal,
+                  "GpuBatch::allocate_layer_on_device(%d): %lld rows, reserve %d, %d of %d layers "
+                  "allocated (expected the next layer, rows < 2^31)",
+                  l, static_cast<long long>(max_rows), reserve_rows, num_layers(), config_layers_);
+  }
+  if (capacity_copies_.size() == 0) {
+    HKV_ASSIGN_OR_RETURN(capacity_copies_, kernels::DeviceBuffer<int32_t>::allocate_async(
+                                               int64_t{config_layers_} * (T + 1), stream_));
+  }
+  GpuCacheLayer L;
+  L.host_pending = true;
+  L.reserve_rows = reserve_rows;
+  L.rows = max_rows;
+  const size_t row_bytes = static_cast<size_t>(head_dim_) * kernels::dtype_size(dtype_);
+  using Rows = kernels::DeviceBuffer<uint8_t>;
+  using Ints = kernels::DeviceBuffer<int32_t>;
+  HKV_ASSIGN_OR_RETURN(L.k,
+                       Rows::allocate_async(static_cast<size_t>(max_rows) * row_bytes, stream_));
+  HKV_ASSIGN_OR_RETURN(L.v,
+                       Rows::allocate_async(static_cast<size_t>(max_rows) * row_bytes, stream_));
+  HKV_ASSIGN_OR_RETURN(L.cu_capacity, Ints::allocate_async(T + 1, stream_));
+  HKV_ASSIGN_OR_RETURN(L.kv_lens, Ints::allocate_async(T, stream_));
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(L.kv_lens.data(), 0, L.kv_lens.bytes(), stream_));
+  layers_.push_back(std::move(L));
+  return Status();
+}
+
+int32_t* GpuBatch::capacity_copy(int32_t l) {
+  return capacity_copies_.data() + int64_t{l} * (total_segments() + 1);
+}
+
+Status GpuBatch::sync_host_tables() {
+  if (std::none_of(layers_.begin(), layers_.end(),
+                   [](const GpuCacheLayer& L) { return L.host_pending; })) {
+    return Status();
+  }
+  const int32_t T = total_segments();
+  std::vector<int32_t> all(capacity_copies_.size());
+  HKV_RETURN_IF_ERROR(capacity_copies_.copy_to_host(all.data(), stream_));
+  HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_));
+  for (int32_t l = 0; l < num_layers(); ++l) {
+    GpuCacheLayer& L = layers_[l];
+    if (!L.host_pending) {
+      continue;
+    }
+    L.host_cu_capacity.assign(all.begin() + int64_t{l} * (T + 1),
+                              all.begin() + int64_t{l + 1} * (T + 1));
+    L.compressed_lens.resize(T);
+    L.max_capacity = 0;
+    for (int32_t t = 0; t < T; ++t) {
+      const int32_t cap = L.host_cu_capacity[t + 1] - L.host_cu_capacity[t];
+      L.compressed_lens[t] = std::max(cap - L.reserve_rows, 0);
+      L.max_capacity = std::max<int64_t>(L.max_capacity, cap);
+    }
+    if (L.host_cu_capacity.back() > L.rows || L.host_cu_capacity[0] != 0) {
+      return errorf(StatusCode::kInternal,
+                    "GpuBatch layer %d: the device sized %d rows, %lld allocated", l,
+                    L.host_cu_capacity.back(), static_cast<long long>(L.rows));
+    }
+    L.host_pending = false;
+  }
   return Status();
 }
 

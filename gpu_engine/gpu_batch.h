@@ -26,6 +26,11 @@ struct GpuCacheLayer {
   std::vector<int32_t> host_cu_capacity;       // [total_segments + 1]
   std::vector<int32_t> compressed_lens;        // [total_segments], right after compression
   int64_t max_capacity = 0;                    // rows of the largest segment
+  // A layer sized on the device (allocate_layer_on_device): the host tables above are filled by
+  // GpuBatch::sync_host_tables; until then `rows` is the allocation's upper bound.
+  bool host_pending = false;
+  int32_t reserve_rows = 0;  // rows of every segment beyond its compressed length
+  int64_t rows = 0;          // rows allocated
 };
 
 class GpuBatch {
@@ -55,6 +60,20 @@ class GpuBatch {
   // Sizes layer `l` (layers are allocated in order): `rows[s]` = capacity of segment s of the
   // whole batch (kept rows + decode reserve); `lens[s]` = rows filled by compression.
   Status allocate_layer(int32_t l, const std::vector<int32_t>& rows, std::vector<int32_t> lens);
+
+  // Sizes layer `l` for at most `max_rows` rows whose per-segment capacities the device writes
+  // (kernels::launch_segment_capacity into layer(l).cu_capacity and capacity_copy(l)); every
+  // segment's capacity is its compressed length + `reserve_rows`. The host tables follow with
+  // sync_host_tables, so sizing a layer never waits for the device.
+  Status allocate_layer_on_device(int32_t l, int64_t max_rows, int32_t reserve_rows);
+
+  // [total_segments + 1], device: where the device writes a second copy of layer l's capacities
+  // (one buffer for every layer, read back at once by sync_host_tables).
+  int32_t* capacity_copy(int32_t l);
+
+  // Reads every device-sized layer's capacities back (one copy; waits for the stream) and fills
+  // their host tables. Required before merge, layer_stats and decoding.
+  Status sync_host_tables();
 
   GpuCacheLayer& layer(int32_t l) { return layers_[l]; }
 
@@ -104,6 +123,8 @@ class GpuBatch {
   int32_t max_group_ = 1;
   int32_t min_group_ = 1;
   std::vector<GpuCacheLayer> layers_;
+  int32_t config_layers_ = 0;
+  kernels::DeviceBuffer<int32_t> capacity_copies_;  // [config_layers_, total_segments + 1]
 };
 
 }  // namespace hkv::model

@@ -1,7 +1,8 @@
 // Per-layer compression on the GPU. Score slots persist across layers (same sizes every layer);
-// everything runs on the device, Ada-SnapKV's head allocation included (kernels/ada_counts.h);
-// its per-segment keep counts come back to the host to size the layer's caches (one wait per layer
-// that an Ada-SnapKV config compresses; other layers never wait). The error flag is read once, by
+// everything runs on the device, Ada-SnapKV's head allocation included (kernels/ada_counts.h),
+// and no layer waits for it: a layer with Ada-SnapKV configs is allocated for an upper bound and
+// its segments are sized on the device (kernels::launch_segment_capacity); the host reads the
+// sizes back once per prefill (GpuBatch::sync_host_tables). The error flag is read once, by
 // finish().
 #include "gpu_engine/gpu_compress.h"
 
@@ -67,8 +68,13 @@ Result<std::unique_ptr<GpuCompressor>> GpuCompressor::create(
   const int32_t max_seg = config.num_q_heads;
   HKV_ASSIGN_OR_RETURN(impl->zeros, DeviceBuffer<int32_t>::allocate_async(max_seg + 1, stream));
   HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(impl->zeros.data(), 0, impl->zeros.bytes(), stream));
-  HKV_ASSIGN_OR_RETURN(impl->kept_lens,
-                       DeviceBuffer<int32_t>::allocate_async(configs.size() * max_seg, stream));
+  for (const CompressionConfig& cc : configs) {
+    impl->total_segments += impl->segments(cc);
+  }
+  HKV_ASSIGN_OR_RETURN(
+      impl->kept_lens,
+      DeviceBuffer<int32_t>::allocate_async(
+          configs.size() * max_seg + 3 * static_cast<size_t>(impl->total_segments), stream));
   bool any_ada = false;
   for (const CompressionConfig& cc : configs) {
     any_ada = any_ada || cc.method == Method::kAdaSnapKv;
@@ -76,8 +82,6 @@ Result<std::unique_ptr<GpuCompressor>> GpuCompressor::create(
   if (any_ada) {
     HKV_ASSIGN_OR_RETURN(impl->ada,
                          DeviceBuffer<int32_t>::allocate_async(configs.size() * max_seg, stream));
-    HKV_ASSIGN_OR_RETURN(impl->ada_host,
-                         kernels::PinnedBuffer<int32_t>::allocate(configs.size() * max_seg));
   }
   HKV_ASSIGN_OR_RETURN(impl->error_flag, DeviceBuffer<int32_t>::allocate_async(1, stream));
   HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(impl->error_flag.data(), 0, 4, stream));
@@ -103,9 +107,11 @@ Status GpuCompressor::compress_layer(
   const size_t C = m.configs.size();
   const int32_t max_seg = m.config.num_q_heads;
   std::vector<ScoreSlot*> slot(C, nullptr);
-  // Scores once per key, then every Ada-SnapKV config's counts, all enqueued: the layer waits for
-  // the device once, for the counts, and only when an Ada-SnapKV config compresses it.
-  bool ada_pending = false;
+  // Scores once per key, then every Ada-SnapKV config's counts, all enqueued. Those counts stay on
+  // the device: its segments are sized there (launch_segment_capacity) within an upper bound, so
+  // the layer never waits (except under tensor parallelism, whose allocation runs on the host).
+  std::vector<bool> on_device(C, false);
+  bool any_on_device = false;
   for (size_t i = 0; i < C; ++i) {
     const CompressionConfig& cc = m.configs[i];
     if (!m.compresses(cc, l)) {
@@ -114,20 +120,36 @@ Status GpuCompressor::compress_layer(
     HKV_ASSIGN_OR_RETURN(slot[i], m.scores_for(l, cc, view));
     if (cc.method == Method::kAdaSnapKv && !m.ada_on_host()) {
       HKV_RETURN_IF_ERROR(m.enqueue_ada_counts(slot[i], cc, m.ada.data() + i * max_seg));
-      ada_pending = true;
+      on_device[i] = any_on_device = true;
     }
   }
-  if (ada_pending) {
-    HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(m.ada_host.data(), m.ada.data(), m.ada.bytes(),
-                                             cudaMemcpyDeviceToHost, m.stream));
-    HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(m.stream));
-  }
-  std::vector<std::vector<int32_t>> keep(C);  // per config, per segment: prefix count
-  std::vector<int32_t> rows, lens;
-  std::vector<int32_t> kept_lens(C * max_seg, 0);  // keep[], uploaded at once
+  // Host tables, uploaded at once: keep counts [C * max_seg], then per segment of the layer the
+  // rows besides device counts, the index of its device count (or -1) and the count's bound.
+  const int32_t T = m.total_segments;
+  std::vector<int32_t> tables(static_cast<size_t>(C) * max_seg + 3 * static_cast<size_t>(T), 0);
+  int32_t* base_rows = tables.data() + C * max_seg;
+  int32_t* count_index = base_rows + T;
+  int32_t* count_max = count_index + T;
+  std::vector<std::vector<int32_t>> keep(C);  // per config, per segment: prefix count (host)
+  std::vector<int32_t> lens;
+  int64_t max_rows = 0;  // the layer's rows, or their upper bound with device counts
+  int32_t t = 0;
   for (size_t i = 0; i < C; ++i) {
     const CompressionConfig& cc = m.configs[i];
     const int32_t S = m.segments(cc);
+    const int64_t n = L - cc.window;
+    if (on_device[i]) {
+      // Ada-SnapKV keeps at most S x (C + 1) of the layer's positions (kernels/ada_counts.h).
+      const int64_t c_keep = std::max(cc.budget - cc.window, 0);
+      max_rows += std::min(S * n, S * (c_keep + 1)) + int64_t{S} * (cc.window + m.reserve);
+      for (int32_t s = 0; s < S; ++s, ++t) {
+        base_rows[t] = cc.window + m.reserve;
+        count_index[t] = static_cast<int32_t>(i) * max_seg + s;
+        count_max[t] = static_cast<int32_t>(n);
+        lens.push_back(0);
+      }
+      continue;
+    }
     if (slot[i] != nullptr) {
       std::span<const int32_t> caps;
       if (uses_head_scores(cc.method)) {
@@ -135,10 +157,6 @@ Status GpuCompressor::compress_layer(
       }
       Status ada_status;
       keep[i] = compression::keep_counts(cc, m.threshold(cc, l), S, L, caps, [&] {
-        if (!m.ada_on_host()) {
-          const int32_t* counts = m.ada_host.data() + i * max_seg;
-          return std::vector<int32_t>(counts, counts + S);
-        }
         Result<std::vector<int32_t>> counts = m.ada_counts_on_host(slot[i], cc);
         if (!counts.ok()) {
           ada_status = counts.status();
@@ -147,22 +165,53 @@ Status GpuCompressor::compress_layer(
         return *std::move(counts);
       });
       HKV_RETURN_IF_ERROR(ada_status);
-      std::copy(keep[i].begin(), keep[i].end(), kept_lens.begin() + i * max_seg);
-      for (int32_t s = 0; s < S; ++s) {
-        lens.push_back(keep[i][s] + cc.window);
-      }
-    } else {
-      lens.insert(lens.end(), S, static_cast<int32_t>(L));
+      std::copy(keep[i].begin(), keep[i].end(), tables.begin() + i * max_seg);
+    }
+    for (int32_t s = 0; s < S; ++s, ++t) {
+      lens.push_back(slot[i] != nullptr ? keep[i][s] + cc.window : static_cast<int32_t>(L));
+      base_rows[t] = lens.back() + m.reserve;
+      count_index[t] = -1;
+      max_rows += base_rows[t];
     }
   }
-  for (int32_t len : lens) {
-    rows.push_back(len + m.reserve);
+  // Pageable host -> device: staged before the call returns, so `tables` may go right after.
+  const size_t upload = any_on_device ? tables.size() : static_cast<size_t>(C) * max_seg;
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(m.kept_lens.data(), tables.data(),
+                                           upload * sizeof(int32_t), cudaMemcpyHostToDevice,
+                                           m.stream));
+  if (any_on_device) {
+    HKV_RETURN_IF_ERROR(batch->allocate_layer_on_device(l, max_rows, m.reserve));
+    kernels::SegmentCapacityParams sp;
+    sp.cu_capacity = batch->layer(l).cu_capacity.data();
+    sp.cu_capacity_copy = batch->capacity_copy(l);
+    sp.kept_lens = m.kept_lens.data();
+    sp.counts = m.ada.data();
+    sp.base_rows = m.kept_lens.data() + C * max_seg;
+    sp.count_index = sp.base_rows + T;
+    sp.count_max = sp.count_index + T;
+    sp.error_flag = m.error_flag.data();
+    sp.num_segments = T;
+    sp.max_rows = max_rows;
+    HKV_RETURN_IF_ERROR(kernels::launch_segment_capacity(sp, m.stream));
+  } else {
+    std::vector<int32_t> rows(lens.size());
+    std::transform(lens.begin(), lens.end(), rows.begin(),
+                   [&](int32_t len) { return len + m.reserve; });
+    HKV_RETURN_IF_ERROR(batch->allocate_layer(l, rows, lens));
   }
-  // Pageable host -> device: staged before the call returns, so kept_lens may go right after.
-  HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(m.kept_lens.data(), kept_lens.data(),
-                                           kept_lens.size() * sizeof(int32_t),
-                                           cudaMemcpyHostToDevice, m.stream));
-  HKV_RETURN_IF_ERROR(batch->allocate_layer(l, rows, lens));
+  if (kept != nullptr && any_on_device) {  // traces only: the device counts come back
+    std::vector<int32_t> counts(static_cast<size_t>(C) * max_seg);
+    HKV_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(counts.data(), m.kept_lens.data(),
+                                             counts.size() * sizeof(int32_t),
+                                             cudaMemcpyDeviceToHost, m.stream));
+    HKV_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(m.stream));
+    for (size_t i = 0; i < C; ++i) {
+      if (on_device[i]) {
+        keep[i].assign(counts.begin() + i * max_seg,
+                       counts.begin() + i * max_seg + m.segments(m.configs[i]));
+      }
+    }
+  }
   GpuCacheLayer& layer = batch->layer(l);
   const int32_t KV = m.config.num_kv_heads, D = m.config.head_dim;
   const int32_t group = m.config.num_q_heads / KV;
@@ -198,7 +247,11 @@ Status GpuCompressor::compress_layer(
       g.kept_lens = m.kept_lens.data() + i * max_seg;
       g.tail_start = L - cc.window;
       g.num_tail_rows = cc.window;
-      g.max_rows_per_segment = *std::max_element(keep[i].begin(), keep[i].end()) + cc.window;
+      // Sizes the grid only: device counts are unknown here, their mean is budget - window.
+      g.max_rows_per_segment =
+          on_device[i]
+              ? std::min<int64_t>(L - cc.window, std::max(cc.budget - cc.window, 1)) + cc.window
+              : *std::max_element(keep[i].begin(), keep[i].end()) + cc.window;
     }
   }
   HKV_RETURN_IF_ERROR(kernels::launch_kv_gather_parts(gathers, m.stream));

@@ -54,10 +54,12 @@ struct GpuCompressor::Impl {
   kernels::DeviceBuffer<uint16_t> k16;  // [L, kv, d] f16 copy when dtype != f16
   kernels::DeviceBuffer<uint16_t> q16;  // [window_rows, q_heads, d]
   int32_t converted_layer = -1;
-  kernels::DeviceBuffer<int32_t> zeros;      // [max segments + 1]
-  kernels::DeviceBuffer<int32_t> kept_lens;  // [configs * max segments]
+  kernels::DeviceBuffer<int32_t> zeros;  // [max segments + 1]
+  int32_t total_segments = 0;            // of every config
+  // [configs * max segments] keep counts, then [3, total_segments] the layer's segment tables
+  // for launch_segment_capacity (rows besides device counts, count index, count bound).
+  kernels::DeviceBuffer<int32_t> kept_lens;
   kernels::DeviceBuffer<int32_t> ada;  // [configs * max segments]: Ada-SnapKV counts of the layer
-  kernels::PinnedBuffer<int32_t> ada_host;    // [configs * max segments]
   kernels::DeviceBuffer<int32_t> error_flag;  // [1]
 
   int32_t segments(const CompressionConfig& cc) const {

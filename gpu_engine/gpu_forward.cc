@@ -189,6 +189,7 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
   HKV_RETURN_IF_ERROR(t1.record(stream()));
   HKV_RETURN_IF_ERROR(copy_logits(1, &result.last_logits));
   HKV_RETURN_IF_ERROR(compressor->finish());
+  HKV_RETURN_IF_ERROR(result.batch.sync_host_tables());  // layers sized on the device
   HKV_ASSIGN_OR_RETURN(float ms, elapsed_ms(t0, t1));
   result.prefill_ms = ms;
   result.compress_ms = compress_ms;

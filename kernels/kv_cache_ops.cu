@@ -124,6 +124,64 @@ __global__ void kv_append_kernel(W* __restrict__ k_cache,                      /
   }
 }
 
+constexpr int kCapacityThreads = 256;
+constexpr int kCapacityChunk = 2048;  // segments per step: rows in shared memory, then a serial sum
+
+// One block: each step computes a chunk's rows in parallel, then thread 0 adds them up in order.
+__global__ void segment_capacity_kernel(int32_t* __restrict__ cu_capacity,       // [S + 1]
+                                        int32_t* __restrict__ cu_capacity_copy,  // [S + 1] or null
+                                        int32_t* __restrict__ kept_lens,
+                                        const int32_t* __restrict__ counts,
+                                        const int32_t* __restrict__ base_rows,    // [S]
+                                        const int32_t* __restrict__ count_index,  // [S]
+                                        const int32_t* __restrict__ count_max,    // [S]
+                                        int32_t* __restrict__ error_flag,
+                                        int32_t num_segments,
+                                        int64_t max_rows) {
+  __shared__ int32_t rows[kCapacityChunk];
+  __shared__ int64_t total;
+  if (threadIdx.x == 0) {
+    total = 0;
+    cu_capacity[0] = 0;
+    if (cu_capacity_copy != nullptr) {
+      cu_capacity_copy[0] = 0;
+    }
+  }
+  for (int32_t c0 = 0; c0 < num_segments; c0 += kCapacityChunk) {
+    const int32_t len = min(kCapacityChunk, num_segments - c0);
+    for (int32_t i = threadIdx.x; i < len; i += blockDim.x) {
+      const int32_t t = c0 + i;
+      int32_t r = base_rows[t];
+      if (count_index[t] >= 0) {
+        const int32_t k = min(max(counts[count_index[t]], 0), count_max[t]);
+        kept_lens[count_index[t]] = k;
+        r += k;
+      }
+      rows[i] = r;
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      int64_t sum = total;
+      for (int32_t i = 0; i < len; ++i) {
+        int64_t next = sum + rows[i];
+        if (next > max_rows) {
+          next = max_rows;
+          if (error_flag != nullptr) {
+            *error_flag = 1;
+          }
+        }
+        sum = next;
+        cu_capacity[c0 + i + 1] = static_cast<int32_t>(sum);
+        if (cu_capacity_copy != nullptr) {
+          cu_capacity_copy[c0 + i + 1] = static_cast<int32_t>(sum);
+        }
+      }
+      total = sum;
+    }
+    __syncthreads();
+  }
+}
+
 bool float_dtype(DType d) {
   return d == DType::kF32 || d == DType::kF16 || d == DType::kBf16;
 }
@@ -218,6 +276,31 @@ Status KvAppendParams::validate() const {
                   "kv_append: null pointer among k_cache, v_cache, k_new, v_new, cu_capacity, "
                   "kv_lens");
   }
+  return Status();
+}
+
+Status SegmentCapacityParams::validate() const {
+  if (num_segments <= 0 || max_rows < 0 || max_rows > 2147483647LL) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "segment_capacity: num_segments=%d max_rows=%lld, expected segments > 0 and "
+                  "0 <= max_rows < 2^31",
+                  num_segments, static_cast<long long>(max_rows));
+  }
+  if (cu_capacity == nullptr || kept_lens == nullptr || counts == nullptr || base_rows == nullptr ||
+      count_index == nullptr || count_max == nullptr) {
+    return errorf(StatusCode::kInvalidArgument,
+                  "segment_capacity: null pointer among cu_capacity, kept_lens, counts, "
+                  "base_rows, count_index, count_max");
+  }
+  return Status();
+}
+
+Status launch_segment_capacity(const SegmentCapacityParams& p, cudaStream_t stream) {
+  HKV_RETURN_IF_ERROR(p.validate());
+  segment_capacity_kernel<<<1, kCapacityThreads, 0, stream>>>(
+      p.cu_capacity, p.cu_capacity_copy, p.kept_lens, p.counts, p.base_rows, p.count_index,
+      p.count_max, p.error_flag, p.num_segments, p.max_rows);
+  HKV_CUDA_CHECK_LAUNCH(stream);
   return Status();
 }
 

@@ -71,6 +71,27 @@ struct KvAppendParams {
   [[nodiscard]] Status validate() const;
 };
 
+// One layer's capacities when some keep counts exist only on the device (Ada-SnapKV's,
+// kernels/ada_counts.h), so the host never waits for them: segment t holds base_rows[t] rows plus,
+// when count_index[t] >= 0, k_t = clamp(counts[count_index[t]], 0, count_max[t]) kept positions;
+// k_t also goes to kept_lens[count_index[t]] (the gather's prefix length). cu_capacity is the
+// prefix sum. A layer allocated for max_rows never gets more: past it, capacities are cut and
+// error_flag is set (the gather then flags the segments that do not fit).
+struct SegmentCapacityParams {
+  int32_t* cu_capacity = nullptr;        // [num_segments + 1], device, out
+  int32_t* cu_capacity_copy = nullptr;   // [num_segments + 1], device, out, or null: a second copy
+  int32_t* kept_lens = nullptr;          // device, out at every count_index[t] >= 0
+  const int32_t* counts = nullptr;       // device, read at every count_index[t] >= 0
+  const int32_t* base_rows = nullptr;    // [num_segments], device
+  const int32_t* count_index = nullptr;  // [num_segments], device: -1 or an index
+  const int32_t* count_max = nullptr;    // [num_segments], device
+  int32_t* error_flag = nullptr;         // [1], device, may be null
+  int32_t num_segments = 0;
+  int64_t max_rows = 0;  // rows allocated for the layer
+
+  [[nodiscard]] Status validate() const;
+};
+
 // Both enqueue on `stream` and return validation and launch errors only.
 [[nodiscard]] Status launch_kv_gather(const KvGatherParams& params, cudaStream_t stream);
 // Several gathers into one destination in as few launches as possible (one per 16 parts): one
@@ -80,5 +101,7 @@ struct KvAppendParams {
 [[nodiscard]] Status launch_kv_gather_parts(std::span<const KvGatherParams> parts,
                                             cudaStream_t stream);
 [[nodiscard]] Status launch_kv_append(const KvAppendParams& params, cudaStream_t stream);
+[[nodiscard]] Status launch_segment_capacity(const SegmentCapacityParams& params,
+                                             cudaStream_t stream);
 
 }  // namespace hkv::kernels

@@ -1,10 +1,14 @@
 // launch_kv_gather_parts (one layer's gathers for every config of a batch in one launch) against
 // one launch_kv_gather per part, byte for byte: reference and gqa layouts, prefixes of longer
 // sorted lists, a FullKV-like part (tail only), an overflowing segment, and more parts than one
-// launch takes. Validation runs without a GPU.
+// launch takes. launch_segment_capacity (a layer sized from device counts) against the host sums.
+// Validation runs without a GPU.
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 #include <random>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -167,6 +171,114 @@ TEST(KvGatherPartsGpuTest, OneLaunchMatchesOneLaunchPerPart) {
     for (int d = 0; d < dim; d += 13) {
       ASSERT_EQ(k0[(static_cast<size_t>(row3) + t) * dim + d],
                 src_k[(static_cast<size_t>(t) * kv_heads + 1) * dim + d]);
+    }
+  }
+}
+
+TEST(SegmentCapacityValidateTest, RejectsBadParams) {
+  int32_t dummy[4] = {};
+  SegmentCapacityParams p;
+  p.cu_capacity = p.kept_lens = dummy;
+  p.counts = p.base_rows = p.count_index = p.count_max = dummy;
+  p.num_segments = 3;
+  p.max_rows = 100;
+  EXPECT_TRUE(p.validate().ok());
+  p.max_rows = int64_t{1} << 31;
+  EXPECT_EQ(p.validate().code(), StatusCode::kInvalidArgument);
+  p.max_rows = 100;
+  p.count_max = nullptr;
+  EXPECT_NE(p.validate().message().find("null pointer"), std::string::npos);
+}
+
+// Host sums of the rule in kv_cache_ops.h.
+void expected_capacity(const std::vector<int32_t>& base,
+                       const std::vector<int32_t>& index,
+                       const std::vector<int32_t>& bound,
+                       const std::vector<int32_t>& counts,
+                       int64_t max_rows,
+                       std::vector<int32_t>* cu,
+                       std::vector<int32_t>* kept_lens,
+                       bool* overflow) {
+  cu->assign(1, 0);
+  *overflow = false;
+  int64_t sum = 0;
+  for (size_t t = 0; t < base.size(); ++t) {
+    int64_t rows = base[t];
+    if (index[t] >= 0) {
+      const int32_t k = std::clamp(counts[index[t]], 0, bound[t]);
+      (*kept_lens)[index[t]] = k;
+      rows += k;
+    }
+    sum += rows;
+    if (sum > max_rows) {
+      sum = max_rows;
+      *overflow = true;
+    }
+    cu->push_back(static_cast<int32_t>(sum));
+  }
+}
+
+TEST(SegmentCapacityGpuTest, SizesSegmentsFromDeviceCounts) {
+  HKV_SKIP_IF_NO_GPU();
+  HKV_ASSERT_OK_AND_ASSIGN(CudaStream stream, CudaStream::create());
+  std::mt19937 rng(3);
+  for (int32_t T : {1, 81, 2048, 5000}) {  // more than one 2048-segment step, too
+    std::vector<int32_t> base(T), index(T, -1), bound(T), counts(T + 7);
+    for (int32_t t = 0; t < T; ++t) {
+      base[t] = static_cast<int32_t>(rng() % 300);
+      bound[t] = 1 + static_cast<int32_t>(rng() % 500);
+      if (rng() % 3 != 0) {
+        index[t] = t + 7;  // counts live at an offset, as a config's slice does
+      }
+    }
+    for (int32_t& c : counts) {
+      c = static_cast<int32_t>(rng() % 700) - 50;  // some negative, some past the bound
+    }
+    std::vector<int32_t> want_cu, want_kept(counts.size(), -1);
+    bool overflow = false;
+    expected_capacity(base, index, bound, counts, INT32_MAX, &want_cu, &want_kept, &overflow);
+    ASSERT_FALSE(overflow);
+    // A second run allocated for half the rows: cut at the allocation and flagged.
+    const int64_t short_rows = want_cu.back() / 2;
+    std::vector<int32_t> short_cu, short_kept(counts.size(), -1);
+    bool short_overflow = false;
+    expected_capacity(base, index, bound, counts, short_rows, &short_cu, &short_kept,
+                      &short_overflow);
+    for (auto [max_rows, cu, flag] : {std::tuple{int64_t{INT32_MAX}, want_cu, 0},
+                                      std::tuple{short_rows, short_cu, short_overflow ? 1 : 0}}) {
+      HKV_ASSERT_OK_AND_ASSIGN(auto d_base, testing::upload_ints(base, stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(auto d_index, testing::upload_ints(index, stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(auto d_bound, testing::upload_ints(bound, stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(auto d_counts, testing::upload_ints(counts, stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(
+          auto d_kept, testing::upload_ints(std::vector<int32_t>(counts.size(), -1), stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(auto d_cu, DeviceBuffer<int32_t>::allocate(T + 1));
+      HKV_ASSERT_OK_AND_ASSIGN(auto d_copy, DeviceBuffer<int32_t>::allocate(T + 1));
+      HKV_ASSERT_OK_AND_ASSIGN(auto d_flag,
+                               testing::upload_ints(std::vector<int32_t>{0}, stream.get()));
+      SegmentCapacityParams p;
+      p.cu_capacity = d_cu.data();
+      p.cu_capacity_copy = d_copy.data();
+      p.kept_lens = d_kept.data();
+      p.counts = d_counts.data();
+      p.base_rows = d_base.data();
+      p.count_index = d_index.data();
+      p.count_max = d_bound.data();
+      p.error_flag = d_flag.data();
+      p.num_segments = T;
+      p.max_rows = max_rows;
+      HKV_ASSERT_OK(launch_segment_capacity(p, stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(auto got_cu, testing::download_ints(d_cu, stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(auto got_copy, testing::download_ints(d_copy, stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(auto got_kept, testing::download_ints(d_kept, stream.get()));
+      HKV_ASSERT_OK_AND_ASSIGN(auto got_flag, testing::download_ints(d_flag, stream.get()));
+      EXPECT_EQ(got_cu, cu) << T << " segments, " << max_rows << " rows";
+      EXPECT_EQ(got_copy, cu);
+      EXPECT_EQ(got_kept, want_kept);  // the same counts either way; untouched entries stay -1
+      EXPECT_EQ(got_flag[0], flag);
+    }
+    if (T > 1) {
+      EXPECT_TRUE(short_overflow);
     }
   }
 }

@@ -198,7 +198,7 @@ Status bench_sweep(BenchRun* b) {
       shared_ms.push_back(ms_since(t0));
     }
   }
-  for (int r = 0; r <= b->o.runs; ++r) {
+  for (int r = 0; b->o.one_by_one && r <= b->o.runs; ++r) {
     auto t0 = std::chrono::steady_clock::now();
     for (size_t i = 0; i < configs.size(); ++i) {
       HKV_RETURN_IF_ERROR(
@@ -210,22 +210,26 @@ Status bench_sweep(BenchRun* b) {
   }
   nlohmann::json mem = nlohmann::json::array();
   const double floor_ms = sweep_floor_ms(*b, last, &mem);
-  const double shared = median(shared_ms), alone = median(alone_ms);
+  const double shared = median(shared_ms);
+  const double alone = alone_ms.empty() ? 0.0 : median(alone_ms);
   b->out["sweep"] = {{"configs", configs.size()},
                      {"shared_ms", shared},
-                     {"one_by_one_ms", alone},
                      {"floor_ms", floor_ms},
                      {"vs_floor", shared / floor_ms},
-                     {"speedup_vs_one_by_one", alone / shared},
                      {"prefill_ms", last.prefill_ms},
                      {"decode_ms", last.decode_ms},
                      {"memory", mem}};
   std::printf(
       "sweep, %zu configs x %d new tokens on one %lld-token sample: %.0f ms "
-      "(prefill %.0f, decode %.0f); floor %.0f ms -> %.2fx the floor; one by one %.0f "
-      "ms -> %.1fx faster shared\n",
+      "(prefill %.0f, decode %.0f); floor %.0f ms -> %.2fx the floor",
       configs.size(), b->o.new_tokens, static_cast<long long>(b->o.tokens), shared, last.prefill_ms,
-      last.decode_ms, floor_ms, shared / floor_ms, alone, alone / shared);
+      last.decode_ms, floor_ms, shared / floor_ms);
+  if (!alone_ms.empty()) {
+    b->out["sweep"]["one_by_one_ms"] = alone;
+    b->out["sweep"]["speedup_vs_one_by_one"] = alone / shared;
+    std::printf("; one by one %.0f ms -> %.1fx faster shared", alone, alone / shared);
+  }
+  std::printf("\n");
   for (const auto& m : mem) {
     std::printf("  %-34s %10lld entries %10.1f MiB\n", m["config"].get<std::string>().c_str(),
                 static_cast<long long>(m["entries"].get<int64_t>()),

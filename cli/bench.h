@@ -22,6 +22,7 @@ struct BenchOptions {
   int64_t tokens = 8192;     // prompt length
   int32_t new_tokens = 128;  // decode steps per config (no early stop)
   int32_t runs = 5;          // timed repetitions (median reported)
+  bool one_by_one = true;    // the sweep's configs also run one at a time (--no-one-by-one: not)
   std::string head_scores;   // HeadKV-R2 score file for the sweep (else the sweep has none)
   std::string what = "all";  // all | ceilings | prefill | decode | sweep | linear
   std::string out = "bench.json";

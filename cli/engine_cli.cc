@@ -194,6 +194,9 @@ void add_gpu_commands(CLI::App& app, EngineCli* c) {
   c->bench_cmd->add_option("--new-tokens", b.new_tokens, "Decode steps per config");
   c->bench_cmd->add_option("--runs", b.runs, "Timed repetitions (median)");
   c->bench_cmd->add_option("--head-scores", b.head_scores, "HeadKV-R2 score file for the sweep");
+  c->bench_cmd->add_flag("!--no-one-by-one", b.one_by_one,
+                         "Skip the sweep's one-config-at-a-time comparison (A/B runs on a device "
+                         "with little time: it takes ~9x the shared sweep)");
   c->bench_cmd->add_option(
       "--what", b.what,
       "all | ceilings | prefill | decode | sweep | linear (the decode GEMV against cuBLAS)");

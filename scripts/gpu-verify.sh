@@ -5,7 +5,8 @@
 #            build, then HF transformers + SDPA on the same shape (bench/hf_baseline.py
 #            --random-weights --prefill-only: all logits, and the last position's as generate() does)
 #   linear   `headkv bench --what linear` (the decode GEMMs, launch_linear vs cuBLAS) for each build
-#   sweep    `headkv bench --what sweep` (the 12-config sweep on one 8k sample) for each build
+#   sweep    `headkv bench --what sweep` (the 12-config sweep on one 8k sample) for each build,
+#            without its one-config-at-a-time comparison where the build can skip it
 #   detect   `heads detect` on the SmolLM2 GGUF (bf16) for both kinds, compared byte for byte with
 #            the shipped score files (head_scores/data; needs the GGUF in ~/.cache/headkv/models)
 #   whole    the SmolLM2 whole sweep (bench/sweeps/smollm2_200.yaml, batches of 8, prompts prepared
@@ -53,6 +54,12 @@ for what in prefill linear sweep; do
   for n in "${NAMES[@]}"; do
     args=("${M[@]}" --what "$what" --runs "$RUNS" --out "$OUT/${what}_$n.json")
     [[ $what == linear ]] || args+=(--head-scores "$R2")
+    # The one-config-at-a-time comparison takes ~9x the shared sweep: skipped where the build can
+    # (HKV_ONE_BY_ONE=1 keeps it).
+    if [[ $what == sweep && -z "${HKV_ONE_BY_ONE:-}" ]] &&
+      "${EXE[$n]}" bench --help 2>/dev/null | grep -q -- --no-one-by-one; then
+      args+=(--no-one-by-one)
+    fi
     t0=$(date +%s%N)
     "${EXE[$n]}" bench "${args[@]}" > "$OUT/${what}_$n.log" 2>&1
     rc=$?

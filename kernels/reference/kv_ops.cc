@@ -144,4 +144,31 @@ std::vector<float> attention_decode(const std::vector<float>& q,
   return out;
 }
 
+bool segment_capacity(const std::vector<int32_t>& base_rows,
+                      const std::vector<int32_t>& count_index,
+                      const std::vector<int32_t>& count_max,
+                      const std::vector<int32_t>& counts,
+                      int64_t max_rows,
+                      std::vector<int32_t>* cu_capacity,
+                      std::vector<int32_t>* kept_lens) {
+  cu_capacity->assign(1, 0);
+  bool cut = false;
+  int64_t sum = 0;
+  for (size_t t = 0; t < base_rows.size(); ++t) {
+    int64_t rows = base_rows[t];
+    if (count_index[t] >= 0) {
+      const int32_t k = std::clamp(counts[count_index[t]], 0, count_max[t]);
+      (*kept_lens)[count_index[t]] = k;
+      rows += k;
+    }
+    sum += rows;
+    if (sum > max_rows) {
+      sum = max_rows;
+      cut = true;
+    }
+    cu_capacity->push_back(static_cast<int32_t>(sum));
+  }
+  return cut;
+}
+
 }  // namespace hkv::kernels::reference

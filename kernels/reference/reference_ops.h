@@ -107,6 +107,17 @@ bool kv_append(const std::vector<float>& k_new,
                std::vector<float>* v_cache,
                std::vector<int32_t>* kv_lens);
 
+// launch_segment_capacity: cu_capacity [num_segments + 1] (resized) from base_rows plus, where
+// count_index[t] >= 0, clamp(counts[count_index[t]], 0, count_max[t]), also written to
+// kept_lens[count_index[t]]; sums past max_rows are cut there. Returns the error flag (a cut).
+bool segment_capacity(const std::vector<int32_t>& base_rows,
+                      const std::vector<int32_t>& count_index,
+                      const std::vector<int32_t>& count_max,
+                      const std::vector<int32_t>& counts,
+                      int64_t max_rows,
+                      std::vector<int32_t>* cu_capacity,
+                      std::vector<int32_t>* kept_lens);
+
 // launch_attention_decode: q [num_queries, head_dim]; k, v [rows, head_dim]; query qi reads segment
 // qi / queries_per_segment, rows [cu_capacity[s], cu_capacity[s] + kv_lens[s]) (kv_lens empty:
 // the whole capacity). Accumulates in double, rounds the output to dtype; empty segment -> zeros.

@@ -1,7 +1,8 @@
 // launch_kv_gather_parts (one layer's gathers for every config of a batch in one launch) against
 // one launch_kv_gather per part, byte for byte: reference and gqa layouts, prefixes of longer
 // sorted lists, a FullKV-like part (tail only), an overflowing segment, and more parts than one
-// launch takes. launch_segment_capacity (a layer sized from device counts) against the host sums.
+// launch takes. launch_segment_capacity (a layer sized from device counts) against
+// reference::segment_capacity.
 // Validation runs without a GPU.
 #include <algorithm>
 #include <cstdint>
@@ -15,6 +16,7 @@
 
 #include "kernels/device_buffer.h"
 #include "kernels/kv_cache_ops.h"
+#include "kernels/reference/reference_ops.h"
 #include "tests/kernels/device_test_util.h"
 #include "tests/testing/gpu.h"
 
@@ -190,34 +192,6 @@ TEST(SegmentCapacityValidateTest, RejectsBadParams) {
   EXPECT_NE(p.validate().message().find("null pointer"), std::string::npos);
 }
 
-// Host sums of the rule in kv_cache_ops.h.
-void expected_capacity(const std::vector<int32_t>& base,
-                       const std::vector<int32_t>& index,
-                       const std::vector<int32_t>& bound,
-                       const std::vector<int32_t>& counts,
-                       int64_t max_rows,
-                       std::vector<int32_t>* cu,
-                       std::vector<int32_t>* kept_lens,
-                       bool* overflow) {
-  cu->assign(1, 0);
-  *overflow = false;
-  int64_t sum = 0;
-  for (size_t t = 0; t < base.size(); ++t) {
-    int64_t rows = base[t];
-    if (index[t] >= 0) {
-      const int32_t k = std::clamp(counts[index[t]], 0, bound[t]);
-      (*kept_lens)[index[t]] = k;
-      rows += k;
-    }
-    sum += rows;
-    if (sum > max_rows) {
-      sum = max_rows;
-      *overflow = true;
-    }
-    cu->push_back(static_cast<int32_t>(sum));
-  }
-}
-
 TEST(SegmentCapacityGpuTest, SizesSegmentsFromDeviceCounts) {
   HKV_SKIP_IF_NO_GPU();
   HKV_ASSERT_OK_AND_ASSIGN(CudaStream stream, CudaStream::create());
@@ -236,14 +210,15 @@ TEST(SegmentCapacityGpuTest, SizesSegmentsFromDeviceCounts) {
     }
     std::vector<int32_t> want_cu, want_kept(counts.size(), -1);
     bool overflow = false;
-    expected_capacity(base, index, bound, counts, INT32_MAX, &want_cu, &want_kept, &overflow);
+    overflow =
+        reference::segment_capacity(base, index, bound, counts, INT32_MAX, &want_cu, &want_kept);
     ASSERT_FALSE(overflow);
     // A second run allocated for half the rows: cut at the allocation and flagged.
     const int64_t short_rows = want_cu.back() / 2;
     std::vector<int32_t> short_cu, short_kept(counts.size(), -1);
     bool short_overflow = false;
-    expected_capacity(base, index, bound, counts, short_rows, &short_cu, &short_kept,
-                      &short_overflow);
+    short_overflow =
+        reference::segment_capacity(base, index, bound, counts, short_rows, &short_cu, &short_kept);
     for (auto [max_rows, cu, flag] : {std::tuple{int64_t{INT32_MAX}, want_cu, 0},
                                       std::tuple{short_rows, short_cu, short_overflow ? 1 : 0}}) {
       HKV_ASSERT_OK_AND_ASSIGN(auto d_base, testing::upload_ints(base, stream.get()));

@@ -90,6 +90,18 @@ TEST(ReferenceKvAppendTest, AppendsAtSegmentEndsAndFlagsFullSegments) {
   EXPECT_EQ(k2, (std::vector<float>{1, 2, 0, 0, 0, 0, 1, 2}));
 }
 
+TEST(ReferenceSegmentCapacityTest, AddsClampedDeviceCountsAndCutsAtTheAllocation) {
+  // Segment 0: 10 rows; 1: 4 + clamp(7, 0, 5) = 9; 2: 2 + clamp(-3, 0, 8) = 2; 3: 1 + 6 = 7.
+  const std::vector<int32_t> base = {10, 4, 2, 1}, index = {-1, 2, 0, 1}, bound = {0, 5, 8, 9};
+  const std::vector<int32_t> counts = {-3, 6, 7};
+  std::vector<int32_t> cu, kept(3, -1);
+  EXPECT_FALSE(reference::segment_capacity(base, index, bound, counts, 100, &cu, &kept));
+  EXPECT_EQ(cu, (std::vector<int32_t>{0, 10, 19, 21, 28}));
+  EXPECT_EQ(kept, (std::vector<int32_t>{0, 6, 5}));
+  EXPECT_TRUE(reference::segment_capacity(base, index, bound, counts, 20, &cu, &kept));
+  EXPECT_EQ(cu, (std::vector<int32_t>{0, 10, 19, 20, 20}));
+}
+
 TEST(ReferenceAttentionDecodeTest, ClosedForms) {
   const int dim = 64;
   // Segment of length 1: the output is that V row. Zero query: the mean of the V rows.

@@ -83,13 +83,11 @@ std::string format_ns(uint64_t ns) {
 }  // namespace
 
 int32_t Trace::intern(const std::string& name) {
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == name) {
-      return static_cast<int32_t>(i);
-    }
+  auto [it, fresh] = name_index.try_emplace(name, static_cast<int32_t>(names.size()));
+  if (fresh) {
+    names.push_back(name);
   }
-  names.push_back(name);
-  return static_cast<int32_t>(names.size() - 1);
+  return it->second;
 }
 
 Summary summarize(Trace& trace, size_t top, uint64_t min_gap_ns) {

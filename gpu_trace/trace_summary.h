@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace hkv::trace {
@@ -30,8 +31,9 @@ struct Trace {
   std::vector<DeviceSpan> device;
   std::vector<ApiSpan> api;
   std::vector<std::string> names;
+  std::unordered_map<std::string, int32_t> name_index;  // names[i] -> i
 
-  int32_t intern(const std::string& name);  // linear in the names seen; call it once per name
+  int32_t intern(const std::string& name);  // the index of `name` in names, added if new
 };
 
 // Gaps shorter than `limit_ns` (the last bucket has no limit: UINT64_MAX).

@@ -22,6 +22,8 @@ TEST(TraceSummaryTest, EmptyTraceHasNoSpanAndNoGaps) {
 TEST(TraceSummaryTest, BusyIsTheUnionOfOverlappingSpans) {
   Trace t;
   const int32_t a = t.intern("gemm"), b = t.intern("attention");
+  EXPECT_EQ(t.intern("gemm"), a);  // a name seen before keeps its index
+  EXPECT_EQ(t.names.size(), 2u);
   // Out of order on purpose; [5, 20] overlaps [0, 10] (two streams), [12, 15] lies inside it.
   t.device = {{30, 40, a}, {0, 10, a}, {12, 15, b}, {5, 20, b}};
   const Summary s = summarize(t);

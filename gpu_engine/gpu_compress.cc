@@ -131,8 +131,8 @@ Status GpuCompressor::compress_layer(
   int32_t* count_index = base_rows + T;
   int32_t* count_max = count_index + T;
   std::vector<std::vector<int32_t>> keep(C);  // per config, per segment: prefix count (host)
-  std::vector<int32_t> lens;
-  int64_t max_rows = 0;  // the layer's rows, or their upper bound with device counts
+  std::vector<int32_t> lens;  // rows filled by compression; used when no count is on the device
+  int64_t max_rows = 0;       // the layer's rows, or their upper bound with device counts
   int32_t t = 0;
   for (size_t i = 0; i < C; ++i) {
     const CompressionConfig& cc = m.configs[i];
@@ -146,7 +146,6 @@ Status GpuCompressor::compress_layer(
         base_rows[t] = cc.window + m.reserve;
         count_index[t] = static_cast<int32_t>(i) * max_seg + s;
         count_max[t] = static_cast<int32_t>(n);
-        lens.push_back(0);
       }
       continue;
     }

@@ -26,9 +26,6 @@ struct State {
   hkv::trace::Trace trace;
   std::unordered_map<const void*, int32_t> kernel_names;  // CUPTI's name pointer -> names index
   std::unordered_map<uint32_t, int32_t> api_names;        // runtime callback id -> names index
-  int32_t copy_names[32] = {};
-  bool copy_named[32] = {};
-  int32_t memset_name = -1;
   int64_t dropped = 0;
 };
 
@@ -104,20 +101,12 @@ void record(State& s, CUpti_Activity* rec) {
     }
     case CUPTI_ACTIVITY_KIND_MEMCPY: {
       const auto* m = reinterpret_cast<const CUpti_ActivityMemcpy6*>(rec);
-      const uint8_t kind = m->copyKind & 31;
-      if (!s.copy_named[kind]) {
-        s.copy_names[kind] = t.intern(copy_kind(kind));
-        s.copy_named[kind] = true;
-      }
-      t.device.push_back(DeviceSpan{m->start, m->end, s.copy_names[kind]});
+      t.device.push_back(DeviceSpan{m->start, m->end, t.intern(copy_kind(m->copyKind))});
       break;
     }
     case CUPTI_ACTIVITY_KIND_MEMSET: {
       const auto* m = reinterpret_cast<const CUpti_ActivityMemset4*>(rec);
-      if (s.memset_name < 0) {
-        s.memset_name = t.intern("[memset]");
-      }
-      t.device.push_back(DeviceSpan{m->start, m->end, s.memset_name});
+      t.device.push_back(DeviceSpan{m->start, m->end, t.intern("[memset]")});
       break;
     }
     case CUPTI_ACTIVITY_KIND_RUNTIME: {

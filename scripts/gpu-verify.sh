@@ -94,13 +94,14 @@ if want whole; then
     done
   done
 fi
+# One SmolLM2 whole sweep through a build's `headkv run` (the profiled runs below; add --out).
+SMOLLM2_RUN=(run bench/sweeps/smollm2_200.yaml --device cuda:0 --batch-tasks 8 --prepare-ahead on)
 if want trace; then
   for n in "${NAMES[@]}"; do
     rm -rf "$OUT/trace_run"
     t0=$(date +%s%N)
     CUDA_INJECTION64_PATH="$B/lib/libhkv_gpu_trace.so" HKV_TRACE_OUT="$OUT/trace_$n.txt" \
-      "${EXE[$n]}" run bench/sweeps/smollm2_200.yaml --device cuda:0 --out "$OUT/trace_run" \
-      --batch-tasks 8 --prepare-ahead on > "$OUT/trace_$n.log" 2>&1
+      "${EXE[$n]}" "${SMOLLM2_RUN[@]}" --out "$OUT/trace_run" > "$OUT/trace_$n.log" 2>&1
     rc=$?
     log "trace $n rc=$rc ($(secs "$t0") s): $(grep -E 'GPU busy' "$OUT/trace_$n.log" | head -1)"
     sed -n '1,40p' "$OUT/trace_$n.txt" 2>&1 | tee -a "$LOG"
@@ -114,8 +115,7 @@ elif want nsys; then
     rm -rf "$OUT/nsys_run"
     t0=$(date +%s%N)
     nsys profile -t cuda --cuda-graph-trace=node -s none --cpuctxsw=none -o "$OUT/nsys_$n" -f true \
-      "${EXE[$n]}" run bench/sweeps/smollm2_200.yaml --device cuda:0 --out "$OUT/nsys_run" --batch-tasks 8 \
-      --prepare-ahead on > "$OUT/nsys_$n.log" 2>&1
+      "${EXE[$n]}" "${SMOLLM2_RUN[@]}" --out "$OUT/nsys_run" > "$OUT/nsys_$n.log" 2>&1
     rc=$?
     nsys stats -q --report cuda_api_sum,cuda_gpu_kern_sum,cuda_gpu_mem_time_sum --format csv \
       -o "$OUT/nsys_$n" "$OUT/nsys_$n.nsys-rep" > /dev/null 2>&1

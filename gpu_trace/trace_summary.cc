@@ -30,10 +30,11 @@ std::vector<NamedTotal> largest(const std::unordered_map<int32_t, NamedTotal>& t
   return out;
 }
 
-// The API call in flight at `t_ns` (the longest if several threads have one), or -1.
+// The API call in flight at `t_ns` (the longest if several threads have one), or -1; the calls
+// that bracket a time when none is in flight.
 class ApiIndex {
  public:
-  explicit ApiIndex(const std::vector<ApiSpan>& api) : api_(api) {
+  explicit ApiIndex(const std::vector<ApiSpan>& api) : api_(api), by_end_(api.size()) {
     std::map<uint32_t, size_t> slot;
     for (size_t i = 0; i < api.size(); ++i) {
       auto [it, fresh] = slot.try_emplace(api[i].thread, by_thread_.size());
@@ -41,7 +42,24 @@ class ApiIndex {
         by_thread_.emplace_back();
       }
       by_thread_[it->second].push_back(i);  // api is sorted by start, so each list is too
+      by_end_[i] = i;
     }
+    std::sort(by_end_.begin(), by_end_.end(),
+              [&](size_t a, size_t b) { return api_[a].end_ns < api_[b].end_ns; });
+  }
+
+  // The name of the last call (any thread) that ended at or before `t_ns`, or -1.
+  int32_t ended_before(uint64_t t_ns) const {
+    auto it = std::upper_bound(by_end_.begin(), by_end_.end(), t_ns,
+                               [&](uint64_t t, size_t i) { return t < api_[i].end_ns; });
+    return it == by_end_.begin() ? -1 : api_[*(it - 1)].name;
+  }
+
+  // The name of the first call (any thread) that started after `t_ns`, or -1.
+  int32_t started_after(uint64_t t_ns) const {
+    auto it = std::upper_bound(api_.begin(), api_.end(), t_ns,
+                               [](uint64_t t, const ApiSpan& a) { return t < a.start_ns; });
+    return it == api_.end() ? -1 : it->name;
   }
 
   int32_t in_flight(uint64_t t_ns) const {
@@ -66,7 +84,26 @@ class ApiIndex {
  private:
   const std::vector<ApiSpan>& api_;
   std::vector<std::vector<size_t>> by_thread_;
+  std::vector<size_t> by_end_;  // indices into api_, by end time
 };
+
+// A host-work gap's cause: the CUDA calls just before and just after it name the code between
+// (after a token read-back, before the next launch: the host's step logic).
+int32_t host_work_cause(Trace& trace, const ApiIndex& index, uint64_t t_ns) {
+  const int32_t before = index.ended_before(t_ns), after = index.started_after(t_ns);
+  if (before < 0 && after < 0) {
+    return -1;
+  }
+  std::string name = kHostWork;
+  name.pop_back();  // the closing parenthesis
+  if (before >= 0) {
+    name += ", after " + trace.names[before];
+  }
+  if (after >= 0) {
+    name += ", before " + trace.names[after];
+  }
+  return trace.intern(name + ")");
+}
 
 std::string format_ns(uint64_t ns) {
   char buf[32];
@@ -128,7 +165,10 @@ Summary summarize(Trace& trace, size_t top, uint64_t min_gap_ns) {
           }
         }
         if (len >= min_gap_ns) {
-          const int32_t cause = index.in_flight(covered + len / 2);
+          int32_t cause = index.in_flight(covered + len / 2);
+          if (cause < 0) {
+            cause = host_work_cause(trace, index, covered + len / 2);
+          }
           NamedTotal& t = idle[cause];
           ++t.count;
           t.total_ns += len;

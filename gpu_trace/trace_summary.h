@@ -52,7 +52,9 @@ struct NamedTotal {
 struct Gap {
   uint64_t start_ns = 0;
   uint64_t length_ns = 0;
-  std::string cause;  // the host call in flight at the gap's midpoint, or kHostWork
+  // The host call in flight at the gap's midpoint, or kHostWork with the calls around it:
+  // "(no CUDA call: host work, after cudaEventSynchronize, before cudaGraphLaunch)".
+  std::string cause;
 };
 
 struct Summary {

@@ -11,6 +11,8 @@
 #            the shipped score files (head_scores/data; needs the GGUF in ~/.cache/headkv/models)
 #   whole    the SmolLM2 whole sweep (bench/sweeps/smollm2_200.yaml, batches of 8, prompts prepared
 #            ahead) through each build's `headkv run`, RUNS times interleaved (needs the GGUF)
+#   whole8b  bench/sweeps/r8b_200.yaml (218 tasks x 12 configs) on headkv's own random weights of the
+#            Llama-3-8B shape, the same way (HKV_SWEEP_FIRST=K numbers the runs from K)
 #   trace    one such whole sweep per build under headkv's CUPTI tracer (gpu_trace/, BUNDLE's
 #            lib/libhkv_gpu_trace.so): busy share, idle gaps by length and by the host call in
 #            flight, device time by kernel, as OUT/trace_NAME.txt
@@ -91,6 +93,24 @@ if want whole; then
     for n in "${NAMES[@]}"; do
       scripts/gpu-sweep-busy.sh "$(dirname "$(dirname "${EXE[$n]}")")" "$OUT/whole_${n}_r$r" \
         bench/sweeps/smollm2_200.yaml --batch-tasks 8 --prepare-ahead on | tee -a "$LOG"
+    done
+  done
+fi
+if want whole8b; then
+  # bench/sweeps/r8b_200.yaml on random weights made by headkv itself (random:FOLDER): the same
+  # shapes and time as the 8B model, nothing to build with transformers. HKV_SWEEP_FIRST=K numbers
+  # the runs from K, so runs too long for one call go to the same OUT over several calls.
+  R=/tmp/r8b-random
+  mkdir -p "$R"
+  cp bench/models/llama3-8b-shape/config.json "$R/"
+  zcat data/tokenizers/llama3/tokenizer.json.gz > "$R/tokenizer.json"
+  cp data/tokenizers/llama3/tokenizer_config.json "$R/"
+  sed "s|^model: .*|model: random:$R|" bench/sweeps/r8b_200.yaml > "$R/sweep.yaml"
+  for ((r = ${HKV_SWEEP_FIRST:-1}; r < ${HKV_SWEEP_FIRST:-1} + RUNS; r++)); do
+    for n in "${NAMES[@]}"; do
+      scripts/gpu-sweep-busy.sh "$(dirname "$(dirname "${EXE[$n]}")")" "$OUT/whole8b_${n}_r$r" \
+        "$R/sweep.yaml" --batch-tasks 8 --prepare-ahead on | tee -a "$LOG"
+      rm -f "$OUT/whole8b_${n}_r$r/results.jsonl"
     done
   done
 fi

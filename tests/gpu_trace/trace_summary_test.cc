@@ -82,7 +82,9 @@ TEST(TraceSummaryTest, EachGapIsChargedToTheHostCallInFlightAtItsMiddle) {
   };
   const Summary s = summarize(t);
   ASSERT_EQ(s.idle_by_cause.size(), 3u);
-  EXPECT_EQ(s.idle_by_cause[0].name, kHostWork);
+  // Host work is named by the calls around it: the allocation before, the launch after.
+  EXPECT_EQ(s.idle_by_cause[0].name,
+            "(no CUDA call: host work, after cudaMallocAsync, before cudaLaunchKernel)");
   EXPECT_EQ(s.idle_by_cause[0].total_ns, 300 * kUs);
   EXPECT_EQ(s.idle_by_cause[1].name, "cudaStreamSynchronize");
   EXPECT_EQ(s.idle_by_cause[1].total_ns, 100 * kUs);
@@ -98,6 +100,38 @@ TEST(TraceSummaryTest, EachGapIsChargedToTheHostCallInFlightAtItsMiddle) {
   EXPECT_EQ(s.api[2].name, "cudaLaunchKernel");
   EXPECT_EQ(s.api[2].count, 2);
   EXPECT_EQ(s.api[2].total_ns, 18 * kUs);
+}
+
+TEST(TraceSummaryTest, HostWorkGapsAreGroupedByTheCallsAroundThem) {
+  Trace t;
+  const int32_t k = t.intern("k");
+  const int32_t sync = t.intern("cudaEventSynchronize");
+  const int32_t graph = t.intern("cudaGraphLaunch");
+  // Two decode steps' host logic (read the tokens, launch the next graph), then a gap after the
+  // last call of the trace, then one before any call: each kind is its own cause.
+  t.device = {{0, 10 * kUs, k},
+              {30 * kUs, 40 * kUs, k},
+              {60 * kUs, 70 * kUs, k},
+              {170 * kUs, 180 * kUs, k}};
+  t.api = {{8 * kUs, 12 * kUs, sync, 1},
+           {25 * kUs, 28 * kUs, graph, 1},
+           {38 * kUs, 42 * kUs, sync, 1},
+           {55 * kUs, 58 * kUs, graph, 1}};
+  Summary s = summarize(t);
+  ASSERT_EQ(s.idle_by_cause.size(), 2u);
+  EXPECT_EQ(s.idle_by_cause[0].name, "(no CUDA call: host work, after cudaGraphLaunch)");
+  EXPECT_EQ(s.idle_by_cause[0].total_ns, 100 * kUs);
+  EXPECT_EQ(s.idle_by_cause[1].name,
+            "(no CUDA call: host work, after cudaEventSynchronize, before cudaGraphLaunch)");
+  EXPECT_EQ(s.idle_by_cause[1].count, 2);
+  EXPECT_EQ(s.idle_by_cause[1].total_ns, 40 * kUs);
+  // No call at all around a gap: plain host work.
+  Trace bare;
+  const int32_t kb = bare.intern("k");
+  bare.device = {{0, 10 * kUs, kb}, {20 * kUs, 30 * kUs, kb}};
+  s = summarize(bare);
+  ASSERT_EQ(s.longest.size(), 1u);
+  EXPECT_EQ(s.longest[0].cause, kHostWork);
 }
 
 TEST(TraceSummaryTest, ShortGapsAreCountedButNotChargedAndTablesKeepTheTop) {

@@ -17,10 +17,10 @@ int32_t greedy_token(std::span<const float> logits, std::span<const int32_t> ban
   int32_t best = -1;
   float best_value = -std::numeric_limits<float>::infinity();
   for (size_t i = 0; i < logits.size(); ++i) {
-    if (std::find(banned.begin(), banned.end(), static_cast<int32_t>(i)) != banned.end()) {
-      continue;
-    }
-    if (best < 0 || logits[i] > best_value) {
+    // The ban list is looked up only for a token that would become the best: a vocabulary-wide
+    // scan stays one compare per logit.
+    if ((best < 0 || logits[i] > best_value) &&
+        std::find(banned.begin(), banned.end(), static_cast<int32_t>(i)) == banned.end()) {
       best = static_cast<int32_t>(i);
       best_value = logits[i];
     }

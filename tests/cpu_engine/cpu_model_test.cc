@@ -186,6 +186,21 @@ TEST(CpuModelTest, TraceReportsTheEnginesKeptSetsAndFirstLogits) {
   EXPECT_EQ(trace[1].kept[0][0].size(), static_cast<size_t>(caps[0] + head.window));
 }
 
+TEST(CpuModelTest, GreedyTokenIsTheFirstLargestLogitThatIsNotBanned) {
+  const std::vector<float> logits = {0.5f, 3.0f, -1.0f, 3.0f, 2.0f, 3.0f};
+  EXPECT_EQ(greedy_token(logits, {}), 1);  // ties go to the lowest id
+  const std::vector<int32_t> ban1 = {1};
+  EXPECT_EQ(greedy_token(logits, ban1), 3);  // the next tie
+  const std::vector<int32_t> ban3 = {1, 3, 5};
+  EXPECT_EQ(greedy_token(logits, ban3), 4);
+  const std::vector<int32_t> ban_first = {0};
+  const std::vector<float> falling = {9.0f, 8.0f, 7.0f};
+  EXPECT_EQ(greedy_token(falling, ban_first), 1);  // a banned first token never becomes the best
+  const std::vector<int32_t> all = {0, 1, 2};
+  EXPECT_EQ(greedy_token(falling, all), -1);
+  EXPECT_EQ(greedy_token({}, {}), -1);
+}
+
 TEST(CpuModelTest, RejectsBadTokens) {
   testing::TempDir dir;
   testing::TinyModel m = testing::write_tiny_model(dir.path(), {});

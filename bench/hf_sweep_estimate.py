@@ -2,26 +2,41 @@
 """What a whole `headkv run` sweep would cost through HF transformers `generate()`, config by
 config, on the same card (M10's whole-sweep comparison). Running every task and config through HF
 takes hours, so this measures a subset and extrapolates, and says so:
-    hf_sweep_estimate.py MODEL_DIR RESULTS_JSONL OUT.json
+    hf_sweep_estimate.py MODEL_DIR RESULTS_JSONL OUT.json [--random-weights]
 RESULTS_JSONL is the sweep's results.jsonl (`headkv run --out DIR`): one row per (task, config)
 with prompt_tokens and new_tokens. Per benchmark, the shortest and the longest prompt are timed
 (random ids of that length, greedy, exactly new_tokens tokens, bf16, the faster of two runs), a line
 t = a + b * prompt_tokens is drawn through the two, and every (task, config) of the sweep is
 priced on its benchmark's line. HF generate() keeps the full cache (it has no per-head
-compression), so its time per config is the FullKV time: the comparison HF users would make."""
+compression), so its time per config is the FullKV time: the comparison HF users would make.
+--random-weights builds the model from MODEL_DIR/config.json alone with random bf16 weights on the
+GPU (as bench/hf_baseline.py does): the same shapes, hence the same time, with no weight files."""
 import json
 import sys
 import time
 from collections import defaultdict
 
 import torch
-from transformers import AutoModelForCausalLM
+from transformers import AutoModelForCausalLM, LlamaConfig
+
+
+def load(model_dir, random_weights):
+    if not random_weights:
+        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).to("cuda").eval()
+    config = LlamaConfig.from_pretrained(model_dir)
+    config._attn_implementation = "sdpa"
+    torch.set_default_dtype(torch.bfloat16)  # built in bf16 on the GPU: no fp32 copy on the host
+    with torch.device("cuda"):
+        model = AutoModelForCausalLM.from_config(config).eval()
+    torch.set_default_dtype(torch.float32)
+    return model
 
 
 def main():
-    if len(sys.argv) != 4:
+    args = [a for a in sys.argv[1:] if a != "--random-weights"]
+    if len(args) != 3:
         sys.exit(__doc__)
-    model_dir, results_path, out_path = sys.argv[1:]
+    model_dir, results_path, out_path = args
     rows = [json.loads(line) for line in open(results_path) if line.strip()]
     if not rows:
         sys.exit(f"{results_path}: no result rows")
@@ -31,7 +46,7 @@ def main():
     by_bench = defaultdict(list)
     for key, rs in tasks.items():
         by_bench[key[0]].append((rs[0]["prompt_tokens"], max(r["new_tokens"] for r in rs), key))
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).to("cuda").eval()
+    model = load(model_dir, "--random-weights" in sys.argv[1:])
     g = torch.Generator().manual_seed(7)
 
     def generate_ms(length, new_tokens):

@@ -4,9 +4,12 @@
 #   prefill  `headkv bench --what prefill` (random Llama-3-8B shape, bf16, medians of RUNS) for each
 #            build, then HF transformers + SDPA on the same shape (bench/hf_baseline.py
 #            --random-weights --prefill-only: all logits, and the last position's as generate() does)
+#   decode   `headkv bench --what decode` (batch 1, FullKV at 8k: ms per step against the copy
+#            bandwidth, the weight GEMVs alone) for each build
 #   linear   `headkv bench --what linear` (the decode GEMMs, launch_linear vs cuBLAS) for each build
 #   sweep    `headkv bench --what sweep` (the 12-config sweep on one 8k sample) for each build,
-#            without its one-config-at-a-time comparison where the build can skip it
+#            without its one-config-at-a-time comparison where the build can skip it, then one
+#            config through HF generate() on the same shape (bench/hf_baseline.py --random-weights)
 #   detect   `heads detect` on the SmolLM2 GGUF (bf16) for both kinds, compared byte for byte with
 #            the shipped score files (head_scores/data; needs the GGUF in ~/.cache/headkv/models)
 #   whole    the SmolLM2 whole sweep (bench/sweeps/smollm2_200.yaml, batches of 8, prompts prepared
@@ -16,6 +19,12 @@
 #   trace    one such whole sweep per build under headkv's CUPTI tracer (gpu_trace/, BUNDLE's
 #            lib/libhkv_gpu_trace.so): busy share, idle gaps by length and by the host call in
 #            flight, device time by kernel, as OUT/trace_NAME.txt
+#   hfsweep  what the whole sweeps above (the new build's first run of `whole` and `whole8b`) would
+#            take through HF generate(), config by config (bench/hf_sweep_estimate.py: a timed
+#            subset, extrapolated; SmolLM2 on a random SmolLM2-shaped HF model, the 8B shape on
+#            random weights built on the GPU)
+#   cpu      the CPU engine against HF on PyTorch's CPU backend, 2 pinned threads, BUNDLE only
+#            (scripts/gpu-m10-page.sh's cpu section, into OUT/cpu)
 #   nsys     one such whole sweep per build under Nsight Systems (when the host has nsys): CUDA API,
 #            kernel and memory-copy summaries as OUT/nsys_NAME_*.csv, and where the GPU idles
 # Usage: scripts/gpu-verify.sh BUNDLE OUT "STEP [STEP...]" [RUNS]
@@ -51,7 +60,7 @@ if want tests; then
     grep -E '^\[  FAILED' "$OUT/$t.log" | head -5 | tee -a "$LOG"
   done
 fi
-for what in prefill linear sweep; do
+for what in prefill decode linear sweep; do
   want "$what" || continue
   for n in "${NAMES[@]}"; do
     args=("${M[@]}" --what "$what" --runs "$RUNS" --out "$OUT/${what}_$n.json")
@@ -67,13 +76,18 @@ for what in prefill linear sweep; do
     rc=$?
     case $what in
       linear) line=$(awk '$2=="sum"{printf "m%s %s/%s  ", $1, $3, $4}' "$OUT/${what}_$n.log") ;;
-      *) line=$(grep -E '^(ceilings|prefill|sweep|12-config)' "$OUT/${what}_$n.log" | tr '\n' ' ') ;;
+      *) line=$(grep -E '^(ceilings|prefill|decode|sweep|12-config)' "$OUT/${what}_$n.log" | tr '\n' ' ') ;;
     esac
     log "$what $n rc=$rc ($(secs "$t0") s): $line"
   done
   if [[ $what == prefill ]]; then
     python3 bench/hf_baseline.py bench/models/llama3-8b-shape "$OUT/hf_prefill.json" \
       --random-weights --prefill-only --runs "$RUNS" 2>&1 | grep '^HF' | tee -a "$LOG"
+  elif [[ $what == sweep ]]; then
+    # One config through HF generate() (8k prompt, 128 new tokens): the sweep's HF cost is 12 of
+    # these, as HF keeps the full cache.
+    python3 bench/hf_baseline.py bench/models/llama3-8b-shape "$OUT/hf_generate.json" \
+      --random-weights --runs "$RUNS" 2>&1 | grep '^HF' | tee -a "$LOG"
   fi
 done
 if want detect; then
@@ -110,9 +124,25 @@ if want whole8b; then
     for n in "${NAMES[@]}"; do
       scripts/gpu-sweep-busy.sh "$(dirname "$(dirname "${EXE[$n]}")")" "$OUT/whole8b_${n}_r$r" \
         "$R/sweep.yaml" --batch-tasks 8 --prepare-ahead on | tee -a "$LOG"
-      rm -f "$OUT/whole8b_${n}_r$r/results.jsonl"
+      # The new build's first run feeds hfsweep; the others' rows are not needed.
+      [[ $n == new && $r == 1 ]] || rm -f "$OUT/whole8b_${n}_r$r/results.jsonl"
     done
   done
+fi
+if want hfsweep; then
+  if [[ -f $OUT/whole_new_r1/results.jsonl ]]; then
+    [[ -f /tmp/rsm/config.json ]] || python3 tools/gpu/compare_transformers.py make-random-smollm2 \
+      /tmp/rsm > "$OUT/make_rsm.log" 2>&1
+    python3 bench/hf_sweep_estimate.py /tmp/rsm "$OUT/whole_new_r1/results.jsonl" \
+      "$OUT/hf_sweep_smollm2.json" 2>&1 | grep '^HF' | sed 's/^/smollm2 /' | tee -a "$LOG"
+  fi
+  if [[ -f $OUT/whole8b_new_r1/results.jsonl ]]; then
+    python3 bench/hf_sweep_estimate.py bench/models/llama3-8b-shape \
+      "$OUT/whole8b_new_r1/results.jsonl" "$OUT/hf_sweep_r8b.json" --random-weights 2>&1 |
+      grep '^HF' | sed 's/^/r8b /' | tee -a "$LOG"
+  fi
+  [[ -f $OUT/whole_new_r1/results.jsonl || -f $OUT/whole8b_new_r1/results.jsonl ]] ||
+    log "hfsweep: no whole or whole8b run of the new build in $OUT (run those steps first)"
 fi
 # One SmolLM2 whole sweep through a build's `headkv run` (the profiled runs below; add --out).
 SMOLLM2_RUN=(run bench/sweeps/smollm2_200.yaml --device cuda:0 --batch-tasks 8 --prepare-ahead on)
@@ -127,6 +157,9 @@ if want trace; then
     sed -n '1,40p' "$OUT/trace_$n.txt" 2>&1 | tee -a "$LOG"
     rm -rf "$OUT/trace_run"
   done
+fi
+if want cpu; then
+  scripts/gpu-m10-page.sh "$B" "$OUT/cpu" cpu "$RUNS" | tee -a "$LOG"
 fi
 if want nsys && ! command -v nsys > /dev/null; then
   log "nsys: not on this host (session 13's H100 host had ncu only)"

@@ -120,13 +120,7 @@ if [[ "$WHAT" == ab ]]; then
 fi
 
 if [[ "$WHAT" == r8b-random ]]; then
-  R=/tmp/r8b-random
-  mkdir -p "$R"
-  cp bench/models/llama3-8b-shape/config.json "$R/"
-  zcat data/tokenizers/llama3/tokenizer.json.gz > "$R/tokenizer.json"
-  cp data/tokenizers/llama3/tokenizer_config.json "$R/"
-  sed "s|^model: .*|model: random:$R|" bench/sweeps/r8b_200.yaml > "$R/sweep.yaml"
-  sweep_pair r8b_random "$R/sweep.yaml"
+  sweep_pair r8b_random "$(scripts/r8b-random-sweep.sh)"
 fi
 
 if want cpu; then

@@ -64,14 +64,10 @@ PY
   tee -a "$LOG" < "$OUT/bench_70b.log"
 fi
 if (( gpus >= 2 )); then
-  R=/tmp/r8b-random
-  mkdir -p "$R" && cp bench/models/llama3-8b-shape/config.json "$R/"
-  zcat data/tokenizers/llama3/tokenizer.json.gz > "$R/tokenizer.json"
-  cp data/tokenizers/llama3/tokenizer_config.json "$R/"
-  sed "s|^model: .*|model: random:$R|" bench/sweeps/r8b_200.yaml > "$R/sweep.yaml"
+  R8B=$(scripts/r8b-random-sweep.sh)
   for dev in cuda:0 all; do
     start=$(date +%s)
-    "$B/bin/headkv" run "$R/sweep.yaml" --device "$dev" --out "$OUT/run_$dev" > "$OUT/run_$dev.log" 2>&1
+    "$B/bin/headkv" run "$R8B" --device "$dev" --out "$OUT/run_$dev" > "$OUT/run_$dev.log" 2>&1
     log "run --device $dev rc=$? in $(($(date +%s) - start)) s"
   done
   python3 scripts/compare-results.py "$OUT/run_cuda:0/results.jsonl" "$OUT/run_all/results.jsonl" \

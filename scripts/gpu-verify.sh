@@ -114,16 +114,11 @@ if want whole8b; then
   # bench/sweeps/r8b_200.yaml on random weights made by headkv itself (random:FOLDER): the same
   # shapes and time as the 8B model, nothing to build with transformers. HKV_SWEEP_FIRST=K numbers
   # the runs from K, so runs too long for one call go to the same OUT over several calls.
-  R=/tmp/r8b-random
-  mkdir -p "$R"
-  cp bench/models/llama3-8b-shape/config.json "$R/"
-  zcat data/tokenizers/llama3/tokenizer.json.gz > "$R/tokenizer.json"
-  cp data/tokenizers/llama3/tokenizer_config.json "$R/"
-  sed "s|^model: .*|model: random:$R|" bench/sweeps/r8b_200.yaml > "$R/sweep.yaml"
+  R8B=$(scripts/r8b-random-sweep.sh)
   for ((r = ${HKV_SWEEP_FIRST:-1}; r < ${HKV_SWEEP_FIRST:-1} + RUNS; r++)); do
     for n in "${NAMES[@]}"; do
       scripts/gpu-sweep-busy.sh "$(dirname "$(dirname "${EXE[$n]}")")" "$OUT/whole8b_${n}_r$r" \
-        "$R/sweep.yaml" --batch-tasks 8 --prepare-ahead on | tee -a "$LOG"
+        "$R8B" --batch-tasks 8 --prepare-ahead on | tee -a "$LOG"
       # The new build's first run feeds hfsweep; the others' rows are not needed.
       [[ $n == new && $r == 1 ]] || rm -f "$OUT/whole8b_${n}_r$r/results.jsonl"
     done

@@ -17,6 +17,20 @@ import torch
 from transformers import AutoModelForCausalLM, DynamicCache, LlamaConfig
 
 
+def load_model(model_dir, random_weights):
+    """The bf16 model on the GPU: MODEL_DIR's weights, or random ones built from its config.json
+    alone (also bench/hf_sweep_estimate.py's)."""
+    if not random_weights:
+        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).to("cuda").eval()
+    config = LlamaConfig.from_pretrained(model_dir)
+    config._attn_implementation = "sdpa"
+    torch.set_default_dtype(torch.bfloat16)  # built in bf16 directly: no 32 GB fp32 copy
+    with torch.device("cuda"):
+        model = AutoModelForCausalLM.from_config(config).eval()
+    torch.set_default_dtype(torch.float32)
+    return model
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
@@ -27,15 +41,7 @@ def main():
     ap.add_argument("--random-weights", action="store_true")
     ap.add_argument("--prefill-only", action="store_true")
     a = ap.parse_args()
-    if a.random_weights:
-        config = LlamaConfig.from_pretrained(a.model)
-        config._attn_implementation = "sdpa"
-        torch.set_default_dtype(torch.bfloat16)  # built in bf16 directly: no 32 GB fp32 copy
-        with torch.device("cuda"):
-            model = AutoModelForCausalLM.from_config(config).eval()
-        torch.set_default_dtype(torch.float32)
-    else:
-        model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.bfloat16).to("cuda").eval()
+    model = load_model(a.model, a.random_weights)
     g = torch.Generator().manual_seed(7)
     ids = torch.randint(0, model.config.vocab_size, (1, a.tokens), generator=g).to("cuda")
 

@@ -11,32 +11,25 @@ priced on its benchmark's line. HF generate() keeps the full cache (it has no pe
 compression), so its time per config is the FullKV time: the comparison HF users would make.
 --random-weights builds the model from MODEL_DIR/config.json alone with random bf16 weights on the
 GPU (as bench/hf_baseline.py does): the same shapes, hence the same time, with no weight files."""
+import argparse
 import json
 import sys
 import time
 from collections import defaultdict
 
 import torch
-from transformers import AutoModelForCausalLM, LlamaConfig
 
-
-def load(model_dir, random_weights):
-    if not random_weights:
-        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).to("cuda").eval()
-    config = LlamaConfig.from_pretrained(model_dir)
-    config._attn_implementation = "sdpa"
-    torch.set_default_dtype(torch.bfloat16)  # built in bf16 on the GPU: no fp32 copy on the host
-    with torch.device("cuda"):
-        model = AutoModelForCausalLM.from_config(config).eval()
-    torch.set_default_dtype(torch.float32)
-    return model
+from hf_baseline import load_model
 
 
 def main():
-    args = [a for a in sys.argv[1:] if a != "--random-weights"]
-    if len(args) != 3:
-        sys.exit(__doc__)
-    model_dir, results_path, out_path = args
+    ap = argparse.ArgumentParser(usage=__doc__)
+    ap.add_argument("model_dir")
+    ap.add_argument("results_path")
+    ap.add_argument("out_path")
+    ap.add_argument("--random-weights", action="store_true")
+    a = ap.parse_args()
+    model_dir, results_path, out_path = a.model_dir, a.results_path, a.out_path
     rows = [json.loads(line) for line in open(results_path) if line.strip()]
     if not rows:
         sys.exit(f"{results_path}: no result rows")
@@ -46,7 +39,7 @@ def main():
     by_bench = defaultdict(list)
     for key, rs in tasks.items():
         by_bench[key[0]].append((rs[0]["prompt_tokens"], max(r["new_tokens"] for r in rs), key))
-    model = load(model_dir, "--random-weights" in sys.argv[1:])
+    model = load_model(model_dir, a.random_weights)
     g = torch.Generator().manual_seed(7)
 
     def generate_ms(length, new_tokens):

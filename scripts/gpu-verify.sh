@@ -15,7 +15,7 @@
 #   whole    the SmolLM2 whole sweep (bench/sweeps/smollm2_200.yaml, batches of 8, prompts prepared
 #            ahead) through each build's `headkv run`, RUNS times interleaved (needs the GGUF)
 #   whole8b  bench/sweeps/r8b_200.yaml (218 tasks x 12 configs) on headkv's own random weights of the
-#            Llama-3-8B shape, the same way (HKV_SWEEP_FIRST=K numbers the runs from K)
+#            Llama-3-8B shape, the same way (both: HKV_SWEEP_FIRST=K numbers the runs from K)
 #   trace    one such whole sweep per build under headkv's CUPTI tracer (gpu_trace/, BUNDLE's
 #            lib/libhkv_gpu_trace.so): busy share, idle gaps by length and by the host call in
 #            flight, device time by kernel, as OUT/trace_NAME.txt
@@ -102,27 +102,25 @@ if want detect; then
     log "detect $kind rc=$rc ($(secs "$t0") s): $same to the shipped file"
   done
 fi
-if want whole; then
-  for ((r = 1; r <= RUNS; r++)); do
-    for n in "${NAMES[@]}"; do
-      scripts/gpu-sweep-busy.sh "$(dirname "$(dirname "${EXE[$n]}")")" "$OUT/whole_${n}_r$r" \
-        bench/sweeps/smollm2_200.yaml --batch-tasks 8 --prepare-ahead on | tee -a "$LOG"
-    done
-  done
-fi
-if want whole8b; then
-  # bench/sweeps/r8b_200.yaml on random weights made by headkv itself (random:FOLDER): the same
-  # shapes and time as the 8B model, nothing to build with transformers. HKV_SWEEP_FIRST=K numbers
-  # the runs from K, so runs too long for one call go to the same OUT over several calls.
-  R8B=$(scripts/r8b-random-sweep.sh)
+# STEP SWEEP: RUNS whole sweeps per build, interleaved, into OUT/STEP_NAME_rK (batches of 8, prompts
+# prepared ahead). HKV_SWEEP_FIRST=K numbers the runs from K, so runs too long for one call go to
+# the same OUT over several calls. Only the new build's first run keeps its rows (for hfsweep).
+whole_runs() {
+  local step="$1" sweep="$2" r n
   for ((r = ${HKV_SWEEP_FIRST:-1}; r < ${HKV_SWEEP_FIRST:-1} + RUNS; r++)); do
     for n in "${NAMES[@]}"; do
-      scripts/gpu-sweep-busy.sh "$(dirname "$(dirname "${EXE[$n]}")")" "$OUT/whole8b_${n}_r$r" \
-        "$R8B" --batch-tasks 8 --prepare-ahead on | tee -a "$LOG"
-      # The new build's first run feeds hfsweep; the others' rows are not needed.
-      [[ $n == new && $r == 1 ]] || rm -f "$OUT/whole8b_${n}_r$r/results.jsonl"
+      scripts/gpu-sweep-busy.sh "$(dirname "$(dirname "${EXE[$n]}")")" "$OUT/${step}_${n}_r$r" \
+        "$sweep" --batch-tasks 8 --prepare-ahead on | tee -a "$LOG"
+      [[ $n == new && $r == 1 ]] || rm -f "$OUT/${step}_${n}_r$r/results.jsonl"
     done
   done
+}
+if want whole; then
+  whole_runs whole bench/sweeps/smollm2_200.yaml
+fi
+if want whole8b; then
+  # On random weights made by headkv itself (random:FOLDER): the 8B model's shapes and time.
+  whole_runs whole8b "$(scripts/r8b-random-sweep.sh)"
 fi
 if want hfsweep; then
   if [[ -f $OUT/whole_new_r1/results.jsonl ]]; then

@@ -1,11 +1,11 @@
-// Scheduler mutations: submit, lease, heartbeat, report, expiry and cancellation. Each public call
-// takes the lock and runs as one transaction, so a crash between two statements changes nothing.
-// Read-only queries live in scheduler_queries.cc.
+// Scheduler mutations: submit, lease, expiry and cancellation. Each public call takes the lock and
+// runs as one transaction, so a crash between two statements changes nothing. Worker calls live in
+// scheduler_workers.cc, reports in scheduler_reports.cc, read-only queries in
+// scheduler_queries.cc.
 #include "coordinator/scheduler.h"
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -176,85 +176,6 @@ Result<SubmitResult> Scheduler::submit_sweep(std::string_view spec_text,
           static_cast<long long>(out.sweep_id), spec.name.c_str(),
           static_cast<long long>(out.num_tasks), static_cast<long long>(out.num_configs));
   return out;
-}
-
-Result<std::string> Scheduler::register_worker(const WorkerInfo& info) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::string id;
-  HKV_RETURN_IF_ERROR(store_.transaction(
-      [&]() -> Status {
-        HKV_ASSIGN_OR_RETURN(id, workers_.upsert(info, now_ms_()));
-        return Status();
-      },
-      Store::Durability::kRelaxed));
-  return id;
-}
-
-Result<HeartbeatReply> Scheduler::heartbeat(const Heartbeat& beat) {
-  if (!std::isfinite(beat.tokens_per_second) || beat.tokens_per_second < 0) {
-    return errorf(StatusCode::kInvalidArgument,
-                  "heartbeat from worker '%s': tokens_per_second %g, expected a finite value >= 0",
-                  beat.worker_id.c_str(), beat.tokens_per_second);
-  }
-  if (!(beat.busy_fraction >= 0.0 && beat.busy_fraction <= 1.0)) {
-    return errorf(StatusCode::kInvalidArgument,
-                  "heartbeat from worker '%s': busy_fraction %g, expected a value in [0, 1]",
-                  beat.worker_id.c_str(), beat.busy_fraction);
-  }
-  if (beat.gpu_busy_fraction &&
-      !(*beat.gpu_busy_fraction >= 0.0 && *beat.gpu_busy_fraction <= 1.0)) {
-    return errorf(StatusCode::kInvalidArgument,
-                  "heartbeat from worker '%s': gpu_busy_fraction %g, expected a value in [0, 1]",
-                  beat.worker_id.c_str(), *beat.gpu_busy_fraction);
-  }
-  if (beat.memory_used_bytes < 0) {
-    return errorf(StatusCode::kInvalidArgument,
-                  "heartbeat from worker '%s': memory_used_bytes %lld, expected >= 0",
-                  beat.worker_id.c_str(), static_cast<long long>(beat.memory_used_bytes));
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  HeartbeatReply reply;
-  HKV_RETURN_IF_ERROR(store_.transaction(
-      [&]() -> Status {
-        const int64_t now = now_ms_();
-        HKV_RETURN_IF_ERROR(workers_.touch(beat.worker_id, now, beat.tokens_per_second,
-                                           beat.busy_fraction, beat.gpu_busy_fraction,
-                                           beat.memory_used_bytes, beat.draining));
-        if (beat.task_id != 0) {
-          HKV_ASSIGN_OR_RETURN(bool held,
-                               renew_lease(beat.task_id, beat.attempt, beat.worker_id, now));
-          reply.cancel_current_task = !held;
-        }
-        for (const auto& [task_id, attempt] : beat.other_tasks) {
-          HKV_ASSIGN_OR_RETURN(bool held, renew_lease(task_id, attempt, beat.worker_id, now));
-          if (!held) {
-            reply.cancel_task_ids.push_back(task_id);
-          }
-        }
-        return Status();
-      },
-      Store::Durability::kRelaxed));
-  return reply;
-}
-
-Result<bool> Scheduler::renew_lease(int64_t task_id,
-                                    int32_t attempt,
-                                    const std::string& worker_id,
-                                    int64_t now) {
-  HKV_ASSIGN_OR_RETURN(std::optional<TaskRow> task, load_task(task_id));
-  bool holds = task.has_value() && is_leased(task->state) && task->worker_id == worker_id &&
-               task->attempts == attempt;
-  if (!holds) {
-    return false;
-  }
-  // A heartbeat after the deadline but before expiry ran still renews: nobody else holds it.
-  if (task->state == TaskState::kAssigned) {
-    HKV_RETURN_IF_ERROR(transition(task->state, TaskState::kRunning));
-  }
-  HKV_RETURN_IF_ERROR(
-      store_.execute("UPDATE tasks SET state = 'running', lease_deadline_ms = ? WHERE id = ?",
-                     now + options_.lease_timeout_ms, task->id));
-  return true;
 }
 
 Result<TaskAssignment> Scheduler::lease_task(const TaskRow& task, const std::string& worker_id) {

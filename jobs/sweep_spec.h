@@ -125,6 +125,9 @@ Result<std::vector<CompressionConfig>> expand_method_grid(const std::vector<Meth
 Result<SweepSpec> parse_sweep_spec(std::string_view text, std::string_view source);
 // The semantic checks parse_sweep_spec runs, for specs built in code.
 Status validate_sweep_spec(const SweepSpec& spec);
+// One method block's checks from validate_sweep_spec, errors prefixed with `path` (e.g.
+// "methods[0]"); `window` is the sweep's observation window, which every budget must exceed.
+Status validate_method_spec(const MethodSpec& method, const std::string& path, int32_t window);
 // Pure and deterministic; `spec` must be valid.
 ExpandedSweep expand_sweep(const SweepSpec& spec);
 

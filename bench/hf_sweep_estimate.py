@@ -97,13 +97,22 @@ def self_test():
                          "prompt_tokens": l, "new_tokens": n})
     rows.append({"benchmark": "b", "dataset": "e", "sample_key": "x", "prompt_tokens": 50,
                  "new_tokens": 1})
+    for key, length in (("y", 70), ("z", 30)):  # a group where every config stopped at once
+        rows.append({"benchmark": "c", "dataset": "f", "sample_key": key, "prompt_tokens": length,
+                     "new_tokens": 0})
     calls = []
     total, measured = estimate(rows, lambda l, n: calls.append((l, n)) or truth(l, n),
                                log=lambda _: None)
     want = sum(truth(r["prompt_tokens"], max(1, r["new_tokens"])) for r in rows)
-    assert abs(total - want) < 1e-6 * want, (total, want)
-    assert sorted(calls) == [(50, 1), (100, 1), (100, 20), (900, 1), (900, 20)], calls
-    assert len(measured) == 5
+    checks = [
+        (abs(total - want) < 1e-6 * want, f"total {total} ms, expected {want} ms"),
+        (sorted(calls) == [(30, 1), (50, 1), (70, 1), (100, 1), (100, 20), (900, 1), (900, 20)],
+         f"timed runs {sorted(calls)}"),
+        (len(measured) == 7, f"{len(measured)} measured rows, expected 7"),
+    ]
+    failed = [why for ok, why in checks if not ok]
+    if failed:
+        sys.exit("self-test failed: " + "; ".join(failed))
     print("self-test: ok")
 
 

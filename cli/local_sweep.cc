@@ -28,16 +28,16 @@ using results::failure_summary_text;
 int run_local_sweep(const RunOptions& o) {
   auto text = read_file_to_string(o.sweep_file);
   if (!text.ok()) {
-    return fail("run", text.status());
+    return sweep_fail("run", text.status());
   }
   // Nothing is queued (no state file, no output folder) unless every data file is usable.
   Status checked = check_sweep_text(*text, o.sweep_file, {o.data_dir, true, false});
   if (!checked.ok()) {
-    return fail("run", checked);
+    return sweep_fail("run", checked);
   }
   auto resolved = model::expand_devices(o.device, o.tp);
   if (!resolved.ok()) {
-    return fail("run", resolved.status());
+    return sweep_fail("run", resolved.status());
   }
   std::vector<std::string> devices = *resolved;
   if (devices == std::vector<std::string>{"cpu"}) {  // CPU: --workers threads
@@ -54,7 +54,7 @@ int run_local_sweep(const RunOptions& o) {
   }
   auto server = coordinator::CoordinatorServer::start(so);
   if (!server.ok()) {
-    return fail("run", server.status());
+    return sweep_fail("run", server.status());
   }
   if ((*server)->http_port() > 0) {
     // The run's random token, readable by this user only, to sign in to the dashboard.
@@ -70,11 +70,11 @@ int run_local_sweep(const RunOptions& o) {
   ConnectionOptions conn{"127.0.0.1:" + std::to_string((*server)->port()), so.token, "", ""};
   auto client = connect_client(conn);
   if (!client.ok()) {
-    return fail("run", client.status());
+    return sweep_fail("run", client.status());
   }
   auto sub = (*client)->submit(*text, o.sweep_file);
   if (!sub.ok()) {
-    return fail("run", sub.status());
+    return sweep_fail("run", sub.status());
   }
   std::printf("sweep %lld: %lld tasks x %lld configs, %d local worker(s), state in %s\n",
               static_cast<long long>(sub->sweep_id()), static_cast<long long>(sub->num_tasks()),
@@ -142,7 +142,7 @@ int run_local_sweep(const RunOptions& o) {
   std::vector<FailedTask> failed;
   Status st = print_results(ro, &failed);
   if (!st.ok()) {
-    return fail("run", st);
+    return sweep_fail("run", st);
   }
   std::printf(
       "tables written to %s/ (tables.md, tables.csv, tables.json, needle_*.svg, heads_*.json)\n",

@@ -37,7 +37,7 @@ void stop_on_signal(int) {
   g_stop = true;
 }
 
-int fail(const char* cmd, const Status& s) {
+int sweep_fail(const char* cmd, const Status& s) {
   std::fprintf(stderr, "headkv %s: %s\n", cmd, s.to_string().c_str());
   return 1;
 }

@@ -19,7 +19,7 @@ std::atomic<bool>& sweep_stop();
 void stop_on_signal(int signal);
 
 // Prints "headkv CMD: <status>" to stderr; returns the exit code 1.
-int fail(const char* cmd, const Status& s);
+int sweep_fail(const char* cmd, const Status& s);
 
 // A client of c.coordinator with c's token (or token file) and TLS CA; three tries per call.
 Result<std::unique_ptr<worker::CoordinatorClient>> connect_client(const ConnectionOptions& c);

@@ -29,7 +29,7 @@ using results::failure_summary_text;
 int run_coordinator(const CoordinatorOptions& o) {
   auto token = coordinator::resolve_token(o.token, o.token_file);
   if (!token.ok()) {
-    return fail("coordinator", token.status());
+    return sweep_fail("coordinator", token.status());
   }
   coordinator::ServerOptions so;
   so.db_path = o.db;
@@ -43,7 +43,7 @@ int run_coordinator(const CoordinatorOptions& o) {
   }
   auto server = coordinator::CoordinatorServer::start(so);
   if (!server.ok()) {
-    return fail("coordinator", server.status());
+    return sweep_fail("coordinator", server.status());
   }
   std::printf("coordinator listening on %s:%d (db %s)\n", o.host.c_str(), (*server)->port(),
               o.db.c_str());
@@ -64,11 +64,11 @@ int run_coordinator(const CoordinatorOptions& o) {
 int run_worker_cli(const WorkerCliOptions& o) {
   auto token = coordinator::resolve_token(o.conn.token, o.conn.token_file);
   if (!token.ok()) {
-    return fail("worker", token.status());
+    return sweep_fail("worker", token.status());
   }
   auto devices = model::expand_devices(o.device, o.tp);
   if (!devices.ok()) {
-    return fail("worker", devices.status());
+    return sweep_fail("worker", devices.status());
   }
   std::signal(SIGINT, stop_on_signal);
   std::signal(SIGTERM, stop_on_signal);  // drain: finish and report the current task, then exit
@@ -92,7 +92,7 @@ int run_worker_cli(const WorkerCliOptions& o) {
   int rc = 0;
   for (size_t i = 0; i < results.size(); ++i) {
     if (!results[i].ok()) {
-      rc = fail("worker", results[i].with_context("%s", (*devices)[i].c_str()));
+      rc = sweep_fail("worker", results[i].with_context("%s", (*devices)[i].c_str()));
     }
   }
   return rc;
@@ -103,21 +103,21 @@ int run_submit(const SubmitOptions& o) {
   const std::string& file = o.sweep_file;
   auto text = read_file_to_string(file);
   if (!text.ok()) {
-    return fail("submit", text.status());
+    return sweep_fail("submit", text.status());
   }
   if (!o.skip_data_check) {
     Status checked = check_sweep_text(*text, file, {o.data_dir, true, false});
     if (!checked.ok()) {
-      return fail("submit", checked);
+      return sweep_fail("submit", checked);
     }
   }
   auto client = connect_client(c);
   if (!client.ok()) {
-    return fail("submit", client.status());
+    return sweep_fail("submit", client.status());
   }
   auto r = (*client)->submit(*text, file);
   if (!r.ok()) {
-    return fail("submit", r.status());
+    return sweep_fail("submit", r.status());
   }
   std::printf("sweep %lld: %lld tasks x %lld configs\n", static_cast<long long>(r->sweep_id()),
               static_cast<long long>(r->num_tasks()), static_cast<long long>(r->num_configs()));
@@ -127,12 +127,12 @@ int run_submit(const SubmitOptions& o) {
 int run_status(const ConnectionOptions& c, std::optional<int64_t> sweep, bool watch) {
   auto client = connect_client(c);
   if (!client.ok()) {
-    return fail("status", client.status());
+    return sweep_fail("status", client.status());
   }
   do {
     auto sweeps = (*client)->list_sweeps();
     if (!sweeps.ok()) {
-      return fail("status", sweeps.status());
+      return sweep_fail("status", sweeps.status());
     }
     for (const auto& p : sweeps->sweeps()) {
       if (!sweep || p.sweep_id() == *sweep) {
@@ -141,7 +141,7 @@ int run_status(const ConnectionOptions& c, std::optional<int64_t> sweep, bool wa
     }
     auto workers = (*client)->list_workers();
     if (!workers.ok()) {
-      return fail("status", workers.status());
+      return sweep_fail("status", workers.status());
     }
     for (const auto& w : workers->workers()) {
       const std::string gpu_busy = w.has_gpu_busy_fraction()
@@ -171,7 +171,7 @@ int run_results(const ResultsOptions& o) {
   std::vector<FailedTask> failed;
   Status st = print_results(o, &failed);
   if (!st.ok()) {
-    return fail("results", st);
+    return sweep_fail("results", st);
   }
   if (!failed.empty()) {
     std::fprintf(stderr, "headkv results: %s", failure_summary_text(failed).c_str());
@@ -182,11 +182,11 @@ int run_results(const ResultsOptions& o) {
 int run_cancel(const ConnectionOptions& c, int64_t sweep) {
   auto client = connect_client(c);
   if (!client.ok()) {
-    return fail("cancel", client.status());
+    return sweep_fail("cancel", client.status());
   }
   auto r = (*client)->cancel(sweep);
   if (!r.ok()) {
-    return fail("cancel", r.status());
+    return sweep_fail("cancel", r.status());
   }
   std::printf("sweep %lld: %lld task(s) cancelled\n", static_cast<long long>(sweep),
               static_cast<long long>(r->tasks_cancelled()));

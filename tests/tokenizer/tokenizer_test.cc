@@ -1,5 +1,6 @@
 // Tokenizer tests: HF goldens for Llama-3 and Mistral (tools/reference/make_tokenizer_goldens.py),
-// round trips, PROVENANCE.md ids, malformed tokenizer.json files, and a hand-made from_spec vocab.
+// round trips, PROVENANCE.md ids, robustness and the word cache. Malformed files and from_spec
+// vocabularies are in tokenizer_malformed_test.cc.
 #include "tokenizer/tokenizer.h"
 
 #include <map>
@@ -279,8 +280,7 @@ INSTANTIATE_TEST_SUITE_P(Tokenizer,
                          ::testing::Values("llama3", "mistral"),
                          [](const auto& info) { return std::string(info.param); });
 
-// ---- Robustness and the word cache
-// ------------------------------------------------------------------
+// ---- Robustness and the word cache -----------------------------------------------------------
 
 TEST(TokenizerInput, InvalidUtf8IsReadAsReplacementCharacters) {
   HKV_ASSERT_DATA(tokenizer_json_path("llama3"));

@@ -202,7 +202,9 @@ Status validate_head_kv_grid(const MethodSpec& m, const std::string& path) {
   return Status();
 }
 
-Status validate_method(const MethodSpec& m, const std::string& path, int32_t window) {
+}  // namespace
+
+Status validate_method_spec(const MethodSpec& m, const std::string& path, int32_t window) {
   if (canonical_method(m.method) != m.method) {
     return invalid(path + ".method", "unknown method '%s'", m.method.c_str());
   }
@@ -227,12 +229,6 @@ Status validate_method(const MethodSpec& m, const std::string& path, int32_t win
     }
   }
   return head_kv ? validate_head_kv_grid(m, path) : Status();
-}
-
-}  // namespace
-
-Status validate_method_spec(const MethodSpec& method, const std::string& path, int32_t window) {
-  return validate_method(method, path, window);
 }
 
 int32_t longbench_dataset_size(std::string_view dataset) {
@@ -287,7 +283,7 @@ Status validate_sweep_spec(const SweepSpec& spec) {
     HKV_RETURN_IF_ERROR(validate_benchmark(spec.benchmarks[i], at("benchmarks", i), &seen));
   }
   for (size_t i = 0; i < spec.methods.size(); ++i) {
-    HKV_RETURN_IF_ERROR(validate_method(spec.methods[i], at("methods", i), spec.window));
+    HKV_RETURN_IF_ERROR(validate_method_spec(spec.methods[i], at("methods", i), spec.window));
   }
   return check_sweep_limits(spec);
 }

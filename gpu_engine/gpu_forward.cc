@@ -168,6 +168,8 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
   ep.hidden = h;
   ep.vocab = c.vocab_size;
   ep.dtype = d;
+  // The flag covers this prompt's ids only (an earlier prefill may have failed before reading it).
+  HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(s.error_flag.data(), 0, 4, stream()));
   HKV_RETURN_IF_ERROR(kernels::launch_embedding(ep, stream()));
   GpuPrefillResult result{};
   HKV_ASSIGN_OR_RETURN(result.batch, GpuBatch::create(c, layouts, d, stream()));
@@ -200,6 +202,8 @@ Result<GpuPrefillResult> GpuModel::prefill(std::span<const int32_t> ids,
       cudaMemcpyAsync(&flag, s.error_flag.data(), 4, cudaMemcpyDeviceToHost, stream()));
   HKV_RETURN_IF_ERROR(stream_.synchronize());
   if (flag != 0) {
+    // Cleared, so the next prompt is not refused for this one's ids.
+    HKV_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(s.error_flag.data(), 0, 4, stream()));
     return errorf(StatusCode::kInvalidArgument,
                   "GPU prefill: a prompt token id is outside the vocabulary of %d", c.vocab_size);
   }

@@ -173,14 +173,20 @@ Status GpuModel::ensure_logits(int64_t rows) {
   if (s.logits.size() >= static_cast<size_t>(rows * c.vocab_size * kernels::dtype_size(dtype()))) {
     return Status();
   }
-  HKV_ASSIGN_OR_RETURN(s.logits, alloc_elems(rows * c.vocab_size, dtype()));
-  HKV_ASSIGN_OR_RETURN(s.logits_f32, DeviceBuffer<float>::allocate(rows * c.vocab_size));
+  // Every buffer is allocated before any is replaced: a failure leaves the old set whole, so the
+  // size check above never passes on a half-grown set.
+  HKV_ASSIGN_OR_RETURN(DeviceBytes logits, alloc_elems(rows * c.vocab_size, dtype()));
+  HKV_ASSIGN_OR_RETURN(auto logits_f32, DeviceBuffer<float>::allocate(rows * c.vocab_size));
   if (tp != nullptr) {
-    HKV_ASSIGN_OR_RETURN(s.logits_local, alloc_elems(rows * tp->vocab_stride, dtype()));
-    HKV_ASSIGN_OR_RETURN(s.logits_all,
+    HKV_ASSIGN_OR_RETURN(DeviceBytes local, alloc_elems(rows * tp->vocab_stride, dtype()));
+    HKV_ASSIGN_OR_RETURN(DeviceBytes all,
                          alloc_elems(int64_t{tp->ranks} * rows * tp->vocab_stride, dtype()));
+    s.logits_local = std::move(local);
+    s.logits_all = std::move(all);
   }
-  ++s.generation;  // captured decode graphs point at the old buffers
+  s.logits_f32 = std::move(logits_f32);
+  s.logits = std::move(logits);  // last: the size check above reads it
+  ++s.generation;                // captured decode graphs point at the old buffers
   return Status();
 }
 

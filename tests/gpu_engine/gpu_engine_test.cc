@@ -221,5 +221,27 @@ TEST(GpuCompressorTest, KeepsExactlyTheCpuPositionsOnIdenticalInputs) {
   }
 }
 
+// A prompt refused for an id outside the vocabulary (the embedding's device flag) leaves the flag
+// clear: the next prompt on the same model is prefilled, and generates.
+TEST(GpuEngineTest, ARefusedPromptDoesNotRefuseTheNext) {
+  HKV_SKIP_IF_NO_GPU();
+  Models m;
+  ASSERT_NO_FATAL_FAILURE(load_models(&m, 12));
+  const LlamaConfig& c = m.cpu->config();
+  const auto configs = all_methods(CacheLayout::kReference, 16);
+  const auto caps = caps_for(configs, c);
+  const std::vector<int32_t> ids = random_ids(100, c.vocab_size, 1);
+  std::vector<int32_t> bad = ids;
+  bad[3] = c.vocab_size;  // out of the vocabulary
+  GpuPrefillOptions po;
+  EXPECT_EQ(m.gpu->prefill(bad, configs, caps, po).status().code(), StatusCode::kInvalidArgument);
+  auto next = m.gpu->prefill(ids, configs, caps, po);
+  EXPECT_TRUE(next.ok()) << next.status().to_string();
+  GenerationConfig gen;
+  gen.max_new_tokens = 4;
+  auto generated = generate_multi_gpu(*m.gpu, ids, configs, caps, gen);
+  EXPECT_TRUE(generated.ok()) << generated.status().to_string();
+}
+
 }  // namespace
 }  // namespace hkv::model
